@@ -1,0 +1,77 @@
+"""Arguments and helpers shared by several sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def add_parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:  # noqa: A002
+    """Add a sub-command parser whose ``--help`` ends with ``examples``."""
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help,
+        epilog="examples:\n" + examples.strip("\n"),
+        formatter_class=HELP_FORMATTER,
+    )
+
+
+def add_boundaries_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--boundaries", metavar="FILE", help="polygon file to use instead of the shipped Northamptonshire LSOAs"
+    )
+    p.add_argument("--id-column", metavar="COL", help="column of --boundaries holding the area ids")
+    p.add_argument("--name-column", metavar="COL", help="column of --boundaries holding the area names")
+    p.add_argument(
+        "--vintage",
+        type=int,
+        choices=[2025, 2019],
+        default=2025,
+        help="2025: LSOA 2021 + IoD2025 (default); 2019: LSOA 2011 + IoD2019",
+    )
+
+
+def add_incidents_args(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument(
+        "--incidents",
+        metavar="FILE",
+        nargs="+",
+        required=required,
+        help="incident files or folders (police.uk CSV, CSV/Excel with coordinates, GeoJSON/GeoPackage); "
+        "default: the shipped police.uk records for Northamptonshire",
+    )
+    p.add_argument("--x-column", metavar="COL", help="column holding longitude or easting (else detected)")
+    p.add_argument("--y-column", metavar="COL", help="column holding latitude or northing (else detected)")
+    p.add_argument("--crs", choices=["wgs84", "bng"], help="coordinate system of --x/--y columns (else detected)")
+    p.add_argument("--category-column", metavar="COL", help="column holding the category (else detected)")
+    p.add_argument("--date-column", metavar="COL", help="column holding the date or month (else detected)")
+    p.add_argument("--weight-column", metavar="COL", help="column holding a weight per incident (default 1)")
+
+
+def load_areas_from_args(args):
+    from ..areas import load_areas
+
+    return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
+
+
+def load_incidents_from_args(args):
+    from .. import _paths
+    from ..incidents import load_incidents
+
+    files = args.incidents or _paths.default_incident_files()
+    return load_incidents(
+        files,
+        x_column=args.x_column,
+        y_column=args.y_column,
+        crs=args.crs,
+        category_column=args.category_column,
+        date_column=args.date_column,
+        weight_column=args.weight_column,
+    )
+
+
+def eprint(*parts) -> None:
+    print(*parts, file=sys.stderr)

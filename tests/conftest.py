@@ -1,0 +1,33 @@
+"""Shared fixtures: the real shipped data (loaded once per session) and tiny hand-made cases."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from placebased import _paths
+from placebased.areas import load_areas
+from placebased.incidents import load_incidents
+
+
+@pytest.fixture(scope="session")
+def areas():
+    return load_areas()
+
+
+@pytest.fixture(scope="session")
+def police():
+    return load_incidents(_paths.default_incident_files())
+
+
+@pytest.fixture
+def grid_areas():
+    """A 3 x 3 grid of 1 km squares in British National Grid near Northampton, ids A1..C3."""
+    x0, y0 = 470_000, 260_000
+    rows = []
+    for i, col in enumerate("ABC"):
+        for j in range(3):
+            rows.append({"area_code": f"{col}{j + 1}", "area_name": f"Square {col}{j + 1}", "population": 1000,
+                         "geometry": box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)})
+    return gpd.GeoDataFrame(rows, crs="EPSG:27700").set_index("area_code")
