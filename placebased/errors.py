@@ -30,3 +30,7 @@ def file_error(path, problem: str, fix: str, cls: type[PlaceBasedError] = DataEr
     name = str(path) if path is not None else "input"
     msg = f"{name}: {problem.rstrip('.')}; {fix.rstrip('.')}."
     return cls(msg.replace("\n", " "))
+
+
+class ConflictError(PlaceBasedError):
+    """Saved work changed since it was loaded (someone else saved a newer version); nothing was written."""
