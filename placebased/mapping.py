@@ -13,19 +13,51 @@ Everything is drawn from frames in EPSG:27700 converted to WGS84 here, at the ma
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+import branca.element as _branca_element  # noqa: E402
 import folium
 import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from . import style
 from .areas import WGS84
+
+if not getattr(_branca_element.Template, "_placebased_cached", False):
+    # folium wraps every rendered script in a new branca Element, which compiles it as a Jinja
+    # template: with a few hundred areas that is ~50 ms per map for text holding no Jinja at all.
+    # Text without Jinja syntax renders as itself; real templates are compiled once and reused.
+    _compile_template = _branca_element.Template
+    _template_cache: dict[str, object] = {}
+
+    class _Literal:
+        def __init__(self, text: str):
+            self.text = text
+
+        def render(self, *args, **kwargs) -> str:  # noqa: ARG002
+            return self.text
+
+    def _cached_template(source: str, *args, **kwargs):
+        if args or kwargs:
+            return _compile_template(source, *args, **kwargs)
+        if "{{" not in source and "{%" not in source and "{#" not in source:
+            return _Literal(source)
+        if source not in _template_cache:
+            if len(_template_cache) > 256:
+                _template_cache.clear()
+            _template_cache[source] = _compile_template(source)
+        return _template_cache[source]
+
+    _cached_template._placebased_cached = True
+    _branca_element.Template = _cached_template
 
 STATIC_PREFIX = "app/static/leaflet"
 BASEMAPS = {
@@ -76,6 +108,54 @@ class OfflineMap(folium.Map):
 
     default_js = [("leaflet", f"/{STATIC_PREFIX}/leaflet.js")]
     default_css = [("leaflet_css", f"/{STATIC_PREFIX}/leaflet.css")]
+
+
+class RawHtml(Element):
+    """A piece of HTML added to the page as it is (no Jinja template to compile on every draw)."""
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.markup = markup
+
+    def render(self, **kwargs) -> str:  # noqa: ARG002
+        return self.markup
+
+
+def script_json(obj) -> str:
+    """JSON safe to embed inside a ``<script>`` element (no ``</`` can close it early)."""
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+
+
+class AreaLayer(MacroElement):
+    """The areas as one Leaflet GeoJSON layer whose style and tooltip travel in each feature.
+
+    folium's ``GeoJson`` re-serialises a ``case`` per feature id for every style on each render;
+    with a few hundred areas and two renders per rerun that is most of a map's server time. Here
+    the data are serialised once, and Leaflet reads ``feature.properties.style`` and ``.tip``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+            style: function (f) { return f.properties.style; },
+            onEachFeature: function (f, layer) {
+                layer.bindTooltip(f.properties.tip, {sticky: true});
+                layer.on({
+                    mouseover: function (e) { e.target.setStyle({weight: 2.5, color: "{{ this.highlight }}"}); },
+                    mouseout: function (e) { {{ this.get_name() }}.resetStyle(e.target); }
+                });
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, collection: dict, highlight: str = "#0f7c80"):
+        super().__init__()
+        self._name = "AreaLayer"
+        self.data_json = script_json(collection)
+        self.highlight = highlight
 
 
 def web_geometry(areas: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
@@ -171,24 +251,58 @@ def _fmt(v, fmt: str = "{:,.0f}") -> str:
 
 
 def tooltip_html(row: pd.Series, count_label: str = "Incidents") -> str:
-    """Tooltip of one area: name and code, score, rank and interval, IMD decile, counts (all escaped)."""
-    name = html.escape(str(row.get("area_name", "")))
-    code = html.escape(str(row.name))
-    lines = [f"<b>{name}</b> <span style='color:#5f6b76'>{code}</span>"]
-    if "score" in row and pd.notna(row.get("score")):
-        interval = ""
-        if pd.notna(row.get("rank_p05")) and pd.notna(row.get("rank_p95")):
-            interval = f" (90% interval {_fmt(row['rank_p05'])}–{_fmt(row['rank_p95'])})"
-        lines.append(f"Score {_fmt(row['score'], '{:.1f}')}, rank {_fmt(row.get('rank'))}{interval}")
-    if "imd_decile" in row:
-        lines.append(f"IMD decile {_fmt(row.get('imd_decile'))}")
-    if "count" in row:
-        lines.append(f"{html.escape(count_label)}: {_fmt(row.get('count'))}")
-    if "gi_bin" in row and pd.notna(row.get("gi_bin")):
-        lines.append(style.GI_BIN_LABELS.get(int(row["gi_bin"]), ""))
-    if "lisa_cluster" in row and pd.notna(row.get("lisa_cluster")):
-        lines.append("LISA: " + style.LISA_LABELS.get(style.lisa_code(row["lisa_cluster"]), ""))
-    return "<br>".join(lines)
+    """Tooltip of one area (see :func:`tooltips`)."""
+    return tooltips(pd.DataFrame([row]), count_label).iloc[0]
+
+
+def _col_text(data: pd.DataFrame, col: str, fmt: str) -> pd.Series:
+    vals = data[col].to_numpy(dtype=object)
+    return pd.Series([fmt.format(x) if x is not None and x is not pd.NA and x == x else "–" for x in vals],
+                     index=data.index, dtype=object)
+
+
+def tooltips(data: pd.DataFrame, count_label: str = "Incidents") -> pd.Series:
+    """Tooltip HTML per area: name and code, score, rank and 90% rank interval, IMD decile, count,
+    hot-spot and LISA status. Every value from the data is HTML-escaped."""
+    name = data["area_name"].astype(str).map(html.escape) if "area_name" in data else pd.Series("", data.index)
+    code = pd.Series(data.index.astype(str), index=data.index).map(html.escape)
+    tip = "<b>" + name + "</b> <span style='color:#5f6b76'>" + code + "</span>"
+    if "score" in data:
+        line = "<br>Score " + _col_text(data, "score", "{:.1f}") + ", rank " + _col_text(data, "rank", "{:,.0f}")
+        if "rank_p05" in data and "rank_p95" in data:
+            has = data["rank_p05"].notna() & data["rank_p95"].notna()
+            interval = (" (90% interval " + _col_text(data, "rank_p05", "{:,.0f}") + "–"
+                        + _col_text(data, "rank_p95", "{:,.0f}") + ")")
+            line = line + interval.where(has, "")
+        tip = tip + line.where(data["score"].notna(), "<br>Not scored")
+    if "imd_decile" in data:
+        tip = tip + "<br>IMD decile " + _col_text(data, "imd_decile", "{:,.0f}")
+    if "count" in data:
+        tip = tip + f"<br>{html.escape(count_label)}: " + _col_text(data, "count", "{:,.0f}")
+    if "gi_bin" in data:
+        tip = tip + "<br>" + data["gi_bin"].map(lambda b: style.GI_BIN_LABELS.get(int(b), "") if pd.notna(b) else "")
+    if "lisa_cluster" in data:
+        tip = tip + "<br>LISA: " + data["lisa_cluster"].map(lambda c: style.LISA_LABELS[style.lisa_code(c)])
+    return tip
+
+
+def web_features(web_areas: gpd.GeoDataFrame) -> dict[str, dict]:
+    """GeoJSON geometry dicts per area code, coordinates rounded to 5 decimals (about 1 m).
+
+    Compute once per area set and pass to :func:`build_map`: serialising the polygons is the
+    slowest part of drawing a map.
+    """
+    return {str(code): _round_geom(shapely.geometry.mapping(g)) for code, g in
+            zip(web_areas.index, web_areas.geometry.to_numpy())}
+
+
+def _round_geom(geom: dict) -> dict:
+    def rnd(c):
+        if isinstance(c[0], (int, float)):
+            return [round(c[0], 5), round(c[1], 5)]
+        return [rnd(x) for x in c]
+
+    return {"type": geom["type"], "coordinates": rnd(geom["coordinates"])}
 
 
 def legend_html(title: str, legend: list[tuple[str, str]], note: str = "") -> str:
@@ -221,6 +335,7 @@ def build_map(
     sites: gpd.GeoDataFrame | None = None,
     outlines: gpd.GeoDataFrame | None = None,
     count_label: str = "Incidents",
+    features: dict[str, dict] | None = None,
 ) -> folium.Map:
     """Draw the areas coloured by ``layer`` with the selection outlined, overlays and a legend.
 
@@ -241,38 +356,34 @@ def build_map(
         Provision points (EPSG:27700, ``name``, ``type``) and, optionally, their coverage radius.
     point_clusters
         Grid clusters of incident points (:func:`cluster_points`): analyst view only.
+    features
+        Output of :func:`web_features` for ``web_areas`` (computed here when None).
     """
     colours, legend, title = classify_layer(layer, data)
     sel = set(selected)
     tiles = BASEMAPS.get(basemap or "none")
     bounds = web_areas.total_bounds
     m = OfflineMap(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2], zoom_start=10,
-                   tiles=tiles, control_scale=True, prefer_canvas=False, attribution_control=bool(tiles))
+                   tiles=tiles, control_scale=True, prefer_canvas=False, attribution_control=bool(tiles),
+                   zoom_snap=0.25, zoom_delta=0.5)
     if not tiles:
-        m.get_root().header.add_child(folium.Element(
+        m.get_root().header.add_child(RawHtml(
             "<style>.leaflet-container{background:#f7f9fb}</style>"))
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    joined = web_areas.join(data.drop(columns=[c for c in ("area_name", "geometry") if c in data.columns]),
-                            how="left")
-    tips = [tooltip_html(r, count_label) for _, r in joined.drop(columns="geometry").iterrows()]
-    gj = gpd.GeoDataFrame({
-        "area_code": joined.index.to_numpy(),
-        "fill": colours.reindex(joined.index).fillna(NO_DATA).to_numpy(),
-        "sel": [c in sel for c in joined.index],
-        "tip": tips,
-    }, geometry=joined.geometry.to_numpy(), crs=WGS84)
-
-    def style_fn(feature):
-        p = feature["properties"]
-        return {"fillColor": p["fill"], "fillOpacity": 0.78, "color": "#111111" if p["sel"] else "#6b7785",
-                "weight": 3 if p["sel"] else 0.5}
-
-    folium.GeoJson(
-        gj.to_json(drop_id=True), name=LAYERS.get(layer, layer), style_function=style_fn,
-        highlight_function=lambda _f: {"weight": 2.5, "color": style.BRAND["accent"]},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        control=False,
-    ).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(4, 4))
+    features = web_features(web_areas) if features is None else features
+    attrs = data.reindex(web_areas.index).copy()
+    if "area_name" not in attrs or attrs["area_name"].isna().all():
+        attrs["area_name"] = web_areas["area_name"]
+    tips = tooltips(attrs, count_label)
+    fills = colours.reindex(web_areas.index).fillna(NO_DATA)
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "geometry": features[code],
+         "properties": {"area_code": code, "tip": tip, "style": {
+             "fillColor": fill, "fillOpacity": 0.78, "color": "#111111" if code in sel else "#6b7785",
+             "weight": 3 if code in sel else 0.5}}}
+        for code, fill, tip in zip(web_areas.index.astype(str), fills.to_numpy(), tips.to_numpy())
+    ]}
+    AreaLayer(gj, highlight=style.BRAND["accent"]).add_to(m)
     if outlines is not None and len(outlines):
         fg = folium.FeatureGroup(name="Local authority outlines", show=True)
         folium.GeoJson(outlines.to_crs(WGS84).to_json(drop_id=True),
@@ -297,7 +408,7 @@ def build_map(
                                         color="#111", weight=1.5, fill=True, fill_color="#6a3d9a", fill_opacity=0.95,
                                         tooltip=html.escape(f"Suggested site: {getattr(r, 'name', '')}")).add_to(fg)
         fg.add_to(m)
-    m.get_root().html.add_child(folium.Element(legend_html(title, legend, note)))
+    m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
     if (outlines is not None and len(outlines)) or (provision is not None and len(provision)) or \
             point_clusters is not None or sites is not None or tiles:
         folium.LayerControl(collapsed=False).add_to(m)
@@ -330,7 +441,7 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
         cover.add_to(m)
     fg.add_to(m)
     items = "".join(f"<div><span style='color:{c}'>&#9679;</span> {html.escape(t)}</div>" for t, c in cmap.items())
-    m.get_root().html.add_child(folium.Element(
+    m.get_root().html.add_child(RawHtml(
         "<div style='position:absolute;top:10px;left:54px;z-index:1000;background:white;padding:6px 8px;"
         f"border:1px solid #c5ced8;border-radius:4px;font:12px sans-serif'><b>Provision</b>{items}</div>"))
 

@@ -1,0 +1,292 @@
+"""The one pipeline: load -> validate -> aggregate -> statistics -> score, as small steps with frozen settings.
+
+The app caches each step on its settings (all hashable), so a change of indicator weights
+re-scores without recomputing counts, weights or permutation statistics. The CLI and tests call
+the same functions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .aggregate import CountResult, count_incidents
+from .categories import GROUPS, group_of
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which incidents count: categories (names), months (``"YYYY-MM"`` inclusive), hours and days."""
+
+    categories: tuple[str, ...] | None = None
+    start: str | None = None
+    end: str | None = None
+    hours: tuple[int, int] | None = None  # inclusive start hour, exclusive end hour; wraps past midnight
+    weekdays: tuple[int, ...] | None = None  # 0 = Monday
+
+    def describe(self) -> str:
+        parts = []
+        parts.append("all categories" if not self.categories else ", ".join(self.categories))
+        if self.start or self.end:
+            parts.append(f"{self.start or 'start'} to {self.end or 'end'}")
+        if self.hours:
+            parts.append(f"{self.hours[0]:02d}:00–{self.hours[1]:02d}:00")
+        if self.weekdays:
+            names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            parts.append("/".join(names[d] for d in self.weekdays))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class StatsSettings:
+    """Settings of the hot-spot statistics (stated in every output)."""
+
+    weights: str = "queen"
+    variable: str = "eb_rate"
+    permutations: int = 999
+    alpha: float = 0.05
+    correction: str = "fdr"
+    seed: int = 12345
+
+    def describe(self) -> str:
+        return (f"{self.variable} on {self.weights} weights (row-standardised); {self.permutations:,} permutations, "
+                f"seed {self.seed}, alpha {self.alpha}, correction {self.correction}")
+
+
+@dataclass
+class FilterReport:
+    kept: int
+    dropped_undated: int = 0
+    dropped_untimed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def category_choices(categories: list[str]) -> dict[str, list[str]]:
+    """Groups (label -> member categories present) followed by single categories, for pickers."""
+    out: dict[str, list[str]] = {}
+    for gid, g in GROUPS.items():
+        members = [c for c in categories if gid in group_of(c)]
+        if members and gid != "all":
+            out[g["label"]] = members
+    return out
+
+
+def filter_incidents(points: gpd.GeoDataFrame, filters: Filters) -> tuple[gpd.GeoDataFrame, FilterReport]:
+    """Apply ``filters`` to incident points; undated / untimed rows dropped by a filter are counted."""
+    pts = points
+    rep = FilterReport(kept=0)
+    if filters.categories:
+        pts = pts[pts["category"].isin(filters.categories)]
+    if filters.start or filters.end:
+        month = pts["month"]
+        undated = month.isna()
+        keep = ~undated
+        if filters.start:
+            keep &= month.fillna("") >= filters.start
+        if filters.end:
+            keep &= month.fillna("") <= filters.end
+        rep.dropped_undated = int(undated.sum())
+        pts = pts[keep.to_numpy()]
+    if filters.hours or filters.weekdays:
+        t = pts["time"]
+        untimed = t.isna()
+        if untimed.all():
+            rep.notes.append("no incident has a time of day (police.uk records have months only); "
+                             "the time-of-day filter was not applied")
+        else:
+            keep = ~untimed.to_numpy()
+            if filters.hours:
+                h = pd.to_numeric(t.str.slice(0, 2), errors="coerce").to_numpy()
+                a, b = filters.hours
+                keep &= ((h >= a) & (h < b)) if a < b else ((h >= a) | (h < b))
+            if filters.weekdays:
+                keep &= pts["date"].dt.weekday.isin(filters.weekdays).to_numpy()
+            rep.dropped_untimed = int(untimed.sum())
+            pts = pts[keep]
+    rep.kept = len(pts)
+    if rep.dropped_undated:
+        rep.notes.append(f"{rep.dropped_undated:,} undated incidents left out by the date filter")
+    if rep.dropped_untimed:
+        rep.notes.append(f"{rep.dropped_untimed:,} incidents without a time left out by the time filter")
+    return pts, rep
+
+
+def months_available(points: gpd.GeoDataFrame) -> list[str]:
+    """Sorted ``"YYYY-MM"`` months present in the points."""
+    return sorted(points["month"].dropna().unique().tolist())
+
+
+def aggregate(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, filters: Filters,
+              without_location: int = 0) -> tuple[CountResult, FilterReport]:
+    """Filter then count incidents per area (``counts['total']`` = the filtered incidents)."""
+    pts, rep = filter_incidents(points, filters)
+    cats = list(filters.categories) if filters.categories else None
+    return count_incidents(pts, areas, categories=cats, without_location=without_location), rep
+
+
+def statistics(areas: gpd.GeoDataFrame, counts: pd.Series, stats: StatsSettings, graph=None):
+    """Weights + the analysed variable + Gi*, LISA and global Moran (a :class:`HotspotResult`)."""
+    from .hotspots import hotspots
+    from .smoothing import variable_values
+    from .weights import build_weights
+
+    if graph is None:
+        graph = build_weights(areas, stats.weights)
+    population = areas.get("population")
+    if stats.variable != "count" and (population is None or population.isna().all()):
+        raise ConfigError(f"variable {stats.variable!r} needs a population per area; choose 'count' or bring "
+                          "a population column.")
+    values = variable_values(counts, population, stats.variable, graph=graph)
+    values = values.fillna(0.0) if stats.variable == "count" else values.fillna(float(np.nanmedian(values)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = hotspots(values, graph, permutations=stats.permutations, seed=stats.seed, alpha=stats.alpha,
+                          correction=stats.correction)
+    return result, graph, [str(w.message) for w in caught]
+
+
+# ---------------------------------------------------------------------------------------------
+# whole-pipeline steps used by the app (each keyed by small frozen settings, so callers can cache)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the inputs come from. Empty ``incidents`` = the shipped police.uk data; ``provision``
+    None = the shipped NHS example; ``boundaries`` None = the shipped Northamptonshire LSOAs."""
+
+    vintage: int = 2025
+    boundaries: str | None = None
+    id_column: str | None = None
+    incidents: tuple[str, ...] = ()
+    incident_options: tuple[tuple[str, str], ...] = ()
+    tables: tuple[str, ...] = ()
+    provision: str | None = None
+
+
+@dataclass
+class Inputs:
+    areas: gpd.GeoDataFrame
+    incidents: object  # IncidentSet
+    tables: list
+    provision: gpd.GeoDataFrame | None
+    sources: Sources
+
+
+def load_areas_for(src: Sources) -> gpd.GeoDataFrame:
+    from .areas import load_areas
+
+    return load_areas(src.vintage, src.boundaries, src.id_column)
+
+
+def load_incidents_for(src: Sources):
+    from . import _paths
+    from .incidents import load_incidents
+
+    files = list(src.incidents) or _paths.default_incident_files()
+    return load_incidents(files, **dict(src.incident_options))
+
+
+def load_tables_for(src: Sources, area_codes) -> list:
+    from .indicators import read_user_table
+
+    return [read_user_table(p, area_codes) for p in src.tables]
+
+
+def load_provision_for(src: Sources) -> gpd.GeoDataFrame:
+    from .provision import example_provision, load_provision
+
+    return example_provision() if src.provision is None else load_provision(src.provision)
+
+
+@dataclass
+class Analysis:
+    """Counts, statistics and the indicator table for one set of filters and statistic settings."""
+
+    counts: CountResult
+    filter_report: FilterReport
+    selected: tuple[str, ...]
+    values: pd.Series
+    hotspots: object  # HotspotResult
+    graph: object
+    stats: StatsSettings
+    filters: Filters
+    notes: list[str]
+    indicators: pd.DataFrame
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.hotspots.to_frame()
+
+    def settings_line(self) -> str:
+        s = self.hotspots.settings
+        return (f"{self.stats.variable} of {', '.join(self.selected) if self.selected else 'all incidents'}; "
+                f"{self.stats.weights} weights; {s['permutations']:,} permutations, seed {s['seed']}, "
+                f"alpha {s['alpha']}, correction {s['correction']} (p cut-off {s['p_cutoff']:.3g})")
+
+
+def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, stats: StatsSettings,
+            gi_groups: tuple[str, ...] = ("serious_violence",)) -> Analysis:
+    """Count (date/time filters), then statistics on the selected categories, then the indicator table.
+
+    Indicators of every category group use all categories (within the date and time filters);
+    the hot-spot statistics use the selected categories (``filters.categories``).
+    """
+    from .indicators import build_indicator_table, compute_hotspot_z
+
+    time_only = Filters(None, filters.start, filters.end, filters.hours, filters.weekdays)
+    counts, frep = aggregate(incidents.points, areas, time_only, without_location=incidents.report.skipped)
+    selected = tuple(c for c in (filters.categories or counts.categories) if c in counts.counts.columns)
+    series = counts.counts[list(selected)].sum(axis=1) if selected else counts.counts["total"]
+    result, graph, notes = statistics(areas, series, stats)
+    base = build_indicator_table(areas, counts.counts)
+    gi = compute_hotspot_z(base, graph, [g for g in gi_groups if f"{g}_eb_rate" in base])
+    table = build_indicator_table(areas, counts.counts, hotspot_z=gi, extra_tables=tables)
+    return Analysis(counts=counts, filter_report=frep, selected=selected, values=result.values, hotspots=result,
+                    graph=graph, stats=stats, filters=filters, notes=notes + frep.notes, indicators=table)
+
+
+def map_frame(areas: gpd.GeoDataFrame, analysis: Analysis, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-area attributes for the map's layers and tooltips (index ``area_code``)."""
+    from .mapping import density
+
+    out = pd.DataFrame(index=areas.index)
+    out["area_name"] = areas["area_name"]
+    if "imd_decile" in areas:
+        out["imd_decile"] = areas["imd_decile"]
+    sel = list(analysis.selected)
+    count = analysis.counts.counts[sel].sum(axis=1) if sel else analysis.counts.counts["total"]
+    out["count"] = count
+    out["density"] = density(count, areas)
+    hf = analysis.frame
+    out["gi_bin"] = hf["gi_bin"]
+    out["gi_z"] = hf["gi_z"]
+    out["lisa_cluster"] = hf["lisa_cluster"]
+    if scores is not None:
+        for c in ("score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n", "drivers"):
+            if c in scores:
+                out[c] = scores[c]
+    return out
+
+
+def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: str = "serious_violence",
+                    outcome_weight: float = 50.0):
+    """Fit the count regression of ``outcome`` incidents on the scenario's indicators.
+
+    Returns ``(RegressionResult, Scenario)``: the table to show (association, not cause) and a
+    scenario with the proposed weights that the user can adopt in one step.
+    """
+    from .regression import default_predictors, fit_count_model
+
+    table = analysis.indicators
+    col = f"{outcome}_count"
+    if col not in table.columns:
+        raise ConfigError(f"the incidents hold no {outcome} categories; the regression needs them.")
+    predictors = default_predictors(base.weights, outcome, table.columns)
+    result = fit_count_model(table[col], table, areas["population"], predictors, graph=analysis.graph,
+                             seed=analysis.stats.seed, outcome=outcome, directions=base.directions)
+    return result, result.suggest_scenario(outcome_weight, base=base)

@@ -1,0 +1,87 @@
+"""The Streamlit app's widget logic with AppTest (no browser): it starts, weights re-rank, bad uploads
+are reported next to the upload while the app keeps working, and the selection survives weight changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def app():
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    return at
+
+
+def _ranking(at) -> list[str]:
+    table = at.dataframe[0].value
+    return list(table.index[:20])
+
+
+def _submit(at):
+    btn = next(b for b in at.button if b.label == "Apply weights")
+    btn.click().run()
+
+
+def test_app_starts_without_exception(app):
+    assert not app.exception
+    assert not app.error
+    assert any("Priority neighbourhoods" in m.value for m in app.markdown)
+    assert len(app.dataframe[0].value) > 0
+
+
+def test_weight_change_changes_ranking(app):
+    before = _ranking(app)
+    app.slider(key="w_serious_violence_eb_rate").set_value(0)
+    app.slider(key="w_serious_violence_gi_z").set_value(0)
+    app.slider(key="w_imd_score").set_value(100)
+    _submit(app)
+    assert not app.exception
+    after = _ranking(app)
+    assert after != before
+    assert app.session_state["weights"]["imd_score"] == 100
+
+
+def test_selection_survives_weight_change(app):
+    app.session_state["selection"] = {"E01027153": "highest violence rate", "E01026949": ""}
+    app.run()
+    app.slider(key="w_imd_score").set_value(40)
+    _submit(app)
+    assert not app.exception
+    assert app.session_state["selection"] == {"E01027153": "highest violence rate", "E01026949": ""}
+    assert any("Target selection (2)" in m.value for m in app.markdown)
+
+
+def test_bad_upload_shows_error_and_keeps_working(app):
+    up = next(u for u in app.file_uploader if u.label.startswith("Incidents"))
+    up.set_value(("bad.csv", b"a,b\n1,2\n", "text/csv"))
+    app.run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any("bad.csv" in e and "no coordinate columns" in e for e in errors), errors
+    assert len(app.dataframe[0].value) > 0  # still working on the previous (default) data
+
+
+def test_good_upload_is_used(app):
+    csv = "Latitude,Longitude,Offence\n" + "\n".join(["52.2369,-0.8938,Knife crime"] * 30) + "\n"
+    up = next(u for u in app.file_uploader if u.label.startswith("Incidents"))
+    up.set_value(("partner.csv", csv.encode(), "text/csv"))
+    app.run()
+    assert not app.exception
+    assert not [e for e in app.error if "partner.csv" in e.value]
+
+
+def test_suggested_weights_can_be_adopted(app):
+    btn = next(b for b in app.button if b.label.startswith("Suggest weights"))
+    btn.click().run()
+    assert not app.exception
+    assert any("Association is not cause" in w.value for w in app.warning)
+    adopt = next(b for b in app.button if b.label == "Adopt the suggested weights")
+    adopt.click().run()
+    assert not app.exception
+    assert app.session_state["scenario_meta"]["name"] != "Balanced"
