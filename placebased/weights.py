@@ -1,0 +1,232 @@
+"""Spatial weights: which areas are neighbours.
+
+:func:`build_weights` returns a row-standardised :class:`libpysal.graph.Graph` indexed by area
+code, built from the polygons by name (a registry, like mapclassify's schemes):
+
+``queen`` (default)
+    Areas sharing a boundary point. Needs no CRS.
+``rook``
+    Areas sharing a boundary edge. Needs no CRS.
+``knn:K``
+    The K nearest area centroids. Works on planar coordinates, so a file without a CRS is used
+    in its own units; a geographic CRS (degrees) is projected to British National Grid first.
+``distance:METRES``
+    Every area whose centroid lies within METRES of this one's. Metres need a known CRS: a file
+    without one raises :class:`~placebased.errors.ConfigError`.
+
+Islands (areas left without a neighbour, e.g. an offshore LSOA or a too-short distance band)
+are joined to their nearest area by polygon distance, symmetrically, with a
+:class:`~placebased.areas.DataWarning` naming them; local statistics are undefined for islands
+(esda #167, #193, #204; GeoDa #1654).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from libpysal.graph import Graph
+
+from .areas import BNG, DataWarning
+from .errors import ConfigError, DataError
+
+#: weight kinds by name; ``knn`` and ``distance`` take a parameter after a colon
+WEIGHT_KINDS: dict[str, str] = {
+    "queen": "queen contiguity (shared boundary point)",
+    "rook": "rook contiguity (shared boundary edge)",
+    "knn": "k nearest neighbours by centroid, e.g. knn:6",
+    "distance": "centroids within a distance band in metres, e.g. distance:2000",
+}
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """A parsed weights name: ``kind`` and its parameter (K or metres)."""
+
+    kind: str
+    param: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The canonical name, e.g. ``"knn:6"``."""
+        if self.param is None:
+            return self.kind
+        p = int(self.param) if float(self.param).is_integer() else self.param
+        return f"{self.kind}:{p}"
+
+
+def parse_weights(kind: str) -> WeightSpec:
+    """Parse ``"queen"``, ``"rook"``, ``"knn:K"`` or ``"distance:METRES"``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name or a bad parameter, listing the valid names.
+    """
+    text = str(kind).strip().lower()
+    name, _, param = text.partition(":")
+    valid = "queen, rook, knn:K (e.g. knn:6), distance:METRES (e.g. distance:2000)"
+    if name not in WEIGHT_KINDS:
+        raise ConfigError(f"unknown weights {kind!r}; choose one of {valid}.")
+    if name in ("queen", "rook"):
+        if param:
+            raise ConfigError(f"weights {name!r} takes no parameter (got {kind!r}); use plain {name!r}.")
+        return WeightSpec(name)
+    if not param:
+        raise ConfigError(f"weights {name!r} needs a parameter, e.g. {name}:{6 if name == 'knn' else 2000}.")
+    if name == "knn":
+        if not re.fullmatch(r"\d+", param) or int(param) < 1:
+            raise ConfigError(f"knn needs a whole number of neighbours >= 1 (got {param!r}); e.g. knn:6.")
+        return WeightSpec("knn", int(param))
+    try:
+        metres = float(param)
+    except ValueError:
+        metres = -1.0
+    if not np.isfinite(metres) or metres <= 0:
+        raise ConfigError(f"distance needs a positive number of metres (got {param!r}); e.g. distance:2000.")
+    return WeightSpec("distance", metres)
+
+
+def build_weights(areas: gpd.GeoDataFrame | gpd.GeoSeries, kind: str = "queen") -> Graph:
+    """Build row-standardised spatial weights between areas.
+
+    Parameters
+    ----------
+    areas
+        Polygons indexed by area code (e.g. from :func:`placebased.areas.load_areas`).
+    kind
+        ``"queen"``, ``"rook"``, ``"knn:K"`` or ``"distance:METRES"`` (see the module notes).
+
+    Returns
+    -------
+    libpysal.graph.Graph
+        Row-standardised (``transformation == "R"``), ``unique_ids`` equal to ``areas.index``, no
+        isolates (islands are joined to their nearest area with a :class:`DataWarning`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, libpysal.examples as ex
+    >>> cols = gpd.read_file(ex.get_path("columbus.shp")).set_index("POLYID")
+    >>> g = build_weights(cols, "queen")
+    >>> g.n, g.transformation, round(float(g.cardinalities.mean()), 3)
+    (49, 'R', 4.816)
+    """
+    spec = parse_weights(kind)
+    geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else areas
+    if len(geoms) < 2:
+        raise DataError(f"spatial weights need at least 2 areas (got {len(geoms)}); use a larger area set.")
+    if not geoms.index.is_unique:
+        dup = geoms.index[geoms.index.duplicated()].unique()[:5]
+        raise DataError(f"area codes must be unique to build weights; duplicated: {', '.join(map(str, dup))}.")
+    if geoms.isna().any() or geoms.is_empty.any():
+        bad = geoms.index[(geoms.isna() | geoms.is_empty).to_numpy()][:5]
+        names = ", ".join(map(str, bad))
+        raise DataError(f"areas without a geometry cannot have neighbours: {names}; fix or drop them.")
+    geoms = gpd.GeoSeries(geoms.to_numpy(), index=pd.Index(geoms.index, name="area_code"), crs=geoms.crs)
+    if spec.kind in ("knn", "distance"):
+        geoms = _planar(geoms, spec)
+    if spec.kind in ("queen", "rook"):
+        graph = Graph.build_contiguity(geoms, rook=spec.kind == "rook")
+    elif spec.kind == "knn":
+        k = int(spec.param)
+        if k >= len(geoms):
+            raise ConfigError(f"knn:{k} needs more than {k} areas (there are {len(geoms)}); choose a smaller K.")
+        graph = Graph.build_knn(_centroids(geoms), k=k, coplanar="jitter")
+    else:
+        graph = Graph.build_distance_band(_centroids(geoms), float(spec.param), binary=True)
+    graph = _fix_islands(graph, geoms, spec)
+    return graph.transform("R")
+
+
+def _planar(geoms: gpd.GeoSeries, spec: WeightSpec) -> gpd.GeoSeries:
+    if geoms.crs is None:
+        if spec.kind == "distance":
+            raise ConfigError(
+                f"weights {spec.label!r} measure metres but the boundaries have no coordinate system; "
+                "add a .prj / CRS to the file or use queen, rook or knn:K weights."
+            )
+        return geoms  # knn on the file's own planar units
+    if geoms.crs.is_geographic:
+        return geoms.to_crs(BNG)
+    return geoms
+
+
+def _centroids(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    # representative points lie inside the polygon; centroids are the convention for knn/bands
+    return geoms.centroid
+
+
+def _fix_islands(graph: Graph, geoms: gpd.GeoSeries, spec: WeightSpec) -> Graph:
+    isolates = list(graph.isolates)
+    if not isolates:
+        return graph
+    ids = geoms.index
+    focal, neighbour = [], []
+    for island in isolates:
+        dist = geoms.drop(index=[island]).distance(geoms.loc[island])
+        focal.append(island)
+        neighbour.append(dist.idxmin())
+    adj = graph.adjacency
+    keep = adj[adj.index.get_level_values("focal") != adj.index.get_level_values("neighbor")]
+    pairs = {(f, n) for f, n in keep.index}
+    extra = set()
+    for f, n in zip(focal, neighbour, strict=True):
+        extra.add((f, n))
+        extra.add((n, f))
+    extra -= pairs
+    f_all = np.concatenate([keep.index.get_level_values("focal").to_numpy(), [e[0] for e in extra]])
+    n_all = np.concatenate([keep.index.get_level_values("neighbor").to_numpy(), [e[1] for e in extra]])
+    w_all = np.concatenate([keep.to_numpy(dtype=float), np.ones(len(extra))])
+    order = pd.Index(ids)
+    fixed = Graph.from_arrays(
+        pd.Categorical(f_all, categories=order), pd.Categorical(n_all, categories=order), w_all
+    )
+    fixed = _reorder(fixed, order)
+    shown = ", ".join(f"{a} -> {b}" for a, b in list(zip(focal, neighbour, strict=True))[:10])
+    more = f" and {len(focal) - 10} more" if len(focal) > 10 else ""
+    warnings.warn(
+        f"{len(focal)} area(s) had no neighbour under {spec.label} weights and were joined to their nearest area: "
+        f"{shown}{more}",
+        DataWarning,
+        stacklevel=3,
+    )
+    return fixed
+
+
+def _reorder(graph: Graph, order: pd.Index) -> Graph:
+    """Return ``graph`` with its focal ids in ``order`` (Graph keeps the order it was built in)."""
+    if graph.unique_ids.equals(order):
+        return graph
+    adj = graph.adjacency
+    f = pd.Categorical(adj.index.get_level_values("focal"), categories=order)
+    n = pd.Categorical(adj.index.get_level_values("neighbor"), categories=order)
+    frame = pd.DataFrame({"f": f, "n": n, "w": adj.to_numpy()}).sort_values(["f", "n"], kind="stable")
+    return Graph.from_arrays(frame["f"].astype(object).to_numpy(), frame["n"].astype(object).to_numpy(),
+                             frame["w"].to_numpy())
+
+
+def graph_arrays(graph: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays of ``graph`` in ``graph.unique_ids`` order, self-loops removed.
+
+    Returns
+    -------
+    indptr, indices (int64), data (float64), self_weight (float64 per area)
+    """
+    sp = graph.sparse.tocsr()
+    self_weight = np.asarray(sp.diagonal(), dtype=np.float64)
+    if np.any(self_weight != 0):
+        sp = sp.tolil()
+        sp.setdiag(0)
+        sp = sp.tocsr()
+    sp.eliminate_zeros()
+    sp.sort_indices()
+    return (
+        sp.indptr.astype(np.int64),
+        sp.indices.astype(np.int64),
+        sp.data.astype(np.float64),
+        self_weight,
+    )
