@@ -7,18 +7,24 @@ selection and its reasons, the last map click, the last good uploads).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 from streamlit_folium import st_folium
 
+from appcache import (
+    c_analysis,
+    c_areas,
+    c_catalogue_labels,
+    c_gaps,
+    c_incidents,
+    c_provision,
+    c_score,
+    save_upload,
+)
 from placebased import pipeline as P  # noqa: N812
-from placebased import scoring
 from placebased.errors import PlaceBasedError
-from placebased.indicators import load_catalogue
 from placebased.mapping import (
     BASEMAPS,
     LAYERS,
@@ -26,8 +32,6 @@ from placebased.mapping import (
     build_map,
     cluster_points,
     install_static_assets,
-    web_features,
-    web_geometry,
 )
 from placebased.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.selection import selection_csv, selection_geojson, selection_table
@@ -35,83 +39,6 @@ from placebased.selection import selection_csv, selection_geojson, selection_tab
 ROOT = Path(__file__).parent
 st.set_page_config(page_title="placebased — priority neighbourhoods", page_icon="📍", layout="wide")
 install_static_assets(ROOT / "static")
-UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
-
-# ------------------------------------------------------------------------------------------ cache
-
-
-@st.cache_resource(show_spinner="Loading areas and indicators…")
-def _c_areas(src: P.Sources):
-    areas = P.load_areas_for(src)
-    web = web_geometry(areas)
-    return areas, web, web_features(web)
-
-
-def c_areas(src: P.Sources):
-    return _c_areas(P.Sources(vintage=src.vintage, boundaries=src.boundaries, id_column=src.id_column))
-
-
-@st.cache_resource(show_spinner="Reading incidents…")
-def _c_incidents(src: P.Sources):
-    return P.load_incidents_for(src)
-
-
-def c_incidents(src: P.Sources):
-    return _c_incidents(P.Sources(incidents=src.incidents, incident_options=src.incident_options))
-
-
-@st.cache_resource(show_spinner="Reading indicator tables…")
-def c_tables(src: P.Sources):
-    return P.load_tables_for(src, c_areas(src)[0].index)
-
-
-@st.cache_resource(show_spinner="Reading provision…")
-def c_provision(src: P.Sources):
-    return P.load_provision_for(src)
-
-
-@st.cache_resource(show_spinner="Counting incidents and computing hot spots (permutations)…")
-def c_analysis(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
-    areas = c_areas(src)[0]
-    return P.analyse(areas, c_incidents(src), c_tables(src), filters, stats)
-
-
-@st.cache_resource(show_spinner="Scoring…", max_entries=32)
-def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario: Scenario):
-    an = c_analysis(src, filters, stats)
-    return scoring.score_areas(an.indicators, scenario, names=c_areas(src)[0]["area_name"])
-
-
-@st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
-def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, upto: str):
-    from placebased.provision import gaps, reach, tiers_up_to
-
-    areas = c_areas(src)[0]
-    r = reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)
-    tier = c_score(src, filters, stats, scenario).table["tier"]
-    return gaps(r, tier, areas=areas, priority_tiers=tiers_up_to(tier, upto),
-                types_label=", ".join(types) if types else "provision of any type")
-
-
-@st.cache_data(show_spinner=False)
-def c_catalogue_labels():
-    return {k: v.label for k, v in load_catalogue().items()}
-
-
-def save_upload(upload) -> str:
-    """Write an uploaded file under a content-addressed temp path (its bytes never leave the machine)."""
-    data = upload.getvalue()
-    from placebased.safety import check_upload
-
-    check_upload(upload.name, len(data))
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = UPLOADS / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(upload.name).name
-    if not path.exists():
-        path.write_bytes(data)
-    return str(path)
-
 
 # ------------------------------------------------------------------------------------------ state
 
@@ -290,6 +217,7 @@ except PlaceBasedError as exc:
     st.stop()
 scores = result.to_frame()
 mf = P.map_frame(areas, analysis, scores)
+ss["settings"] = (src, filters, stats, scenario)  # read by the workshop page
 
 # ------------------------------------------------------------------------------------------ main
 
