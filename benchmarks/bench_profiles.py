@@ -1,0 +1,60 @@
+"""Benchmark the PDF area profiles: context, one profile, a group, and one PDF per area.
+
+Run by hand from the repository root: ``python benchmarks/bench_profiles.py [--workers 2] [--limit N]``.
+Targets (issue): one profile under 2 s; all 443 Northamptonshire LSOAs under 5 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None, help="profile only the first N areas with --each")
+    args = ap.parse_args()
+
+    from placebased import _paths
+    from placebased.areas import load_areas
+    from placebased.incidents import load_incidents
+    from placebased.report import ProfileContext, render_profile, write_profiles_each
+
+    rows = []
+    t = time.perf_counter()
+    areas = load_areas()
+    inc = load_incidents(_paths.default_incident_files())
+    rows.append(("load areas + incidents", time.perf_counter() - t, ""))
+    t = time.perf_counter()
+    ctx = ProfileContext.build(areas, inc.points)
+    rows.append(("ProfileContext.build (counts, Gi*/LISA 999, scores, provision, map data)",
+                 time.perf_counter() - t, ""))
+    codes = list(areas.index)
+    times = []
+    for c in codes[:20]:
+        t = time.perf_counter()
+        render_profile(ctx, [c])
+        times.append(time.perf_counter() - t)
+    rows.append(("render_profile, one LSOA (median of 20)", statistics.median(times), f"max {max(times):.3f} s"))
+    t = time.perf_counter()
+    render_profile(ctx, codes[:40], group_name="Group of 40")
+    rows.append(("render_profile, group of 40 LSOAs", time.perf_counter() - t, ""))
+    sel = codes[: args.limit] if args.limit else codes
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        paths = write_profiles_each(ctx, sel, d, workers=args.workers)
+        el = time.perf_counter() - t
+        size = sum(Path(p).stat().st_size for p in paths) / len(paths) / 1024
+    rows.append((f"write_profiles_each, {len(sel)} LSOAs, {args.workers} workers", el,
+                 f"{el / len(sel):.3f} s/profile, mean {size:.0f} KB"))
+    print(f"{'step':<80} {'seconds':>8}  note")
+    for name, sec, note in rows:
+        print(f"{name:<80} {sec:8.2f}  {note}")
+
+
+if __name__ == "__main__":
+    main()

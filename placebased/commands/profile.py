@@ -1,0 +1,100 @@
+"""``placebased profile``: PDF area profiles (one area, a group of areas, or one PDF per area)."""
+
+from __future__ import annotations
+
+import time
+
+from .. import _atomic
+from ..errors import ConfigError
+from ._common import (
+    add_boundaries_args,
+    add_incidents_args,
+    add_parser,
+    eprint,
+    load_areas_from_args,
+    load_incidents_from_args,
+)
+
+EXAMPLES = """
+  placebased profile --area E01026949 --out profile.pdf
+  placebased profile --area E01026949 --area E01026950 --group-name "Kingswood" --public --out kingswood.pdf
+  placebased profile --each profiles/                       # one PDF per area (all areas)
+  placebased profile --area E01026949 --incidents partner.csv --threshold 10 --public --out public.pdf
+  placebased profile --area E01026949 --scenario scenario.toml --notes notes.csv --out profile.pdf
+"""
+
+
+def register(sub) -> None:
+    p = add_parser(sub, "profile", "Write PDF area profiles (A4, disclosure-controlled).", EXAMPLES)
+    p.add_argument("--area", action="append", metavar="CODE",
+                   help="area code to profile (repeat for a group; with --each: only these areas)")
+    p.add_argument("--group-name", metavar="NAME", help="title of a group profile (several --area)")
+    p.add_argument("--out", metavar="FILE.pdf", help="PDF file to write (one profile of the --area codes)")
+    p.add_argument("--each", metavar="DIR", help="write one PDF per area (<code>.pdf) into this folder")
+    p.add_argument("--public", action="store_true",
+                   help="public version: leave out sensitive categories (sexual offences, domestic abuse) "
+                        "unless their count is large enough")
+    p.add_argument("--threshold", type=int, default=5, metavar="N",
+                   help="show counts from 1 to N-1 as '<N' (default 5)")
+    p.add_argument("--scenario", metavar="FILE.toml",
+                   help="scoring scenario for the priority score (default: Balanced)")
+    p.add_argument("--notes", metavar="FILE.csv", help="CSV with area_code and note (or reason) columns")
+    p.add_argument("--permutations", type=int, default=999, metavar="R", help="hot spot permutations (default 999)")
+    p.add_argument("--seed", type=int, default=12345, help="seed of the permutations (default 12345)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--correction", default="fdr", help="multiple-testing correction: fdr, bonferroni or none")
+    p.add_argument("--workers", type=int, default=2, help="processes for --each (default 2)")
+    add_incidents_args(p)
+    add_boundaries_args(p)
+    p.set_defaults(func=run)
+
+
+def _read_notes(path):
+    import pandas as pd
+
+    from ..errors import file_error
+
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except FileNotFoundError:
+        raise file_error(path, "notes file not found", "check the path") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise file_error(path, f"not a readable CSV ({str(exc).splitlines()[0]})", "save it as CSV (UTF-8)") from None
+    if "area_code" not in frame.columns:
+        raise file_error(path, f"no area_code column (columns: {', '.join(frame.columns)})",
+                         "add area_code and note columns")
+    return frame
+
+
+def run(args) -> int:
+    from ..report import ProfileContext, render_profile, write_profiles_each
+
+    if not args.out and not args.each:
+        raise ConfigError("say where to write: --out FILE.pdf (one profile) or --each DIR (one PDF per area).")
+    if args.out and not args.area:
+        raise ConfigError("--out needs at least one --area CODE (or use --each DIR for every area).")
+    if args.threshold < 1:
+        raise ConfigError(f"--threshold {args.threshold}: must be 1 or more (5 is usual; 10 for ONS outputs).")
+    if args.out and not str(args.out).lower().endswith(".pdf"):
+        raise ConfigError(f"--out {args.out}: give a file name ending in .pdf.")
+    t0 = time.perf_counter()
+    areas = load_areas_from_args(args)
+    if args.area:
+        ProfileContext(areas=areas).check_codes(args.area)  # fail fast, before the statistics
+    inc = load_incidents_from_args(args)
+    notes = _read_notes(args.notes) if args.notes else None
+    ctx = ProfileContext.build(areas, inc.points, scenario=args.scenario, notes=notes,
+                               permutations=args.permutations, seed=args.seed, alpha=args.alpha,
+                               correction=args.correction)
+    codes = ctx.check_codes(args.area) if args.area else None
+    eprint(f"prepared {len(areas):,} areas and {len(inc.points):,} incidents in {time.perf_counter() - t0:.1f} s")
+    if args.out:
+        pdf = render_profile(ctx, codes, group_name=args.group_name, public=args.public, threshold=args.threshold)
+        _atomic.write_bytes(args.out, pdf)
+        eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
+    if args.each:
+        t1 = time.perf_counter()
+        paths = write_profiles_each(ctx, codes, args.each, public=args.public, threshold=args.threshold,
+                                    workers=args.workers)
+        eprint(f"wrote {len(paths):,} profiles to {args.each} in {time.perf_counter() - t1:.1f} s")
+    return 0
