@@ -19,8 +19,11 @@ from appcache import (
     c_catalogue_labels,
     c_gaps,
     c_incidents,
+    c_profile_context,
     c_provision,
     c_score,
+    c_store,
+    c_trends,
     save_upload,
 )
 from placebased import pipeline as P  # noqa: N812
@@ -223,8 +226,7 @@ ss["settings"] = (src, filters, stats, scenario)  # read by the workshop page
 
 st.markdown("### Priority neighbourhoods")
 top = st.columns([3, 2])
-layer = top[0].radio("Colour areas by", list(LAYERS)[:5] + ["gaps"], horizontal=True,
-                     format_func=LAYERS.get, key="layer")
+layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_func=LAYERS.get, key="layer")
 top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
                f"{filters.describe()}")
 
@@ -244,7 +246,18 @@ if layer == "gaps":
         st.error(str(exc))
         mf["gap"], mf["in_tier"] = False, False
 
-note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line()}.get(layer, "")
+if layer == "emerging":
+    try:
+        trend = c_trends(src, filters, stats)
+        mf["emerging_class"] = trend.table["emerging_class"]
+        for n in trend.notes:
+            st.caption(f"Note: {n}")
+    except PlaceBasedError as exc:
+        st.error(str(exc))
+        mf["emerging_class"] = None
+note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
+        "emerging": "Space-time Gi* per month, Mann-Kendall on the Gi* z-series (ArcGIS rules; see "
+                    "docs/emerging_hotspots.md)"}.get(layer, "")
 if layer == "priority":
     note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
 clusters = cluster_points(incidents.points[incidents.points["category"].isin(analysis.selected)]) \
@@ -259,12 +272,13 @@ with left:
     click = (out or {}).get("last_object_clicked")
     if click and click != ss["last_click"]:
         ss["last_click"] = click
-        code = area_at(web, click["lat"], click["lng"])
-        if code:
-            if code in ss["selection"]:
-                ss["selection"].pop(code)
+        hit = area_at(web, click["lat"], click["lng"])
+        if hit:
+            if hit in ss["selection"]:
+                ss["selection"].pop(hit)
             else:
-                ss["selection"][code] = ""
+                ss["selection"][hit] = ""
+            ss["detail"] = hit
             st.rerun()
     st.caption("Click an area to add it to the target selection (click again to remove). " +
                ("No basemap: nothing is fetched from the internet." if basemap == "none" else
@@ -295,15 +309,17 @@ with right:
                            "text/csv")
         c2.download_button("GeoJSON", selection_geojson(ss["selection"], areas, scores),
                            "target_selection.geojson", "application/geo+json")
+        public = c3.toggle("Public", value=False, help="Leave out sensitive categories below 10")
         if c3.button("Profile PDF"):
-            from placebased.report import ProfileContext, render_profile
+            from dataclasses import replace
+
+            from placebased.report import render_profile
 
             with st.spinner("Drawing the profile…"):
-                ctx = ProfileContext(areas=areas, counts=analysis.counts.counts, monthly=analysis.counts.monthly,
-                                     hotspot_frame=analysis.frame, hotspot_settings=analysis.hotspots.settings,
-                                     score_frame=scores, score_settings=result.settings(),
-                                     notes={k: [v] for k, v in ss["selection"].items() if v})
-                ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection")
+                ctx = replace(c_profile_context(src, filters, stats, scenario),
+                              notes={k: [v] for k, v in ss["selection"].items() if v})
+                ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
+                                           public=public)
         if ss.get("pdf"):
             c3.download_button("Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf")
     with st.expander("Global Moran's I", expanded=False):
@@ -335,6 +351,86 @@ for code, row in picked_rows.iterrows():
 if changed:
     st.rerun()
 st.caption(result.summary().replace("\n", " · "))
+
+# ------------------------------------------------------------------------------------------ area detail
+
+st.markdown("#### Area detail")
+ranked_codes = list(scores.sort_values("rank").index)
+clicked = ss.get("detail") or (next(iter(ss["selection"]), None) if ss["selection"] else ranked_codes[0])
+code = st.selectbox("Area", ranked_codes, index=ranked_codes.index(clicked) if clicked in ranked_codes else 0,
+                    format_func=lambda c: f"{c} · {areas.at[c, 'area_name']} (rank {scores.at[c, 'rank']})",
+                    key="detail_pick")
+d1, d2 = st.columns([1, 1])
+with d1:
+    st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · {scores.at[code, 'drivers']}")
+    st.dataframe(result.explain(code).round(2), width="stretch", height=250)
+    from dataclasses import replace
+
+    from placebased.report import render_profile
+
+    if st.button("Profile PDF of this area"):
+        ctx = replace(c_profile_context(src, filters, stats, scenario),
+                      notes={code: [ss["selection"][code]]} if ss["selection"].get(code) else {})
+        ss["area_pdf"] = (code, render_profile(ctx, [code]))
+    if ss.get("area_pdf") and ss["area_pdf"][0] == code:
+        st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
+with d2:
+    from placebased.timeseries import time_of_week, time_of_week_figure, trend_figure
+
+    monthly = analysis.counts.monthly
+    sel_m = monthly[(monthly["area_code"] == code) & monthly["category"].isin(analysis.selected)]
+    series = sel_m.groupby("month")["count"].sum().reindex(P.months_available(incidents.points), fill_value=0)
+    series = series.loc[(series.index >= (filters.start or "")) & (series.index <= (filters.end or "9999"))]
+    st.pyplot(trend_figure(series, title=f"{areas.at[code, 'area_name']}: selected categories per month"))
+    if has_times:
+        st.pyplot(time_of_week_figure(time_of_week(incidents.points, [code], list(analysis.selected) or None)))
+    else:
+        st.caption("Day-of-week × hour pattern: not available — police.uk records carry months only. Partner "
+                   "data with times (e.g. A&E assault attendances) give it.")
+
+# ------------------------------------------------------------------------------------------ saved work
+
+with st.expander("Saved work: scenarios and target selections", expanded=False):
+    store = c_store()
+    author = st.text_input("Your name (recorded with each save)", key="author")
+    w1, w2 = st.columns(2)
+    with w1:
+        sel_name = st.text_input("Selection name", value=ss.get("sel_name", "Target areas"), key="sel_name_in")
+        if st.button("Save selection", disabled=not (author and ss["selection"])):
+            try:
+                v = store.save_selection(sel_name, ss["selection"], author, based_on=ss.get("sel_version"))
+                ss["sel_version"], ss["sel_name"] = v, sel_name
+                st.success(f"Saved '{sel_name}' version {v}.")
+            except PlaceBasedError as exc:
+                st.error(str(exc))
+        saved = store.list("selection")
+        if len(saved):
+            pick_sel = st.selectbox("Load a saved selection", saved["name"].tolist(), key="load_sel")
+            if st.button("Load selection"):
+                loaded = store.load_selection(pick_sel)
+                ss["selection"] = {c: r for c, r in loaded.areas.items() if c in areas.index}
+                ss["sel_version"], ss["sel_name"] = loaded.version, loaded.name
+                st.rerun()
+    with w2:
+        if st.button("Save scenario", disabled=not author):
+            try:
+                v = store.save_scenario(scenario.name, scenario.to_toml(), author, based_on=ss.get("sc_version"))
+                ss["sc_version"] = v
+                st.success(f"Saved scenario '{scenario.name}' version {v}.")
+            except PlaceBasedError as exc:
+                st.error(str(exc))
+        scs = store.list("scenario")
+        if len(scs):
+            pick_sc = st.selectbox("Load a saved scenario", scs["name"].tolist(), key="load_sc")
+            if st.button("Load scenario"):
+                loaded = store.load_scenario(pick_sc)
+                sc = Scenario.from_dict(loaded.parsed())
+                ss["weights"] = dict(sc.weights)
+                ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
+                ss["sc_version"] = loaded.version
+                st.rerun()
+    st.download_button("Export all saved work (JSON)", store.export_json(), "placebased_saved_work.json",
+                       "application/json")
 
 if ss.get("suggestion") is not None:
     reg, suggested = ss["suggestion"]

@@ -108,3 +108,23 @@ def current_settings():
     from placebased.scenario import default_scenario
 
     return st.session_state.get("settings") or (P.Sources(), P.Filters(), P.StatsSettings(), default_scenario())
+
+
+@st.cache_resource(show_spinner="Computing trends and emerging hot spots (space-time Gi*)…", max_entries=8)
+def c_trends(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
+    import warnings
+
+    from placebased.emerging import trends
+
+    an = c_analysis(src, filters, stats)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return trends(c_incidents(src).points, c_areas(src)[0], categories=list(an.selected) or None,
+                      start=filters.start, end=filters.end, graph=an.graph, alpha=stats.alpha,
+                      correction=stats.correction)
+
+
+@st.cache_resource(show_spinner="Preparing the profile…", max_entries=4)
+def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario: Scenario):
+    return P.profile_context(c_areas(src)[0], c_analysis(src, filters, stats), c_score(src, filters, stats, scenario),
+                             c_provision(src))

@@ -181,6 +181,25 @@ def web_geometry(areas: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoD
 # classification
 
 
+def _class_bins(v: pd.Series, scheme: str, k: int) -> np.ndarray:
+    """Upper bounds of up to ``k`` classes (fewer when the data have fewer distinct values)."""
+    vals = v.dropna().to_numpy(float)
+    distinct = np.unique(vals)
+    if len(distinct) <= k:
+        return distinct if len(distinct) else np.array([0.0])
+    if scheme == "quantiles":
+        return np.asarray(mapclassify.Quantiles(vals, k=k).bins, float)
+    return np.asarray(mapclassify.NaturalBreaks(vals, k=k).bins, float)
+
+
+def _palette(colours: list[str], n: int) -> list[str]:
+    """``n`` colours spread over a sequential palette (keeping its ends)."""
+    if n >= len(colours):
+        return list(colours)
+    pick = np.linspace(0, len(colours) - 1, n).round().astype(int)
+    return [colours[i] for i in pick]
+
+
 def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Series, list[tuple[str, str]], str]:
     """Colour per area for ``layer`` and its legend.
 
@@ -190,12 +209,13 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
     idx = data.index
     if layer == "priority":
         v = data["score"].astype(float)
-        bins = mapclassify.Quantiles(v.dropna().to_numpy(), k=k)
-        cls = pd.Series(np.searchsorted(bins.bins, v.to_numpy(), side="left"), index=idx).clip(0, k - 1)
-        colours = cls.map(dict(enumerate(PRIORITY_COLOURS))).where(v.notna(), NO_DATA)
-        lows = [v.min()] + list(bins.bins[:-1])
-        legend = [(PRIORITY_COLOURS[i], f"{lows[i]:.1f} – {bins.bins[i]:.1f}") for i in range(k)][::-1]
-        return colours, legend, f"Priority score (0–100), quintiles (mapclassify Quantiles, k={k})"
+        bins = _class_bins(v, "quantiles", k)
+        cls = pd.Series(np.searchsorted(bins, v.to_numpy(), side="left"), index=idx).clip(0, len(bins) - 1)
+        pal = _palette(PRIORITY_COLOURS, len(bins))
+        colours = cls.map(dict(enumerate(pal))).where(v.notna(), NO_DATA)
+        lows = [float(v.min())] + list(bins[:-1])
+        legend = [(pal[i], f"{lows[i]:.1f} – {bins[i]:.1f}") for i in range(len(bins))][::-1]
+        return colours, legend, f"Priority score (0–100), quantiles (mapclassify Quantiles, k={len(bins)})"
     if layer == "imd":
         d = data["imd_decile"]
         colours = d.map(IMD_COLOURS).fillna(NO_DATA)
@@ -213,15 +233,16 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
         legend = [(style.LISA_COLOURS[k_], style.LISA_LABELS[k_]) for k_ in ("HH", "LL", "HL", "LH", "ns")]
         return colours, legend, "Local Moran (LISA) clusters"
     if layer == "density":
-        v = data["density"].astype(float)
-        bins = mapclassify.NaturalBreaks(v.fillna(0).to_numpy(), k=k)
-        cls = pd.Series(bins.yb, index=idx)
-        colours = cls.map(dict(enumerate(DENSITY_COLOURS)))
-        lows = [v.min()] + list(bins.bins[:-1])
-        legend = [(DENSITY_COLOURS[i], f"{lows[i]:.0f} – {bins.bins[i]:.0f} per km²") for i in range(k)][::-1]
-        return colours, legend, f"Incidents per km², natural breaks (Jenks, k={k})"
+        v = data["density"].astype(float).fillna(0)
+        bins = _class_bins(v, "naturalbreaks", k)
+        cls = pd.Series(np.searchsorted(bins, v.to_numpy(), side="left"), index=idx).clip(0, len(bins) - 1)
+        pal = _palette(DENSITY_COLOURS, len(bins))
+        colours = cls.map(dict(enumerate(pal)))
+        lows = [float(v.min())] + list(bins[:-1])
+        legend = [(pal[i], f"{lows[i]:.0f} – {bins[i]:.0f} per km²") for i in range(len(bins))][::-1]
+        return colours, legend, f"Incidents per km², natural breaks (Jenks, k={len(bins)})"
     if layer == "emerging":
-        from .timeseries import EMERGING_COLOURS
+        from .emerging import EMERGING_COLOURS
 
         c = data["emerging_class"].fillna("No pattern detected")
         colours = c.map(lambda x: EMERGING_COLOURS.get(x, "#f2f2ee"))

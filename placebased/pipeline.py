@@ -290,3 +290,31 @@ def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: 
     result = fit_count_model(table[col], table, areas["population"], predictors, graph=analysis.graph,
                              seed=analysis.stats.seed, outcome=outcome, directions=base.directions)
     return result, result.suggest_scenario(outcome_weight, base=base)
+
+
+def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=None, provision=None,
+                    notes: dict[str, list[str]] | None = None):
+    """A :class:`placebased.report.ProfileContext` from results already computed (no recomputation
+    of counts, statistics or scores), so profiles match what the app shows."""
+    from . import report
+    from .staticmap import MapData
+
+    ctx = report.ProfileContext(areas=areas, counts=analysis.counts.counts, monthly=analysis.counts.monthly,
+                                hotspot_frame=analysis.frame, hotspot_settings=dict(analysis.hotspots.settings),
+                                notes=notes or {})
+    ctx.hotspot_settings.setdefault("weights", analysis.stats.weights)
+    ctx.hotspot_label = (f"{', '.join(analysis.selected) if analysis.selected else 'all incidents'}, "
+                         f"{analysis.stats.variable.replace('_', ' ')}")
+    ctx.england = report.england_means()
+    ctx.sources = report.default_sources(areas, ctx.monthly)
+    lads = set(areas["lad_code"].dropna()) if "lad_code" in areas else set()
+    ctx.county_name = "Northamptonshire" if lads and lads <= report.NORTHANTS_LADS and len(areas) > 400 \
+        else "All areas loaded"
+    if score_result is not None:
+        ctx.score_frame = score_result.to_frame()
+        ctx.score_settings = score_result.settings()
+        ctx.score_labels = dict(score_result.labels)
+    if provision is not None and len(provision):
+        ctx._provision(provision)
+    ctx.map_data = MapData.build(areas, ctx.provision_points)
+    return ctx

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
@@ -9,6 +12,9 @@ from shapely.geometry import box
 from placebased import _paths
 from placebased.areas import load_areas
 from placebased.incidents import load_incidents
+
+# saved work from tests (AppTest, browser) goes to a throwaway database, never the user's
+os.environ.setdefault("PLACEBASED_DB", os.path.join(tempfile.mkdtemp(prefix="placebased-test-"), "test.db"))
 
 
 @pytest.fixture(scope="session")

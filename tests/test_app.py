@@ -85,3 +85,36 @@ def test_suggested_weights_can_be_adopted(app):
     adopt.click().run()
     assert not app.exception
     assert app.session_state["scenario_meta"]["name"] != "Balanced"
+
+
+def test_layers_render(app):
+    # the previous test left undated partner incidents loaded: emerging hot spots need dates
+    for layer in ("imd", "gi", "lisa", "density", "emerging", "priority"):
+        app.radio(key="layer").set_value(layer).run()
+        assert not app.exception, layer
+        errors = [e.value for e in app.error]
+        assert not errors or (layer == "emerging" and "no incident has a date" in errors[0]), (layer, errors)
+    next(u for u in app.file_uploader if u.label.startswith("Incidents")).set_value(None)
+    app.run()
+    app.radio(key="layer").set_value("emerging").run()
+    assert not app.exception and not app.error
+    app.radio(key="layer").set_value("priority").run()
+
+
+def test_area_profile_pdf(app):
+    next(b for b in app.button if b.label == "Profile PDF of this area").click().run()
+    assert not app.exception
+    assert any(b.label == "Download area profile (PDF)" for b in app.get("download_button"))
+
+
+def test_save_and_load_selection(app):
+    app.session_state["selection"] = {"E01026949": "youth violence near the station"}
+    app.run()
+    app.text_input(key="author").set_value("Test Lead").run()
+    next(b for b in app.button if b.label == "Save selection").click().run()
+    assert not app.exception
+    assert any("Saved 'Target areas' version 1" in s.value for s in app.success)
+    app.session_state["selection"] = {}
+    app.run()
+    next(b for b in app.button if b.label == "Load selection").click().run()
+    assert app.session_state["selection"] == {"E01026949": "youth violence near the station"}
