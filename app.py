@@ -22,6 +22,7 @@ from appcache import (
     c_profile_context,
     c_provision,
     c_score,
+    c_sites,
     c_store,
     c_trends,
     save_upload,
@@ -106,7 +107,7 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
                     tables=table_paths, provision=provision_paths[0] if provision_paths else None)
 
 try:
-    areas, web, features = c_areas(src)
+    areas, web, features, outlines = c_areas(src)
     incidents = c_incidents(src)
 except PlaceBasedError as exc:
     st.error(str(exc))
@@ -209,6 +210,7 @@ with sb.expander("Map", expanded=False):
     basemap = st.selectbox("Basemap", list(BASEMAPS), help="'none' needs no internet; the others fetch tiles.")
     show_points = st.checkbox("Incident points (analyst view, clustered)", value=False)
     show_provision = st.checkbox("Current provision (NHS example unless uploaded)", value=False)
+    show_outlines = st.checkbox("Local authority outlines", value=True)
     radius = st.select_slider("Provision reach (m)", [500, 800, 1000, 1500, 2000, 3000], value=1000)
 
 # ------------------------------------------------------------------------------------------ compute
@@ -231,6 +233,7 @@ top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} inciden
                f"{filters.describe()}")
 
 provision = c_provision(src) if (show_provision or layer == "gaps") else None
+sites = None
 if layer == "gaps":
     from placebased.provision import provision_types
 
@@ -245,6 +248,19 @@ if layer == "gaps":
     except PlaceBasedError as exc:
         st.error(str(exc))
         mf["gap"], mf["in_tier"] = False, False
+    k_sites = st.slider("Suggest new sites (k)", 0, 10, 0, help="Maximal covering location problem (spopt MCLP, "
+                        "CBC solver), weighted by priority score × population; existing provision of the chosen "
+                        "types counts as covering.")
+    if k_sites:
+        try:
+            site_result = c_sites(src, filters, stats, scenario, types, float(radius), int(k_sites))
+            sites = site_result.sites
+            st.success(site_result.summary_line())
+            st.dataframe(sites.drop(columns="geometry")[["name", "areas_newly_covered", "share_gained",
+                                                          "residents_newly_covered"]], width="stretch",
+                         hide_index=True)
+        except PlaceBasedError as exc:
+            st.error(str(exc))
 
 if layer == "emerging":
     try:
@@ -265,7 +281,8 @@ clusters = cluster_points(incidents.points[incidents.points["category"].isin(ana
 left, right = st.columns([7, 4], gap="medium")
 with left:
     fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
-                     provision=provision if show_provision else None, provision_radius_m=float(radius),
+                     provision=provision if (show_provision or layer == "gaps") else None,
+                     provision_radius_m=float(radius), sites=sites, outlines=outlines if show_outlines else None,
                      point_clusters=clusters, count_label="Incidents (selected categories)", features=features)
     out = st_folium(fmap, height=660, use_container_width=True, returned_objects=["last_object_clicked"],
                     key="map")

@@ -13,7 +13,7 @@ import streamlit as st
 from placebased import pipeline as P  # noqa: N812
 from placebased import scoring
 from placebased.indicators import load_catalogue
-from placebased.mapping import web_features, web_geometry
+from placebased.mapping import authority_outlines, web_features, web_geometry
 from placebased.scenario import Scenario
 
 UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
@@ -24,7 +24,7 @@ UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 def _c_areas(src: P.Sources):
     areas = P.load_areas_for(src)
     web = web_geometry(areas)
-    return areas, web, web_features(web)
+    return areas, web, web_features(web), authority_outlines(web)
 
 
 def c_areas(src: P.Sources):
@@ -126,5 +126,22 @@ def c_trends(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
 
 @st.cache_resource(show_spinner="Preparing the profile…", max_entries=4)
 def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario: Scenario):
+    from placebased.errors import PlaceBasedError
+
+    try:
+        trend_table = c_trends(src, filters, stats).table
+    except PlaceBasedError:
+        trend_table = None
     return P.profile_context(c_areas(src)[0], c_analysis(src, filters, stats), c_score(src, filters, stats, scenario),
-                             c_provision(src))
+                             c_provision(src), trend_table=trend_table)
+
+
+@st.cache_resource(show_spinner="Solving the maximal covering location problem (CBC)…", max_entries=8)
+def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, k: int):
+    from placebased.provision import priority_weights, select_types, suggest_sites
+
+    areas = c_areas(src)[0]
+    score = c_score(src, filters, stats, scenario).table["score"]
+    existing = select_types(c_provision(src), list(types) or None)
+    return suggest_sites(areas, priority_weights(score, areas["population"]), k, radius_m=radius, existing=existing,
+                         population=areas["population"])

@@ -483,6 +483,13 @@ def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0) -> pd.DataFr
     return pd.DataFrame({"lat": centres.y.to_numpy(), "lon": centres.x.to_numpy(), "count": g["w"].to_numpy()})
 
 
+def authority_outlines(areas: gpd.GeoDataFrame, column: str = "lad_name") -> gpd.GeoDataFrame | None:
+    """Outlines of the local authorities (areas dissolved by ``column``), or None without one."""
+    if column not in areas or areas[column].isna().all():
+        return None
+    return areas[[column, "geometry"]].dissolve(by=column).reset_index()
+
+
 def area_at(web_areas: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
     """The area code under a clicked point (WGS84), or None."""
     hits = web_areas.sindex.query(shapely.Point(lon, lat), predicate="intersects")

@@ -293,7 +293,7 @@ def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: 
 
 
 def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=None, provision=None,
-                    notes: dict[str, list[str]] | None = None):
+                    notes: dict[str, list[str]] | None = None, trend_table: pd.DataFrame | None = None):
     """A :class:`placebased.report.ProfileContext` from results already computed (no recomputation
     of counts, statistics or scores), so profiles match what the app shows."""
     from . import report
@@ -317,4 +317,5 @@ def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=No
     if provision is not None and len(provision):
         ctx._provision(provision)
     ctx.map_data = MapData.build(areas, ctx.provision_points)
+    ctx.trend_table = trend_table
     return ctx

@@ -139,6 +139,7 @@ class ProfileContext:
     county_name: str = "All areas loaded"
     near_m: float = 1000.0
     map_data: MapData | None = None
+    trend_table: pd.DataFrame | None = None
 
     @classmethod
     def build(
@@ -202,6 +203,9 @@ class ProfileContext:
         if ctx.counts is not None:
             ctx._hotspots(weights, hotspot_group, hotspot_variable, permutations, seed, alpha, correction)
             ctx._scores(scenario)
+        if incidents_points is not None:
+            ctx._trends(getattr(incidents_points, "points", incidents_points), hotspot_group, weights, alpha,
+                        correction)
         ctx._provision(provision)
         ctx.map_data = MapData.build(areas, ctx.provision_points)
         return ctx
@@ -228,6 +232,23 @@ class ProfileContext:
         self.hotspot_settings.setdefault("weights", weights)
         label = GROUPS.get(group, {}).get("label", group)
         self.hotspot_label = f"{label}, {variable.replace('_', ' ')}"
+
+    def _trends(self, points, group, weights, alpha, correction) -> None:
+        """Mann-Kendall trend and emerging hot spot class per area (for the monthly section)."""
+        import warnings
+
+        from .categories import group_of
+        from .emerging import trends
+        from .errors import PlaceBasedError
+
+        cats = sorted({c for c in points["category"].dropna().unique() if group == "all" or group in group_of(c)})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.trend_table = trends(points, self.areas, categories=cats or None, weights=weights,
+                                          alpha=alpha, correction=correction).table
+        except PlaceBasedError:  # undated incidents or too few steps: the profile says so
+            self.trend_table = None
 
     def _scores(self, scenario) -> None:
         try:

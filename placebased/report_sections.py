@@ -196,7 +196,7 @@ def draw_pdf(ctx, figs: dict, group_name: str | None, date: _dt.date) -> bytes:
     y_left = section_title(pdf, x_l, y, COL_W, "Deprivation: IoD 2025 deciles in England")
     y_left = decile_chart(pdf, x_l, y_left + 3, COL_W, figs["deciles"]) if figs["deciles"] else para(
         pdf, x_l, y_left, COL_W, "Deprivation indices not available for these areas.")
-    y_left = _monthly(pdf, figs, x_l, y_left + 3, COL_W)
+    y_left = _monthly(pdf, figs, x_l, y_left + 3, COL_W, ctx)
     y_right = _categories(pdf, ctx, figs, x_r, y, COL_W)
     y = max(y_left, y_right) + 3
     y_left = _provision(pdf, ctx, codes, x_l, y, COL_W)
@@ -425,13 +425,33 @@ def _priority(pdf, ctx, codes, x, y, w) -> float:
     return y
 
 
-def _monthly(pdf, figs, x, y, w) -> float:
+def _monthly(pdf, figs, x, y, w, ctx=None) -> float:
     y = section_title(pdf, x, y, w, "Incidents by month")
     months = figs["months"]
     if not months:
         return para(pdf, x, y, w, "No dated incidents loaded.", colour=style.BRAND["muted"])
     cells = [Cell(None if m["status"] != "show" else m["value"], m["text"], m["status"] != "show") for m in months]
-    return monthly_bars(pdf, x, y + 0.5, w, 26.0, [m["month"] for m in months], cells)
+    trend = _trend_sentence(ctx, figs)
+    y = monthly_bars(pdf, x, y + 0.5, w, 19.0 if trend else 26.0, [m["month"] for m in months], cells)
+    if trend:
+        y = para(pdf, x, y + 0.5, w, trend, size=6.3, colour=style.BRAND["muted"])
+    return y
+
+
+def _trend_sentence(ctx, figs) -> str:
+    """Mann-Kendall trend and emerging hot spot class of a single area (serious violence), unless the
+    area's incidents are few enough to be suppressed in a public profile."""
+    tt = getattr(ctx, "trend_table", None) if ctx is not None else None
+    codes = figs["codes"]
+    if tt is None or len(codes) != 1 or codes[0] not in tt.index:
+        return ""
+    row = tt.loc[codes[0]]
+    if figs.get("public") and float(row.get("total", 0) or 0) < 2 * figs.get("threshold", 5):
+        return ""
+    from .emerging import describe_trend
+
+    what = "serious violence" if ctx.hotspot_label.lower().startswith("serious") else "incidents analysed"
+    return f"Trend ({what}): " + describe_trend(row)
 
 
 def _categories(pdf, ctx, figs, x, y, w) -> float:

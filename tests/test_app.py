@@ -118,3 +118,13 @@ def test_save_and_load_selection(app):
     app.run()
     next(b for b in app.button if b.label == "Load selection").click().run()
     assert app.session_state["selection"] == {"E01026949": "youth violence near the station"}
+
+
+def test_gaps_layer_and_site_suggestions(app):
+    app.radio(key="layer").set_value("gaps").run()
+    assert not app.exception
+    assert any("have no" in i.value for i in app.info), [i.value for i in app.info]
+    next(s for s in app.slider if s.label == "Suggest new sites (k)").set_value(2).run()
+    assert not app.exception
+    assert any("solver" in s.value and "status" in s.value for s in app.success)
+    app.radio(key="layer").set_value("priority").run()
