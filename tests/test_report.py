@@ -8,6 +8,7 @@ and the real shipped data (names, codes, figures in the extracted text; pages re
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pypdf import PdfReader
 
 from placebased.errors import ConfigError, DataError
 from placebased.report import (
@@ -206,3 +208,11 @@ def test_pages_render_with_pdftoppm(real_ctx, tmp_path):
     assert out.returncode == 0, out.stderr
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == 2 and all(p.stat().st_size > 5000 for p in pngs)
+
+
+def test_real_profile_states_trend_and_emerging_class(real_ctx):
+    text = " ".join(pdf_text(render_profile(real_ctx, ["E01027153"])).split())
+    assert "Trend (serious violence):" in text
+    row = real_ctx.trend_table.loc["E01027153"]
+    assert row["emerging_class"] in text
+    assert len(PdfReader(io.BytesIO(render_profile(real_ctx, ["E01027153"]))).pages) == 1
