@@ -277,6 +277,8 @@ def tooltip_html(row: pd.Series, count_label: str = "Incidents") -> str:
 
 
 def _col_text(data: pd.DataFrame, col: str, fmt: str) -> pd.Series:
+    if col not in data:
+        return pd.Series("–", index=data.index, dtype=object)
     vals = data[col].to_numpy(dtype=object)
     return pd.Series([fmt.format(x) if x is not None and x is not pd.NA and x == x else "–" for x in vals],
                      index=data.index, dtype=object)
@@ -425,9 +427,8 @@ def build_map(
     if sites is not None and len(sites):
         fg = folium.FeatureGroup(name="Suggested new sites", show=True)
         for r in sites.to_crs(WGS84).itertuples():
-            folium.RegularPolygonMarker([r.geometry.y, r.geometry.x], number_of_sides=4, radius=9, rotation=45,
-                                        color="#111", weight=1.5, fill=True, fill_color="#6a3d9a", fill_opacity=0.95,
-                                        tooltip=html.escape(f"Suggested site: {getattr(r, 'name', '')}")).add_to(fg)
+            folium.Marker([r.geometry.y, r.geometry.x], icon=_badge("★", "#6a3d9a", size=22),
+                          tooltip=html.escape(f"Suggested new site: {getattr(r, 'name', '')}")).add_to(fg)
         fg.add_to(m)
     m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
     if (outlines is not None and len(outlines)) or (provision is not None and len(provision)) or \
@@ -456,15 +457,36 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
         if radius_m:
             folium.Circle([r.geometry.y, r.geometry.x], radius=float(radius_m), color=colour, weight=1,
                           fill=True, fill_opacity=0.06, interactive=False).add_to(cover)
-        folium.CircleMarker([r.geometry.y, r.geometry.x], radius=6, color="#ffffff", weight=1.5, fill=True,
-                            fill_color=colour, fill_opacity=1.0, tooltip=label).add_to(fg)
+        folium.Marker([r.geometry.y, r.geometry.x], icon=_badge(_initials(str(r.type)), colour),
+                      tooltip=label).add_to(fg)
     if radius_m:
         cover.add_to(m)
     fg.add_to(m)
-    items = "".join(f"<div><span style='color:{c}'>&#9679;</span> {html.escape(t)}</div>" for t, c in cmap.items())
+    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {html.escape(t)}</div>"
+                    for t, c in cmap.items())
     m.get_root().html.add_child(RawHtml(
         "<div style='position:absolute;top:10px;left:54px;z-index:1000;background:white;padding:6px 8px;"
         f"border:1px solid #c5ced8;border-radius:4px;font:12px sans-serif'><b>Provision</b>{items}</div>"))
+
+
+def _initials(kind: str) -> str:
+    """Up to two letters standing for a provision type ("GP practice" -> "GP", "Youth club" -> "YC")."""
+    words = [w for w in kind.replace("/", " ").split() if w[:1].isalnum()]
+    if words and words[0].isupper() and len(words[0]) <= 3:
+        return words[0]
+    return "".join(w[0].upper() for w in words[:2]) or "?"
+
+
+def _badge_html(text: str, colour: str, size: int = 20) -> str:
+    return (f"<span style='display:inline-flex;align-items:center;justify-content:center;width:{size}px;"
+            f"height:{size}px;border-radius:50%;background:{colour};color:#fff;border:1.5px solid #fff;"
+            f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{html.escape(text)}</span>")
+
+
+def _badge(text: str, colour: str, size: int = 20) -> folium.DivIcon:
+    """A round badge icon in plain HTML (Leaflet's own divIcon: no icon font, no outside request)."""
+    return folium.DivIcon(html=_badge_html(text, colour, size), icon_size=(size, size),
+                          icon_anchor=(size // 2, size // 2), class_name="pb-badge")
 
 
 def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0) -> pd.DataFrame:

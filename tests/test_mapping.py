@@ -1,0 +1,112 @@
+"""The offline map: only the app's own Leaflet assets, escaped text, legends naming their classification,
+layers drawn on the real data and on tiny cases."""
+
+from __future__ import annotations
+
+import branca
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from placebased import pipeline as P  # noqa: N812
+from placebased.mapping import (
+    LAYERS,
+    area_at,
+    authority_outlines,
+    build_map,
+    classify_layer,
+    cluster_points,
+    install_static_assets,
+    script_json,
+    tooltips,
+    web_features,
+    web_geometry,
+)
+from placebased.provision import example_provision
+
+
+def _links(m) -> set[str]:
+    """Every JS/CSS link streamlit-folium would load for the map (it reads default_js/default_css)."""
+    out = set()
+
+    def walk(e):
+        yield e
+        for c in getattr(e, "_children", {}).values():
+            yield from walk(c)
+
+    for e in walk(m):
+        out |= {u for _, u in getattr(e, "default_js", [])} | {u for _, u in getattr(e, "default_css", [])}
+        if isinstance(e, branca.colormap.ColorMap):
+            out.add("d3 from a CDN (streamlit-folium adds it for colormaps)")
+    return out
+
+
+@pytest.fixture(scope="module")
+def analysis(areas, police):
+    return P.analyse(areas, police, [], P.Filters(), P.StatsSettings(permutations=99))
+
+
+@pytest.fixture(scope="module")
+def web(areas):
+    return web_geometry(areas)
+
+
+def test_every_layer_uses_only_local_assets(areas, analysis, web):
+    mf = P.map_frame(areas, analysis)
+    mf["score"] = areas["imd_score"]
+    mf["emerging_class"] = "persistent hot spot"
+    mf["gap"] = mf["imd_decile"] == 1
+    mf["in_tier"] = mf["imd_decile"] <= 2
+    sites = gpd.GeoDataFrame({"name": ["New hub"]}, geometry=[Point(475_000, 260_000)], crs=27700)
+    feats = web_features(web)
+    for layer in LAYERS:
+        m = build_map(web, mf, layer=layer, selected=["E01026949"], provision=example_provision(),
+                      provision_radius_m=1000, sites=sites, outlines=authority_outlines(web),
+                      point_clusters=cluster_points(analysis.counts.points.head(500)), features=feats)
+        html = m.get_root().render()
+        assert _links(m) == {"/app/static/leaflet/leaflet.js", "/app/static/leaflet/leaflet.css"}, layer
+        assert "cdn" not in html.lower() and "https://" not in html, layer
+        assert html.count('"area_code":') == len(areas)
+
+
+def test_basemap_only_when_chosen(areas, web):
+    data = areas.drop(columns="geometry")
+    assert "tile.openstreetmap" not in build_map(web, data, layer="imd").get_root().render()
+    assert "tile.openstreetmap" in build_map(web, data, layer="imd",
+                                             basemap="OpenStreetMap (online)").get_root().render()
+
+
+def test_text_from_files_is_escaped_in_tooltips_and_script():
+    data = pd.DataFrame({"area_name": ['<img src=x onerror="alert(1)">'], "score": [50.0], "rank": [1],
+                         "imd_decile": [1], "count": [3]}, index=["</script><b>X"])
+    tip = tooltips(data).iloc[0]
+    assert "<img" not in tip and "&lt;img" in tip and "&lt;/script&gt;" in tip
+    assert "</script>" not in script_json({"tip": "</script>"})
+
+
+def test_legend_names_classification_and_few_values(areas):
+    data = pd.DataFrame({"score": [1.0, 1.0, 2.0], "density": [0.0, 0.0, 0.0]}, index=["a", "b", "c"])
+    colours, legend, title = classify_layer("priority", data)
+    assert "Quantiles" in title and len(legend) == 2 and colours.notna().all()
+    colours, legend, title = classify_layer("density", data)
+    assert "natural breaks" in title and len(legend) == 1
+    _, legend, title = classify_layer("imd", areas)
+    assert title.startswith("IMD 2025 decile") and len(legend) == 10
+    with pytest.raises(KeyError, match="unknown layer"):
+        classify_layer("nope", data)
+
+
+def test_click_finds_area_and_clusters_sum(areas, web, police):
+    pt = web.loc["E01026949"].geometry.representative_point()
+    assert area_at(web, pt.y, pt.x) == "E01026949"
+    assert area_at(web, 0.0, 0.0) is None
+    cl = cluster_points(police.points)
+    assert cl["count"].sum() == len(police.points)
+
+
+def test_static_assets_come_from_the_installed_package(tmp_path):
+    dest = install_static_assets(tmp_path)
+    js = (dest / "leaflet.js").read_text(encoding="utf-8")
+    assert "Leaflet 1.9.4" in js[:400] or "1.9.4" in js[:2000]
+    assert (dest / "leaflet.css").exists()
