@@ -9,7 +9,6 @@ unknown and missing codes, suppression markers and Excel.
 
 from __future__ import annotations
 
-import time
 import tomllib
 import warnings
 
@@ -149,17 +148,14 @@ def test_robustness_contains_point_rank_real(areas):
     assert_allclose(score_areas(t, s).table["rank_p95"], r["rank_p95"])
 
 
-def test_fast_path_under_50ms(areas):
+def test_fast_path_skips_robustness(areas):
+    """The weight-change path runs no draws (its speed is measured in benchmarks/bench_scoring.py)."""
     t = build_indicator_table(areas)
     s = default_scenario().replace(weights={"imd_score": 20, "idaci_score": 15, "under25_share": 15,
                                             "education_score": 10, "crime_score": 10})
-    score_areas(t, s, robustness_draws=0)
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        score_areas(t, s, robustness_draws=0).to_frame(drivers=False)
-        times.append(time.perf_counter() - t0)
-    assert min(times) < 0.05
+    frame = score_areas(t, s, robustness_draws=0).to_frame(drivers=False)
+    assert frame["rank_p05"].isna().all() and frame["p_top_n"].isna().all()
+    assert frame["rank"].notna().all()
 
 
 # ---------------------------------------------------------------------------------------------
