@@ -37,6 +37,7 @@ from placebased.mapping import (
     cluster_points,
     install_static_assets,
 )
+from placebased.safety import escape_markdown
 from placebased.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.selection import selection_csv, selection_geojson, selection_table
 
@@ -307,7 +308,8 @@ with right:
         st.caption("No areas picked yet. Click areas on the map, or add them from the ranked table below.")
     else:
         table = selection_table(ss["selection"], areas, scores)
-        st.markdown(" · ".join(f"**{r.area_code}** {r.area_name}" for r in table.itertuples()))
+        st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** {escape_markdown(r.area_name)}"
+                               for r in table.itertuples()))
         edited = st.data_editor(
             table, key="sel_editor", hide_index=True, width="stretch",
             column_config={"reason": st.column_config.TextColumn("Reason", width="medium"),

@@ -24,7 +24,7 @@ UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 def _c_areas(src: P.Sources):
     areas = P.load_areas_for(src)
     web = web_geometry(areas)
-    return areas, web, web_features(web), authority_outlines(web)
+    return areas, web, web_features(web), authority_outlines(areas)
 
 
 def c_areas(src: P.Sources):

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import re
 import sys
 from pathlib import Path
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -29,22 +27,22 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
     sys.path.insert(0, str(ROOT))
 
 from appcache import c_analysis, c_areas, c_score, c_store, current_settings  # noqa: E402
-from placebased import style  # noqa: E402
 from placebased.categories import GROUPS  # noqa: E402
 from placebased.disclosure import suppression_note  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
-from placebased.mapping import (  # noqa: E402
-    BASEMAPS,
-    AreaLayer,
-    OfflineMap,
-    RawHtml,
-    area_at,
-    install_static_assets,
-    legend_html,
+from placebased.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
+from placebased.safety import escape_markdown  # noqa: E402
+from placebased.scoring import EXCLUDED  # noqa: E402
+from placebased.workshop import (  # noqa: E402
+    GI_PLAIN,
+    LAYER_CHOICES,
+    category_label,
+    map_layer,
+    period_label,
+    plain_tooltips,
+    tier_labels,
+    workshop_table,
 )
-from placebased.safety import escape_text  # noqa: E402
-from placebased.scoring import EXCLUDED, OTHER  # noqa: E402
-from placebased.workshop import category_label, period_label, workshop_table  # noqa: E402
 
 st.set_page_config(page_title="placebased — workshop", page_icon="📍", layout="wide")
 install_static_assets(ROOT / "static")
@@ -62,44 +60,6 @@ st.markdown(
     unsafe_allow_html=True,
 )
 
-LAYER_CHOICES = {
-    "hotspots": "Where incidents cluster (hot spots)",
-    "priority": "Priority areas",
-}
-#: Gi* bins in plain words (99 / 95 / 90 % confidence = very likely / likely / possible)
-GI_PLAIN = {
-    3: "Hot spot (very likely)",
-    2: "Hot spot (likely)",
-    1: "Hot spot (possible)",
-    0: "No clear pattern",
-    -1: "Fewer incidents than nearby areas (possible)",
-    -2: "Fewer incidents than nearby areas (likely)",
-    -3: "Fewer incidents than nearby areas (very likely)",
-}
-TIER_COLOURS = ["#7f0000", "#d7301f", "#fc8d59", "#fdd49e", "#fee8c8"]
-CALM = "#f2f2ee"
-#: characters that Markdown (and Streamlit's extensions: $ maths, :emoji:, :colour[...]) would act on
-_MD_CHARS = "\\`*_{}[]()#+-.!|~$:=^<>&\"'"
-_MD_ENTITIES = {ord(c): f"&#{ord(c)};" for c in _MD_CHARS}
-_WWW = re.compile(r"(?i)(www)(\.)")
-
-
-def safe_md(value: object) -> str:
-    """Text from a file or a person, made inert for ``st.markdown``: HTML-escaped (``escape_text``),
-    every Markdown punctuation character written as a numeric entity, and an invisible word joiner
-    after ``:`` and ``@`` and inside ``www.`` so no bare URL or e-mail address becomes a link; new
-    lines kept."""
-    text = escape_text(value)
-    text = _WWW.sub("\\1\u2060\\2", text.replace(":", ":\u2060").replace("@", "@\u2060"))
-    # escape_text already turned & < > " ' into entities; encode the rest of the punctuation
-    text = text.replace("&amp;", "\0a").replace("&lt;", "\0l").replace("&gt;", "\0g").replace("&quot;", "\0q")
-    text = text.replace("&#x27;", "\0s").translate(_MD_ENTITIES)
-    text = (text.replace("\0a", "&amp;").replace("\0l", "&lt;").replace("\0g", "&gt;").replace("\0q", "&quot;")
-            .replace("\0s", "&#x27;"))
-    lines = [ln.strip() for ln in text.splitlines()]
-    return "  \n".join(ln for ln in lines if ln) or "&#8203;"
-
-
 def hotspot_label(selected: tuple[str, ...], filtered: bool) -> str:
     """What the hot-spot analysis counted, in words ("serious violence", "robbery", "all incidents")."""
     if not filtered or not selected:
@@ -108,88 +68,6 @@ def hotspot_label(selected: tuple[str, ...], filtered: bool) -> str:
         if g["police_uk"] and set(g["police_uk"]) == set(selected):
             return g["label"].split(" (")[0].lower()
     return ", ".join(category_label(c) for c in selected)
-
-
-def tier_labels(tiers: tuple[float, ...]) -> dict[str, str]:
-    """Score tier -> plain label, most urgent first (tiers are "top x%" of ranked areas)."""
-    words = ["Highest priority", "High priority", "Priority"]
-    out, prev = {}, None
-    for i, t in enumerate(sorted(tiers)):
-        word = words[i] if i < len(words) else "Priority"
-        span = f"top {t:g}% of areas" if prev is None else f"top {prev:g}–{t:g}%"
-        out[f"top {t:g}%"] = f"{word}: {span}"
-        prev = t
-    out[OTHER] = "Not a priority area"
-    out[EXCLUDED] = "Not scored (data missing)"
-    return out
-
-
-def map_layer(layer: str, gi_bin: pd.Series, tier: pd.Series, tiers: tuple[float, ...]):
-    """Colours per area, legend items and title for the chosen plain-English layer."""
-    if layer == "hotspots":
-        b = gi_bin.fillna(0).astype(int)
-        colours = b.map(style.gi_bin_colour)
-        present = set(b)
-        legend = [(style.GI_BIN_COLOURS[i], GI_PLAIN[i]) for i in (3, 2, 1, 0, -1, -2, -3) if i in present or i >= 0]
-        return colours, legend, "Where incidents cluster"
-    labels = tier_labels(tiers)
-    order = [f"top {t:g}%" for t in sorted(tiers)]
-    cmap = {k: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, k in enumerate(order)}
-    cmap[OTHER], cmap[EXCLUDED] = CALM, "#ffffff"
-    colours = tier.map(lambda t: cmap.get(t, CALM))
-    legend = [(cmap[k], labels[k]) for k in order] + [(CALM, labels[OTHER])]
-    if (tier == EXCLUDED).any():
-        legend.append(("#ffffff", labels[EXCLUDED]))
-    return colours, legend, "Priority areas"
-
-
-def plain_tooltips(table: pd.DataFrame, gi_bin: pd.Series, tier: pd.Series, tiers, period: str | None) -> pd.Series:
-    """Tooltip HTML per area: name, code, plain hot-spot and priority labels, the suppressed total.
-    Every value is escaped; no rate, score or raw count appears."""
-    labels = tier_labels(tiers)
-    when = f", {period}" if period else ""
-    out = {}
-    for code, row in table.iterrows():
-        b = gi_bin.get(code)
-        spot = GI_PLAIN.get(int(b) if pd.notna(b) else 0, GI_PLAIN[0])
-        out[code] = (
-            f"<div style='font-size:15px;line-height:1.4'><b>{escape_text(row.get('area_name'))}</b> "
-            f"<span style='color:#5f6b76'>{escape_text(code)}</span><br>{escape_text(spot)}<br>"
-            f"{escape_text(labels.get(tier.get(code), labels[OTHER]))}<br>"
-            f"All incidents{escape_text(when)}: {escape_text(row.get('total'))}</div>"
-        )
-    return pd.Series(out, dtype=object)
-
-
-def workshop_map(web, features: dict, colours: pd.Series, tips: pd.Series, title: str, legend, note: str,
-                 basemap: str | None, outlines=None):
-    """The areas only (no point layer of any kind), coloured, with plain tooltips and a legend;
-    local authority ``outlines`` (WGS84 or with a CRS) drawn on top, not interactive."""
-    tiles = BASEMAPS.get(basemap or "none")
-    b = web.total_bounds
-    m = OfflineMap(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=10, tiles=tiles,
-                   control_scale=True, attribution_control=bool(tiles), zoom_snap=0.25, zoom_delta=0.5)
-    m.get_root().header.add_child(RawHtml(
-        "<style>.leaflet-container{background:#f7f9fb}"
-        ".pb-legend{font:16px/1.45 sans-serif !important;padding:12px 14px !important}"
-        ".pb-legend span[style*='width:14px']{width:20px !important;height:20px !important}"
-        ".pb-legend div{max-width:340px !important}</style>"))
-    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(4, 4))
-    codes = web.index.astype(str)
-    fills = colours.reindex(web.index).fillna(CALM).to_numpy()
-    tip = tips.reindex(web.index).fillna("").to_numpy()
-    gj = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": c, "geometry": features[c],
-         "properties": {"area_code": c, "tip": t,
-                        "style": {"fillColor": f, "fillOpacity": 0.8, "color": "#8a94a0", "weight": 0.5}}}
-        for c, f, t in zip(codes, fills, tip)]}
-    AreaLayer(gj, highlight=style.BRAND["accent"]).add_to(m)
-    if outlines is not None and len(outlines):
-        folium.GeoJson(outlines.to_crs(4326).geometry.to_json(), interactive=False,
-                       style_function=lambda _f: {"fill": False, "color": style.BRAND["primary"], "weight": 2}
-                       ).add_to(m)
-    m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
-    return m
 
 
 def when_text(created_at: str) -> str:
@@ -256,7 +134,7 @@ tier = result.table["tier"].reindex(areas.index).fillna(EXCLUDED)
 tiers = scenario.tiers
 
 st.title("Community workshop")
-st.markdown(f"Recorded **{safe_md(what)}**" + (f", **{safe_md(period)}**" if period else "") +
+st.markdown(f"Recorded **{escape_markdown(what)}**" + (f", **{escape_markdown(period)}**" if period else "") +
             ", counted by neighbourhood. Hover over an area to see its name; click it to comment on it.")
 layer = st.radio("Show", list(LAYER_CHOICES), format_func=LAYER_CHOICES.get, horizontal=True, key="ws_layer",
                  label_visibility="collapsed")
@@ -322,19 +200,21 @@ def show_comments(code: str) -> None:
         return
     st.markdown(f"**Comments ({len(frame)})**")
     for r in frame.itertuples():
-        st.markdown(f"**{safe_md(r.author)}** · {safe_md(when_text(r.created_at))}  \n{safe_md(r.text)}")
+        md = escape_markdown
+        st.markdown(f"**{md(r.author)}** · {md(when_text(r.created_at))}  \n{md(r.text)}")
 
 
 def area_card(code: str, row: pd.Series, counts_cols: list[str]) -> None:
     with st.container(border=True):
-        st.markdown(f"### {safe_md(row.get('area_name') or code)}")
+        st.markdown(f"### {escape_markdown(row.get('area_name') or code)}")
         b = gi_bin.get(code)
         spot = GI_PLAIN.get(int(b) if pd.notna(b) else 0, GI_PLAIN[0])
-        st.caption(f"{safe_md(code)} · {safe_md(spot)} · {safe_md(tier_labels(tiers).get(tier.get(code), ''))}")
-        st.markdown(safe_md(row.get("sentence", "")))
+        plain_tier = tier_labels(tiers).get(tier.get(code), '')
+        st.caption(f"{escape_markdown(code)} · {escape_markdown(spot)} · {escape_markdown(plain_tier)}")
+        st.markdown(escape_markdown(row.get("sentence", "")))
         parts = [f"All incidents{', ' + period if period else ''}: {row.get('total')}"]
         parts += [f"{c}: {row.get(c)}" for c in counts_cols if c in row.index and pd.notna(row.get(c))]
-        st.markdown(" · ".join(safe_md(p) for p in parts))
+        st.markdown(" · ".join(escape_markdown(p) for p in parts))
         listing = st.container()
         flash = ss.get("ws_flash", {}).pop(code, None)
         ss.setdefault(f"ws_author_{code}", ss.get("ws_last_author", ""))

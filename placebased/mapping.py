@@ -509,7 +509,10 @@ def authority_outlines(areas: gpd.GeoDataFrame, column: str = "lad_name") -> gpd
     """Outlines of the local authorities (areas dissolved by ``column``), or None without one."""
     if column not in areas or areas[column].isna().all():
         return None
-    return areas[[column, "geometry"]].dissolve(by=column).reset_index()
+    out = areas[[column, "geometry"]].dissolve(by=column).reset_index()
+    if out.crs is not None and out.crs.is_projected:
+        out.geometry = out.geometry.simplify(20.0)
+    return out.to_crs(WGS84) if out.crs is not None else out
 
 
 def area_at(web_areas: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
@@ -522,3 +525,34 @@ def density(counts: pd.Series, areas: gpd.GeoDataFrame) -> pd.Series:
     """Incidents per km² of each area (areas in a metric CRS)."""
     km2 = areas.geometry.area / 1e6
     return (counts.reindex(areas.index).astype(float) / km2.replace(0, np.nan)).rename("density")
+
+
+def workshop_map(web, features: dict, colours: pd.Series, tips: pd.Series, title: str, legend, note: str,
+                 basemap: str | None, outlines=None):
+    """The areas only (no point layer of any kind), coloured, with plain tooltips and a legend;
+    local authority ``outlines`` (WGS84 or with a CRS) drawn on top, not interactive."""
+    tiles = BASEMAPS.get(basemap or "none")
+    b = web.total_bounds
+    m = OfflineMap(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=10, tiles=tiles,
+                   control_scale=True, attribution_control=bool(tiles), zoom_snap=0.25, zoom_delta=0.5)
+    m.get_root().header.add_child(RawHtml(
+        "<style>.leaflet-container{background:#f7f9fb}"
+        ".pb-legend{font:16px/1.45 sans-serif !important;padding:12px 14px !important}"
+        ".pb-legend span[style*='width:14px']{width:20px !important;height:20px !important}"
+        ".pb-legend div{max-width:340px !important}</style>"))
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(4, 4))
+    codes = web.index.astype(str)
+    fills = colours.reindex(web.index).fillna("#f2f2ee").to_numpy()
+    tip = tips.reindex(web.index).fillna("").to_numpy()
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": c, "geometry": features[c],
+         "properties": {"area_code": c, "tip": t,
+                        "style": {"fillColor": f, "fillOpacity": 0.8, "color": "#8a94a0", "weight": 0.5}}}
+        for c, f, t in zip(codes, fills, tip)]}
+    AreaLayer(gj, highlight=style.BRAND["accent"]).add_to(m)
+    if outlines is not None and len(outlines):
+        folium.GeoJson(outlines.to_crs(4326).geometry.to_json(), interactive=False,
+                       style_function=lambda _f: {"fill": False, "color": style.BRAND["primary"], "weight": 2}
+                       ).add_to(m)
+    m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
+    return m

@@ -188,3 +188,27 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
         out[c] = pd.Series([fix(v) for v in out[c]], index=out.index, dtype=object)
     return out
+
+
+#: characters that Markdown (and Streamlit's extensions: $ maths, :emoji:, :colour[...]) would act on
+_MD_CHARS = "\\`*_{}[]()#+-.!|~$:=^<>&\"'"
+_MD_ENTITIES = {ord(c): f"&#{ord(c)};" for c in _MD_CHARS}
+_WWW = re.compile(r"(?i)(www)(\.)")
+
+
+
+
+def escape_markdown(value: object) -> str:
+    """Text from a file or a person, made inert for ``st.markdown``: HTML-escaped (``escape_text``),
+    every Markdown punctuation character written as a numeric entity, and an invisible word joiner
+    after ``:`` and ``@`` and inside ``www.`` so no bare URL or e-mail address becomes a link; new
+    lines kept."""
+    text = escape_text(value)
+    text = _WWW.sub("\\1\u2060\\2", text.replace(":", ":\u2060").replace("@", "@\u2060"))
+    # escape_text already turned & < > " ' into entities; encode the rest of the punctuation
+    text = text.replace("&amp;", "\0a").replace("&lt;", "\0l").replace("&gt;", "\0g").replace("&quot;", "\0q")
+    text = text.replace("&#x27;", "\0s").translate(_MD_ENTITIES)
+    text = (text.replace("\0a", "&amp;").replace("\0l", "&lt;").replace("\0g", "&gt;").replace("\0q", "&quot;")
+            .replace("\0s", "&#x27;"))
+    lines = [ln.strip() for ln in text.splitlines()]
+    return "  \n".join(ln for ln in lines if ln) or "&#8203;"

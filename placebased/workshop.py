@@ -23,9 +23,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import style
 from .categories import POLICE_UK_CATEGORIES, is_sensitive
 from .disclosure import SECONDARY_MARK, SENSITIVE, SHOWN, suppress, suppression_flags
 from .errors import DataError
+from .safety import escape_text
+from .scoring import EXCLUDED, OTHER
 
 TOTAL = "total"
 #: Gi_Bin -> confidence (ArcGIS convention, as in placebased.hotspots)
@@ -323,3 +326,74 @@ def workshop_table(
         tot = np.where(flags[TOTAL] == SHOWN, raw[TOTAL], -1.0)
         out = out.iloc[np.lexsort((out.index.to_numpy(), -tot))]
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the workshop map in plain words
+
+LAYER_CHOICES = {
+    "hotspots": "Where incidents cluster (hot spots)",
+    "priority": "Priority areas",
+}
+#: Gi* bins in plain words (99 / 95 / 90 % confidence = very likely / likely / possible)
+GI_PLAIN = {
+    3: "Hot spot (very likely)",
+    2: "Hot spot (likely)",
+    1: "Hot spot (possible)",
+    0: "No clear pattern",
+    -1: "Fewer incidents than nearby areas (possible)",
+    -2: "Fewer incidents than nearby areas (likely)",
+    -3: "Fewer incidents than nearby areas (very likely)",
+}
+TIER_COLOURS = ["#7f0000", "#d7301f", "#fc8d59", "#fdd49e", "#fee8c8"]
+CALM = "#f2f2ee"
+
+def tier_labels(tiers: tuple[float, ...]) -> dict[str, str]:
+    """Score tier -> plain label, most urgent first (tiers are "top x%" of ranked areas)."""
+    words = ["Highest priority", "High priority", "Priority"]
+    out, prev = {}, None
+    for i, t in enumerate(sorted(tiers)):
+        word = words[i] if i < len(words) else "Priority"
+        span = f"top {t:g}% of areas" if prev is None else f"top {prev:g}–{t:g}%"
+        out[f"top {t:g}%"] = f"{word}: {span}"
+        prev = t
+    out[OTHER] = "Not a priority area"
+    out[EXCLUDED] = "Not scored (data missing)"
+    return out
+
+
+def map_layer(layer: str, gi_bin: pd.Series, tier: pd.Series, tiers: tuple[float, ...]):
+    """Colours per area, legend items and title for the chosen plain-English layer."""
+    if layer == "hotspots":
+        b = gi_bin.fillna(0).astype(int)
+        colours = b.map(style.gi_bin_colour)
+        present = set(b)
+        legend = [(style.GI_BIN_COLOURS[i], GI_PLAIN[i]) for i in (3, 2, 1, 0, -1, -2, -3) if i in present or i >= 0]
+        return colours, legend, "Where incidents cluster"
+    labels = tier_labels(tiers)
+    order = [f"top {t:g}%" for t in sorted(tiers)]
+    cmap = {k: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, k in enumerate(order)}
+    cmap[OTHER], cmap[EXCLUDED] = CALM, "#ffffff"
+    colours = tier.map(lambda t: cmap.get(t, CALM))
+    legend = [(cmap[k], labels[k]) for k in order] + [(CALM, labels[OTHER])]
+    if (tier == EXCLUDED).any():
+        legend.append(("#ffffff", labels[EXCLUDED]))
+    return colours, legend, "Priority areas"
+
+
+def plain_tooltips(table: pd.DataFrame, gi_bin: pd.Series, tier: pd.Series, tiers, period: str | None) -> pd.Series:
+    """Tooltip HTML per area: name, code, plain hot-spot and priority labels, the suppressed total.
+    Every value is escaped; no rate, score or raw count appears."""
+    labels = tier_labels(tiers)
+    when = f", {period}" if period else ""
+    out = {}
+    for code, row in table.iterrows():
+        b = gi_bin.get(code)
+        spot = GI_PLAIN.get(int(b) if pd.notna(b) else 0, GI_PLAIN[0])
+        out[code] = (
+            f"<div style='font-size:15px;line-height:1.4'><b>{escape_text(row.get('area_name'))}</b> "
+            f"<span style='color:#5f6b76'>{escape_text(code)}</span><br>{escape_text(spot)}<br>"
+            f"{escape_text(labels.get(tier.get(code), labels[OTHER]))}<br>"
+            f"All incidents{escape_text(when)}: {escape_text(row.get('total'))}</div>"
+        )
+    return pd.Series(out, dtype=object)

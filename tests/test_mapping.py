@@ -62,7 +62,7 @@ def test_every_layer_uses_only_local_assets(areas, analysis, web):
     feats = web_features(web)
     for layer in LAYERS:
         m = build_map(web, mf, layer=layer, selected=["E01026949"], provision=example_provision(),
-                      provision_radius_m=1000, sites=sites, outlines=authority_outlines(web),
+                      provision_radius_m=1000, sites=sites, outlines=authority_outlines(areas),
                       point_clusters=cluster_points(analysis.counts.points.head(500)), features=feats)
         html = m.get_root().render()
         assert _links(m) == {"/app/static/leaflet/leaflet.js", "/app/static/leaflet/leaflet.css"}, layer
@@ -97,7 +97,7 @@ def test_legend_names_classification_and_few_values(areas):
         classify_layer("nope", data)
 
 
-def test_click_finds_area_and_clusters_sum(areas, web, police):
+def test_click_finds_area_and_clusters_sum(web, police):
     pt = web.loc["E01026949"].geometry.representative_point()
     assert area_at(web, pt.y, pt.x) == "E01026949"
     assert area_at(web, 0.0, 0.0) is None
