@@ -1,6 +1,6 @@
 """The workshop page in headless Chromium (Debian's /usr/bin/chromium via Playwright).
 
-One app server for the module. Checks, on the page opened directly at ``/Workshop``: the map
+One app server for the module. Checks, on the page opened directly at ``/workshop``: the map
 holds exactly one shape per area and no marker of any kind (no incident points); a click on an
 area puts its card first; no count from 1 to 4 appears in the cards or tooltips (shown as "<5");
 a comment holding HTML, a script and Markdown is saved and shown back as plain text with
@@ -62,7 +62,7 @@ def test_workshop_page_points_counts_escaping_and_hosts(app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page((1600, 1500)) as page:
         hosts = _watch_hosts(page)
-        page.goto(app_url + "/Workshop")
+        page.goto(app_url + "/workshop")
         frame = map_frame(page, timeout_ms=120_000)
         polygons = _polygons(frame, 443)
         assert polygons.count() == 443  # one shape per area and nothing else

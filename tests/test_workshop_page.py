@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Workshop.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "workshop.py")
 TIMEOUT = 180
 XSS = '<img src=x onerror="window.__xss=1"> ![x](http://example.invalid/x.png) **bold** $x$'
 

@@ -44,7 +44,6 @@ from placebased.workshop import (  # noqa: E402
     workshop_table,
 )
 
-st.set_page_config(page_title="placebased — workshop", page_icon="📍", layout="wide")
 install_static_assets(ROOT / "static")
 
 # constant CSS only (no data in it): larger type for a projector or big screen

@@ -1,0 +1,470 @@
+"""placebased — pick priority neighbourhoods on an offline map.
+
+Thin UI: widgets fill frozen settings (Sources, Filters, StatsSettings, Scenario); cached wrappers
+call ``placebased``; the results are drawn. Session state holds UI state only (the target
+selection and its reasons, the last map click, the last good uploads).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from appcache import (
+    c_analysis,
+    c_areas,
+    c_catalogue_labels,
+    c_gaps,
+    c_incidents,
+    c_profile_context,
+    c_provision,
+    c_score,
+    c_sites,
+    c_store,
+    c_trends,
+    save_upload,
+)
+from placebased import pipeline as P  # noqa: N812
+from placebased.errors import PlaceBasedError
+from placebased.mapping import (
+    BASEMAPS,
+    LAYERS,
+    area_at,
+    build_map,
+    cluster_points,
+    install_static_assets,
+)
+from placebased.safety import escape_markdown
+from placebased.scenario import Scenario, default_scenario, preset, preset_names
+from placebased.selection import selection_csv, selection_geojson, selection_table
+
+ROOT = Path(__file__).resolve().parent.parent
+install_static_assets(ROOT / "static")
+
+# ------------------------------------------------------------------------------------------ state
+
+ss = st.session_state
+ss.setdefault("selection", {})  # area code -> reason
+ss.setdefault("last_click", None)
+ss.setdefault("good", {})  # kind -> last good upload paths
+ss.setdefault("weights", dict(default_scenario().weights))
+ss.setdefault("scenario_meta", {"name": default_scenario().name, "description": default_scenario().description})
+
+# ------------------------------------------------------------------------------------------ sidebar: data
+
+sb = st.sidebar
+sb.title("placebased")
+sb.caption("Priority neighbourhoods for the Serious Violence Duty · open data · works offline")
+
+
+def upload_widget(kind: str, label: str, help_text: str, types: list[str], multiple: bool = False,
+                  validate=None):
+    """An uploader whose file is validated before use; on failure the error shows here and the
+    previous good file stays in use."""
+    files = st.file_uploader(label, type=types, accept_multiple_files=multiple, help=help_text, key=f"up_{kind}")
+    files = files if multiple else ([files] if files else [])
+    if not files:
+        ss["good"].pop(kind, None)
+        return ()
+    try:
+        paths = tuple(save_upload(f) for f in files)
+        if validate:
+            validate(paths)
+        ss["good"][kind] = paths
+    except PlaceBasedError as exc:
+        st.error(str(exc), icon="⚠️")
+        st.caption("Still using the previous data.")
+    return ss["good"].get(kind, ())
+
+
+with sb.expander("Data: areas, incidents, indicators, provision", expanded=False):
+    vintage = st.radio("Area set", [2025, 2019], horizontal=True,
+                       format_func=lambda v: "LSOA 2021 · IoD2025" if v == 2025 else "LSOA 2011 · IoD2019")
+    sb_bound_id = st.text_input("Id column of uploaded boundaries", value="", placeholder="e.g. LSOA21CD")
+    boundary_paths = upload_widget(
+        "boundaries", "Boundaries (optional)", "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet with an id column",
+        ["geojson", "json", "gpkg", "zip", "parquet"],
+        validate=lambda p: c_areas(P.Sources(vintage, p[0], sb_bound_id or None)))
+    incident_paths = upload_widget(
+        "incidents", "Incidents (optional; default police.uk)",
+        "police.uk CSVs, or CSV/Excel with latitude/longitude or easting/northing, or GeoJSON points",
+        ["csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True,
+        validate=lambda p: c_incidents(P.Sources(incidents=p)))
+    src0 = P.Sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
+                     id_column=sb_bound_id or None, incidents=incident_paths)
+    table_paths = upload_widget(
+        "tables", "Indicator tables (optional)", "CSV/Excel: an area-code column and value columns",
+        ["csv", "xlsx"], multiple=True,
+        validate=lambda p: P.load_tables_for(P.Sources(tables=p), c_areas(src0)[0].index))
+    provision_paths = upload_widget(
+        "provision", "Provision (optional; default NHS example)",
+        "CSV/Excel with coordinates or postcodes, or GeoJSON/GeoPackage points or service areas",
+        ["csv", "xlsx", "geojson", "gpkg"], validate=lambda p: P.load_provision_for(P.Sources(provision=p[0])))
+    src = P.Sources(vintage=vintage, boundaries=src0.boundaries, id_column=src0.id_column, incidents=incident_paths,
+                    tables=table_paths, provision=provision_paths[0] if provision_paths else None)
+
+try:
+    areas, web, features, outlines = c_areas(src)
+    incidents = c_incidents(src)
+except PlaceBasedError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# ------------------------------------------------------------------------------------------ sidebar: filters
+
+with sb.expander("Filters", expanded=True):
+    cats = incidents.categories
+    groups = P.category_choices(cats)
+    options = list(groups) + cats
+    default_group = next((g for g in groups if g.startswith("Serious violence")), None)
+    picked = st.multiselect("Categories", options, default=[default_group] if default_group else [],
+                            help="Groups follow the partnership's serious-violence definition "
+                                 "(police.uk proxy: violence and sexual offences, robbery, weapons).")
+    chosen = sorted({c for p in picked for c in groups.get(p, [p])})
+    months = P.months_available(incidents.points)
+    if len(months) > 1:
+        start, end = st.select_slider("Months", options=months, value=(months[0], months[-1]))
+    else:
+        start, end = (months[0], months[0]) if months else (None, None)
+    has_times = bool(incidents.points["time"].notna().any())
+    hours = st.slider("Time of day (hours)", 0, 24, (0, 24), disabled=not has_times,
+                      help=None if has_times else "police.uk records carry months only: no times to filter.")
+    if not has_times:
+        st.caption("No times in these records (police.uk has months only).")
+filters = P.Filters(categories=tuple(chosen) or None, start=start, end=end,
+                    hours=None if hours == (0, 24) or not has_times else tuple(hours))
+
+# ------------------------------------------------------------------------------------------ sidebar: statistics
+
+with sb.expander("Statistics", expanded=False):
+    wkind = st.selectbox("Spatial weights", ["queen", "rook", "knn:6", "knn:8", "distance:2000", "distance:3000"])
+    variable = st.selectbox("Variable", ["eb_rate", "rate", "count", "seb_rate"],
+                            format_func={"eb_rate": "Rate per 1,000, Empirical Bayes smoothed",
+                                         "seb_rate": "Rate per 1,000, spatial EB smoothed",
+                                         "rate": "Rate per 1,000 residents", "count": "Count"}.get)
+    perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=999)
+    alpha = st.select_slider("Alpha", [0.01, 0.05, 0.10], value=0.05)
+    correction = st.selectbox("Multiple-testing correction", ["fdr", "bonferroni", "none"],
+                              help="False Discovery Rate by default (as ArcGIS).")
+    seed = int(st.number_input("Seed", min_value=0, value=12345, step=1))
+stats = P.StatsSettings(weights=wkind, variable=variable, permutations=perms, alpha=alpha, correction=correction,
+                        seed=seed)
+
+try:
+    analysis = c_analysis(src, filters, stats)
+except PlaceBasedError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# ------------------------------------------------------------------------------------------ sidebar: weights
+
+labels = c_catalogue_labels()
+available = list(analysis.indicators.columns)
+with sb.expander("Priority weights", expanded=True):
+    names = preset_names()
+    pick = st.selectbox("Start from a preset", ["(keep current)"] + names)
+    if pick != "(keep current)" and st.button("Load preset"):
+        ps = preset(pick)
+        ss["weights"] = dict(ps.weights)
+        ss["scenario_meta"] = {"name": ps.name, "description": ps.description}
+        st.rerun()
+    up = st.file_uploader("Load a scenario (TOML)", type=["toml"], key="up_scenario")
+    if up is not None and st.button("Use this scenario"):
+        try:
+            path = save_upload(up)
+            sc = Scenario.load(path)
+            ss["weights"] = dict(sc.weights)
+            ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
+            st.rerun()
+        except PlaceBasedError as exc:
+            st.error(str(exc))
+    with st.form("weights_form"):
+        chosen_ids = st.multiselect("Indicators", available, default=[k for k in ss["weights"] if k in available],
+                                    format_func=lambda k: labels.get(k, k))
+        new_weights = {}
+        for k in chosen_ids:
+            new_weights[k] = st.slider(labels.get(k, k), 0, 100, int(round(ss["weights"].get(k, 10))), key=f"w_{k}")
+        norm = st.selectbox("Normalisation", ["percentile", "zscore", "minmax"])
+        missing = st.selectbox("Missing values", ["median", "exclude", "zero"])
+        draws = st.select_slider("Robustness draws", [0, 200, 500, 1000], value=1000)
+        if st.form_submit_button("Apply weights", type="primary"):
+            ss["weights"] = {k: float(v) for k, v in new_weights.items() if v > 0} or ss["weights"]
+    total = sum(ss["weights"].values()) or 1
+    st.caption("Weights now: " + ", ".join(f"{labels.get(k, k)} {100 * v / total:.0f}%"
+                                           for k, v in ss["weights"].items()))
+    if st.button("Suggest weights from regression evidence"):
+        with st.spinner("Fitting the count regression (negative binomial, population offset)…"):
+            try:
+                base = Scenario(weights=ss["weights"])
+                ss["suggestion"] = P.suggest_weights(areas, analysis, base)
+            except PlaceBasedError as exc:
+                st.error(str(exc))
+
+scenario = Scenario(name=ss["scenario_meta"]["name"], description=ss["scenario_meta"]["description"],
+                    weights=ss["weights"], normalisation=norm, missing=missing, draws=draws)
+
+with sb.expander("Map", expanded=False):
+    basemap = st.selectbox("Basemap", list(BASEMAPS), help="'none' needs no internet; the others fetch tiles.")
+    show_points = st.checkbox("Incident points (analyst view, clustered)", value=False)
+    show_provision = st.checkbox("Current provision (NHS example unless uploaded)", value=False)
+    show_outlines = st.checkbox("Local authority outlines", value=True)
+    radius = st.select_slider("Provision reach (m)", [500, 800, 1000, 1500, 2000, 3000], value=1000)
+
+# ------------------------------------------------------------------------------------------ compute
+
+try:
+    result = c_score(src, filters, stats, scenario)
+except PlaceBasedError as exc:
+    st.error(str(exc))
+    st.stop()
+scores = result.to_frame()
+mf = P.map_frame(areas, analysis, scores)
+ss["settings"] = (src, filters, stats, scenario)  # read by the workshop page
+
+# ------------------------------------------------------------------------------------------ main
+
+st.markdown("### Priority neighbourhoods")
+top = st.columns([3, 2])
+layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_func=LAYERS.get, key="layer")
+top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
+               f"{filters.describe()}")
+
+provision = c_provision(src) if (show_provision or layer == "gaps") else None
+sites = None
+if layer == "gaps":
+    from placebased.provision import provision_types
+
+    g1, g2 = st.columns([3, 1])
+    types = tuple(g1.multiselect("Provision types for gaps", provision_types(provision), key="gap_types"))
+    upto = g2.selectbox("Priority areas", [f"top {t:g}%" for t in scenario.tiers], key="gap_tier")
+    try:
+        gap = c_gaps(src, filters, stats, scenario, types, float(radius), upto)
+        mf["gap"] = gap.table["gap"]
+        mf["in_tier"] = gap.table["priority"]
+        st.info(gap.summary_line)
+    except PlaceBasedError as exc:
+        st.error(str(exc))
+        mf["gap"], mf["in_tier"] = False, False
+    k_sites = st.slider("Suggest new sites (k)", 0, 10, 0, help="Maximal covering location problem (spopt MCLP, "
+                        "CBC solver), weighted by priority score × population; existing provision of the chosen "
+                        "types counts as covering.")
+    if k_sites:
+        try:
+            site_result = c_sites(src, filters, stats, scenario, types, float(radius), int(k_sites))
+            sites = site_result.sites
+            st.success(site_result.summary_line())
+            st.dataframe(sites.drop(columns="geometry")[["name", "areas_newly_covered", "share_gained",
+                                                          "residents_newly_covered"]], width="stretch",
+                         hide_index=True)
+        except PlaceBasedError as exc:
+            st.error(str(exc))
+
+if layer == "emerging":
+    try:
+        trend = c_trends(src, filters, stats)
+        mf["emerging_class"] = trend.table["emerging_class"]
+        for n in trend.notes:
+            st.caption(f"Note: {n}")
+    except PlaceBasedError as exc:
+        st.error(str(exc))
+        mf["emerging_class"] = None
+note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
+        "emerging": "Space-time Gi* per month, Mann-Kendall on the Gi* z-series (ArcGIS rules; see "
+                    "docs/emerging_hotspots.md)"}.get(layer, "")
+if layer == "priority":
+    note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
+clusters = cluster_points(incidents.points[incidents.points["category"].isin(analysis.selected)]) \
+    if show_points else None
+left, right = st.columns([7, 4], gap="medium")
+with left:
+    fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
+                     provision=provision if (show_provision or layer == "gaps") else None,
+                     provision_radius_m=float(radius), sites=sites, outlines=outlines if show_outlines else None,
+                     point_clusters=clusters, count_label="Incidents (selected categories)", features=features)
+    out = st_folium(fmap, height=660, use_container_width=True, returned_objects=["last_object_clicked"],
+                    key="map")
+    click = (out or {}).get("last_object_clicked")
+    if click and click != ss["last_click"]:
+        ss["last_click"] = click
+        hit = area_at(web, click["lat"], click["lng"])
+        if hit:
+            if hit in ss["selection"]:
+                ss["selection"].pop(hit)
+            else:
+                ss["selection"][hit] = ""
+            ss["detail"] = hit
+            st.rerun()
+    st.caption("Click an area to add it to the target selection (click again to remove). " +
+               ("No basemap: nothing is fetched from the internet." if basemap == "none" else
+                "Basemap tiles are fetched from the internet."))
+
+with right:
+    st.markdown(f"#### Target selection ({len(ss['selection'])})")
+    if not ss["selection"]:
+        st.caption("No areas picked yet. Click areas on the map, or add them from the ranked table below.")
+    else:
+        table = selection_table(ss["selection"], areas, scores)
+        st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** {escape_markdown(r.area_name)}"
+                               for r in table.itertuples()))
+        edited = st.data_editor(
+            table, key="sel_editor", hide_index=True, width="stretch",
+            column_config={"reason": st.column_config.TextColumn("Reason", width="medium"),
+                           "remove": st.column_config.CheckboxColumn("Remove")},
+            disabled=[c for c in table.columns if c not in ("reason", "remove")])
+        for row in edited.itertuples():
+            if row.area_code in ss["selection"]:
+                ss["selection"][row.area_code] = row.reason or ""
+        drop = [r.area_code for r in edited.itertuples() if r.remove]
+        if drop:
+            for c in drop:
+                ss["selection"].pop(c, None)
+            st.rerun()
+        c1, c2, c3 = st.columns(3)
+        c1.download_button("CSV", selection_csv(ss["selection"], areas, scores), "target_selection.csv",
+                           "text/csv")
+        c2.download_button("GeoJSON", selection_geojson(ss["selection"], areas, scores),
+                           "target_selection.geojson", "application/geo+json")
+        public = c3.toggle("Public", value=False, help="Leave out sensitive categories below 10")
+        if c3.button("Profile PDF"):
+            from dataclasses import replace
+
+            from placebased.report import render_profile
+
+            with st.spinner("Drawing the profile…"):
+                ctx = replace(c_profile_context(src, filters, stats, scenario),
+                              notes={k: [v] for k, v in ss["selection"].items() if v})
+                ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
+                                           public=public)
+        if ss.get("pdf"):
+            c3.download_button("Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf")
+    with st.expander("Global Moran's I", expanded=False):
+        g = analysis.hotspots.moran
+        st.write(f"I = {g.I:.3f} (E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · {analysis.settings_line()}")
+    for n in analysis.notes:
+        st.caption(f"Note: {n}")
+
+st.markdown("#### Ranked areas")
+show = scores[["area_name", "score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n", "drivers"]].copy()
+show.insert(0, "imd_decile", areas.get("imd_decile"))
+show.insert(0, "count", mf["count"])
+show = show.sort_values("rank")
+show.insert(0, "pick", [c in ss["selection"] for c in show.index])
+picked_rows = st.data_editor(
+    show.head(60), key="rank_editor", width="stretch", height=360,
+    column_config={"pick": st.column_config.CheckboxColumn("Target"),
+                   "score": st.column_config.NumberColumn(format="%.1f"),
+                   "p_top_n": st.column_config.NumberColumn(f"P(top {scenario.top_n})", format="%.2f")},
+    disabled=[c for c in show.columns if c != "pick"])
+changed = False
+for code, row in picked_rows.iterrows():
+    if row["pick"] and code not in ss["selection"]:
+        ss["selection"][code] = ""
+        changed = True
+    elif not row["pick"] and code in ss["selection"]:
+        ss["selection"].pop(code)
+        changed = True
+if changed:
+    st.rerun()
+st.caption(result.summary().replace("\n", " · "))
+
+# ------------------------------------------------------------------------------------------ area detail
+
+st.markdown("#### Area detail")
+ranked_codes = list(scores.sort_values("rank").index)
+clicked = ss.get("detail") or (next(iter(ss["selection"]), None) if ss["selection"] else ranked_codes[0])
+code = st.selectbox("Area", ranked_codes, index=ranked_codes.index(clicked) if clicked in ranked_codes else 0,
+                    format_func=lambda c: f"{c} · {areas.at[c, 'area_name']} (rank {scores.at[c, 'rank']})",
+                    key="detail_pick")
+d1, d2 = st.columns([1, 1])
+with d1:
+    st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · {scores.at[code, 'drivers']}")
+    st.dataframe(result.explain(code).round(2), width="stretch", height=250)
+    from dataclasses import replace
+
+    from placebased.report import render_profile
+
+    if st.button("Profile PDF of this area"):
+        ctx = replace(c_profile_context(src, filters, stats, scenario),
+                      notes={code: [ss["selection"][code]]} if ss["selection"].get(code) else {})
+        ss["area_pdf"] = (code, render_profile(ctx, [code]))
+    if ss.get("area_pdf") and ss["area_pdf"][0] == code:
+        st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
+with d2:
+    from placebased.timeseries import time_of_week, time_of_week_figure, trend_figure
+
+    monthly = analysis.counts.monthly
+    sel_m = monthly[(monthly["area_code"] == code) & monthly["category"].isin(analysis.selected)]
+    series = sel_m.groupby("month")["count"].sum().reindex(P.months_available(incidents.points), fill_value=0)
+    series = series.loc[(series.index >= (filters.start or "")) & (series.index <= (filters.end or "9999"))]
+    st.pyplot(trend_figure(series, title=f"{areas.at[code, 'area_name']}: selected categories per month"))
+    if has_times:
+        st.pyplot(time_of_week_figure(time_of_week(incidents.points, [code], list(analysis.selected) or None)))
+    else:
+        st.caption("Day-of-week × hour pattern: not available — police.uk records carry months only. Partner "
+                   "data with times (e.g. A&E assault attendances) give it.")
+
+# ------------------------------------------------------------------------------------------ saved work
+
+with st.expander("Saved work: scenarios and target selections", expanded=False):
+    store = c_store()
+    author = st.text_input("Your name (recorded with each save)", key="author")
+    w1, w2 = st.columns(2)
+    with w1:
+        sel_name = st.text_input("Selection name", value=ss.get("sel_name", "Target areas"), key="sel_name_in")
+        if st.button("Save selection", disabled=not (author and ss["selection"])):
+            try:
+                v = store.save_selection(sel_name, ss["selection"], author, based_on=ss.get("sel_version"))
+                ss["sel_version"], ss["sel_name"] = v, sel_name
+                st.success(f"Saved '{sel_name}' version {v}.")
+            except PlaceBasedError as exc:
+                st.error(str(exc))
+        saved = store.list("selection")
+        if len(saved):
+            pick_sel = st.selectbox("Load a saved selection", saved["name"].tolist(), key="load_sel")
+            if st.button("Load selection"):
+                loaded = store.load_selection(pick_sel)
+                ss["selection"] = {c: r for c, r in loaded.areas.items() if c in areas.index}
+                ss["sel_version"], ss["sel_name"] = loaded.version, loaded.name
+                st.rerun()
+    with w2:
+        if st.button("Save scenario", disabled=not author):
+            try:
+                v = store.save_scenario(scenario.name, scenario.to_toml(), author, based_on=ss.get("sc_version"))
+                ss["sc_version"] = v
+                st.success(f"Saved scenario '{scenario.name}' version {v}.")
+            except PlaceBasedError as exc:
+                st.error(str(exc))
+        scs = store.list("scenario")
+        if len(scs):
+            pick_sc = st.selectbox("Load a saved scenario", scs["name"].tolist(), key="load_sc")
+            if st.button("Load scenario"):
+                loaded = store.load_scenario(pick_sc)
+                sc = Scenario.from_dict(loaded.parsed())
+                ss["weights"] = dict(sc.weights)
+                ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
+                ss["sc_version"] = loaded.version
+                st.rerun()
+    st.download_button("Export all saved work (JSON)", store.export_json(), "placebased_saved_work.json",
+                       "application/json")
+
+if ss.get("suggestion") is not None:
+    reg, suggested = ss["suggestion"]
+    with st.expander("Evidence-informed weights (regression)", expanded=True):
+        st.warning("Association is not cause: these weights describe which indicators go with more serious "
+                   "violence here, not what causes it.")
+        st.code(reg.table(), language=None)
+        st.write("Suggested weights: " + ", ".join(f"{labels.get(k, k)} {v:.0f}%"
+                                                  for k, v in suggested.weights_percent.items()))
+        if st.button("Adopt the suggested weights"):
+            ss["weights"] = dict(suggested.weights)
+            ss["scenario_meta"] = {"name": suggested.name, "description": suggested.description}
+            ss["suggestion"] = None
+            st.rerun()
+
+st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml")
+st.download_button("Download ranked table (CSV)", scores.to_csv().encode(), "priority_scores.csv", "text/csv")
+st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
+           "copyright 2025); MHCLG English Indices of Deprivation. " + json.dumps({"scenario": scenario.name}))
