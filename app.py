@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 st.set_page_config(page_title="placebased — priority neighbourhoods", page_icon="📍", layout="wide")
 page = st.navigation([
-    st.Page(ROOT / "views" / "priority.py", title="Priority neighbourhoods", icon="📍", default=True),
-    st.Page(ROOT / "views" / "workshop.py", title="Workshop", icon="🗣️", url_path="workshop"),
+    st.Page(ROOT / "views" / "priority.py", title="Priority neighbourhoods", default=True),
+    st.Page(ROOT / "views" / "workshop.py", title="Workshop", url_path="workshop"),
 ])
 page.run()

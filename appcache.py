@@ -105,9 +105,11 @@ def c_store():
 
 def current_settings():
     """The data, filter, statistics and scenario settings last used on the main page (or defaults)."""
+    from placebased.categories import GROUPS
     from placebased.scenario import default_scenario
 
-    return st.session_state.get("settings") or (P.Sources(), P.Filters(), P.StatsSettings(), default_scenario())
+    default_filters = P.Filters(categories=tuple(sorted(GROUPS["serious_violence"]["police_uk"])))
+    return st.session_state.get("settings") or (P.Sources(), default_filters, P.StatsSettings(), default_scenario())
 
 
 @st.cache_resource(show_spinner="Computing trends and emerging hot spots (space-time Gi*)…", max_entries=8)
