@@ -147,3 +147,25 @@ def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str
     existing = select_types(c_provision(src), list(types) or None)
     return suggest_sites(areas, priority_weights(score, areas["population"]), k, radius_m=radius, existing=existing,
                          population=areas["population"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, code: str, kind: str) -> bytes:
+    """PNG of one area's monthly trend (``kind="trend"``) or day x hour pattern (``"week"``); these do
+    not depend on the weights, so a weight change does not redraw them."""
+    import io
+
+    from placebased.timeseries import time_of_week, time_of_week_figure, trend_figure
+
+    an = c_analysis(src, filters, stats)
+    points = c_incidents(src).points
+    name = c_areas(src)[0].at[code, "area_name"]
+    if kind == "trend":
+        fig = trend_figure(P.area_month_series(an, code, P.months_available(points)),
+                           title=f"{name}: selected categories per month")
+    else:
+        fig = time_of_week_figure(time_of_week(points, [code], list(an.selected) or None),
+                                  title=f"{name}: day of week × hour")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()

@@ -250,6 +250,16 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
                     graph=graph, stats=stats, filters=filters, notes=notes + frep.notes, indicators=table)
 
 
+def area_month_series(analysis: Analysis, code: str, months: list[str]) -> pd.Series:
+    """Monthly counts of the selected categories in one area, every month of the filter range (zeros kept)."""
+    monthly = analysis.counts.monthly
+    rows = monthly[(monthly["area_code"] == code) & monthly["category"].isin(analysis.selected)]
+    series = rows.groupby("month")["count"].sum().reindex(months, fill_value=0)
+    f = analysis.filters
+    keep = (series.index >= (f.start or "")) & (series.index <= (f.end or "9999-99"))
+    return series.loc[keep].rename(code)
+
+
 def map_frame(areas: gpd.GeoDataFrame, analysis: Analysis, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-area attributes for the map's layers and tooltips (index ``area_code``)."""
     from .mapping import density

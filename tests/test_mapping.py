@@ -110,3 +110,13 @@ def test_static_assets_come_from_the_installed_package(tmp_path):
     js = (dest / "leaflet.js").read_text(encoding="utf-8")
     assert "Leaflet 1.9.4" in js[:400] or "1.9.4" in js[:2000]
     assert (dest / "leaflet.css").exists()
+
+
+def test_area_month_series_fills_missing_months(analysis, police):
+    months = P.months_available(police.points)
+    code = analysis.counts.counts["total"].idxmax()
+    s = P.area_month_series(analysis, code, months)
+    assert list(s.index) == months and (s >= 0).all()
+    assert s.sum() == analysis.counts.counts.loc[code, list(analysis.selected)].sum()
+    quiet = analysis.counts.counts["total"].idxmin()
+    assert len(P.area_month_series(analysis, quiet, months)) == len(months)

@@ -15,6 +15,7 @@ from streamlit_folium import st_folium
 
 from appcache import (
     c_analysis,
+    c_area_charts,
     c_areas,
     c_catalogue_labels,
     c_gaps,
@@ -393,15 +394,9 @@ with d1:
     if ss.get("area_pdf") and ss["area_pdf"][0] == code:
         st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
 with d2:
-    from placebased.timeseries import time_of_week, time_of_week_figure, trend_figure
-
-    monthly = analysis.counts.monthly
-    sel_m = monthly[(monthly["area_code"] == code) & monthly["category"].isin(analysis.selected)]
-    series = sel_m.groupby("month")["count"].sum().reindex(P.months_available(incidents.points), fill_value=0)
-    series = series.loc[(series.index >= (filters.start or "")) & (series.index <= (filters.end or "9999"))]
-    st.pyplot(trend_figure(series, title=f"{areas.at[code, 'area_name']}: selected categories per month"))
+    st.image(c_area_charts(src, filters, stats, code, "trend"), width="stretch")
     if has_times:
-        st.pyplot(time_of_week_figure(time_of_week(incidents.points, [code], list(analysis.selected) or None)))
+        st.image(c_area_charts(src, filters, stats, code, "week"), width="stretch")
     else:
         st.caption("Day-of-week × hour pattern: not available — police.uk records carry months only. Partner "
                    "data with times (e.g. A&E assault attendances) give it.")
