@@ -11,7 +11,6 @@ across thread counts, draws without replacement that exclude the area itself.
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import esda
@@ -59,8 +58,8 @@ def sids():
 def _esda_crand_reference(y, graph, permutations, rng):
     """A numpy port of esda 2.9's conditional randomisation for local Moran (``crand``): one set of
     draws without replacement from the n - 1 other areas, shared by every area. esda's own numba
-    engine takes 30+ s to compile in a fresh process, too slow for this file; the real engine is
-    compared in the ``PLACEBASED_SLOW`` tests."""
+    engine takes 20-45 s to compile in a fresh process; the real engine is
+    compared in the ``slow`` test against real esda."""
     from placebased.weights import graph_arrays
 
     y = np.asarray(y, dtype=float)
@@ -85,7 +84,7 @@ def _directed(observed, sims):
     return (larger + 1) / (r + 1)
 
 
-SLOW = pytest.mark.skipif(not os.environ.get("PLACEBASED_SLOW"), reason="set PLACEBASED_SLOW=1 (esda's numba compile)")
+SLOW = pytest.mark.slow  # esda compiles its numba kernels on first use (20-45 s); runs in the suite and CI
 
 
 def _esda_quiet(fn, *a, **k):
