@@ -260,6 +260,23 @@ def area_month_series(analysis: Analysis, code: str, months: list[str]) -> pd.Se
     return series.loc[keep].rename(code)
 
 
+def point_layer(points: gpd.GeoDataFrame, categories) -> gpd.GeoDataFrame:
+    """Points that may be drawn (analyst view): the chosen categories, never a sensitive one
+    (rape and other sexual offences, domestic abuse: victims' homes)."""
+    from .categories import is_sensitive
+
+    cats = [c for c in categories if not is_sensitive(c)]
+    return points[points["category"].isin(cats)]
+
+
+def load_summary(incidents, analysis: Analysis) -> str:
+    """What happened to the incident rows, in one line: read, located, in and outside the areas,
+    without a location (never silently dropped)."""
+    r, a = incidents.report, analysis.counts.report
+    return (f"read {r.rows_read:,}; located {r.located:,}; in the areas {a.in_area:,}; outside the areas "
+            f"{a.outside:,}; without a usable location {r.skipped:,}")
+
+
 def map_frame(areas: gpd.GeoDataFrame, analysis: Analysis, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-area attributes for the map's layers and tooltips (index ``area_code``)."""
     from .mapping import density

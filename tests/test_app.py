@@ -128,3 +128,8 @@ def test_gaps_layer_and_site_suggestions(app):
     assert not app.exception
     assert any("solver" in s.value and "status" in s.value for s in app.success)
     app.radio(key="layer").set_value("priority").run()
+
+
+def test_incident_rows_are_accounted_for(app):
+    captions = " ".join(c.value for c in app.caption)
+    assert "Incidents: read 57,565" in captions and "without a usable location 657" in captions

@@ -120,3 +120,15 @@ def test_area_month_series_fills_missing_months(analysis, police):
     assert s.sum() == analysis.counts.counts.loc[code, list(analysis.selected)].sum()
     quiet = analysis.counts.counts["total"].idxmin()
     assert len(P.area_month_series(analysis, quiet, months)) == len(months)
+
+
+def test_points_of_sensitive_categories_are_never_drawn():
+    pts = gpd.GeoDataFrame({"category": ["Robbery", "Rape", "Domestic abuse - ABH", "Violence and sexual offences"]},
+                           geometry=[Point(475_000 + i, 260_000) for i in range(4)], crs=27700)
+    kept = P.point_layer(pts, ["Robbery", "Rape", "Domestic abuse - ABH", "Violence and sexual offences"])
+    assert sorted(kept["category"]) == ["Robbery", "Violence and sexual offences"]
+
+
+def test_load_summary_counts_every_row(analysis, police):
+    line = P.load_summary(police, analysis)
+    assert "read 57,565" in line and "outside the areas" in line and "without a usable location 657" in line

@@ -232,6 +232,7 @@ top = st.columns([3, 2])
 layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_func=LAYERS.get, key="layer")
 top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
                f"{filters.describe()}")
+top[1].caption("Incidents: " + P.load_summary(incidents, analysis))
 
 provision = c_provision(src) if (show_provision or layer == "gaps") else None
 sites = None
@@ -277,8 +278,7 @@ note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
                     "docs/emerging_hotspots.md)"}.get(layer, "")
 if layer == "priority":
     note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
-clusters = cluster_points(incidents.points[incidents.points["category"].isin(analysis.selected)]) \
-    if show_points else None
+clusters = cluster_points(P.point_layer(incidents.points, analysis.selected)) if show_points else None
 left, right = st.columns([7, 4], gap="medium")
 with left:
     fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
@@ -442,8 +442,17 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                 ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
                 ss["sc_version"] = loaded.version
                 st.rerun()
-    st.download_button("Export all saved work (JSON)", store.export_json(), "placebased_saved_work.json",
+    e1, e2 = st.columns(2)
+    e1.download_button("Export all saved work (JSON)", store.export_json(), "placebased_saved_work.json",
                        "application/json")
+    backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
+    if backup is not None and e2.button("Import"):
+        try:
+            done = store.import_json(backup.getvalue())
+            e2.success(f"Imported {done['versions']} versions and {done['comments']} comments "
+                       f"({done['skipped']} already present).")
+        except PlaceBasedError as exc:
+            e2.error(str(exc))
 
 if ss.get("suggestion") is not None:
     reg, suggested = ss["suggestion"]
