@@ -11,7 +11,6 @@ from pathlib import Path
 import streamlit as st
 
 from placebased import pipeline as P  # noqa: N812
-from placebased import scoring
 from placebased.indicators import load_catalogue
 from placebased.mapping import authority_outlines, web_features, web_geometry
 from placebased.scenario import Scenario
@@ -22,9 +21,14 @@ UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 
 @st.cache_resource(show_spinner="Loading areas and indicators…")
 def _c_areas(src: P.Sources):
-    areas = P.load_areas_for(src)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        areas = P.load_areas_for(src)
     web = web_geometry(areas)
-    return areas, web, web_features(web), authority_outlines(areas)
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    return areas, web, web_features(web), authority_outlines(areas), notes
 
 
 def c_areas(src: P.Sources):
@@ -58,8 +62,7 @@ def c_analysis(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
 
 @st.cache_resource(show_spinner="Scoring…", max_entries=32)
 def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario: Scenario):
-    an = c_analysis(src, filters, stats)
-    return scoring.score_areas(an.indicators, scenario, names=c_areas(src)[0]["area_name"])
+    return P.score(c_analysis(src, filters, stats), scenario, names=c_areas(src)[0]["area_name"])
 
 
 @st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
@@ -68,7 +71,7 @@ def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str,
 
     areas = c_areas(src)[0]
     r = reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)
-    tier = c_score(src, filters, stats, scenario).table["tier"]
+    tier = c_score(src, filters, stats, scenario)[0].table["tier"]
     return gaps(r, tier, areas=areas, priority_tiers=tiers_up_to(tier, upto),
                 types_label=", ".join(types) if types else "provision of any type")
 
@@ -134,8 +137,8 @@ def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings
         trend_table = c_trends(src, filters, stats).table
     except PlaceBasedError:
         trend_table = None
-    return P.profile_context(c_areas(src)[0], c_analysis(src, filters, stats), c_score(src, filters, stats, scenario),
-                             c_provision(src), trend_table=trend_table)
+    areas, result = c_areas(src)[0], c_score(src, filters, stats, scenario)[0]
+    return P.profile_context(areas, c_analysis(src, filters, stats), result, c_provision(src), trend_table=trend_table)
 
 
 @st.cache_resource(show_spinner="Solving the maximal covering location problem (CBC)…", max_entries=8)
@@ -143,7 +146,7 @@ def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str
     from placebased.provision import priority_weights, select_types, suggest_sites
 
     areas = c_areas(src)[0]
-    score = c_score(src, filters, stats, scenario).table["score"]
+    score = c_score(src, filters, stats, scenario)[0].table["score"]
     existing = select_types(c_provision(src), list(types) or None)
     return suggest_sites(areas, priority_weights(score, areas["population"]), k, radius_m=radius, existing=existing,
                          population=areas["population"])

@@ -386,7 +386,13 @@ def build_indicator_table(
     if counts is not None:
         if "population" not in areas.columns:
             raise SchemaError("areas have no 'population' column; rates need residents per area.")
-        derived = incident_indicators(counts.reindex(index).fillna(0), areas["population"])
+        pop = pd.to_numeric(areas["population"], errors="coerce")
+        if pop.notna().all() and (pop > 0).all():
+            derived = incident_indicators(counts.reindex(index).fillna(0), pop)
+        else:  # rates need residents in every area: offer counts only, and say so
+            derived = incident_indicators(counts.reindex(index).fillna(0), pop, measures=("count",))
+            warnings.warn(f"{int(pop.isna().sum() + (pop <= 0).sum())} of {len(pop)} areas have no population, "
+                          "so incident indicators are counts only (no rates)", DataWarning, stacklevel=2)
         for c in derived.columns:
             cols[c] = derived[c]
     if hotspot_z is not None:

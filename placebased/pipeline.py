@@ -8,7 +8,7 @@ the same functions.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -238,6 +238,11 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     """
     from .indicators import build_indicator_table, compute_hotspot_z
 
+    fallback = []
+    if stats.variable != "count" and ("population" not in areas or areas["population"].isna().all()):
+        fallback.append(f"these areas have no population, so hot spots use incident counts instead of "
+                        f"'{stats.variable}' (bring a population column or LSOA boundaries for rates)")
+        stats = replace(stats, variable="count")
     time_only = Filters(None, filters.start, filters.end, filters.hours, filters.weekdays)
     counts, frep = aggregate(incidents.points, areas, time_only, without_location=incidents.report.skipped)
     selected = tuple(c for c in (filters.categories or counts.categories) if c in counts.counts.columns)
@@ -247,7 +252,36 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     gi = compute_hotspot_z(base, graph, [g for g in gi_groups if f"{g}_eb_rate" in base])
     table = build_indicator_table(areas, counts.counts, hotspot_z=gi, extra_tables=tables)
     return Analysis(counts=counts, filter_report=frep, selected=selected, values=result.values, hotspots=result,
-                    graph=graph, stats=stats, filters=filters, notes=notes + frep.notes, indicators=table)
+                    graph=graph, stats=stats, filters=filters, notes=fallback + notes + frep.notes, indicators=table)
+
+
+def score(analysis: Analysis, scenario, names: pd.Series | None = None):
+    """Score with ``scenario``; when none of its indicators exists for these areas (e.g. a boundary file
+    without LSOA codes), score on the incident indicators that do, and say so.
+
+    Returns ``(ScoreResult, note or None)``.
+    """
+    from .scoring import score_areas
+
+    table = analysis.indicators
+    weighted = {k: w for k, w in scenario.weights.items() if w > 0}
+    usable = {k: w for k, w in weighted.items() if k in table.columns and table[k].notna().any()}
+    dropped = [k for k in weighted if k not in usable]
+    if usable:
+        if not dropped:
+            return score_areas(table, scenario, names=names), None
+        note = (f"left out for lack of data in these areas: {', '.join(dropped)}; the other weights were "
+                "renormalised")
+        return score_areas(table, scenario.replace(weights=usable), names=names), note
+    prefer = ["serious_violence_eb_rate", "serious_violence_rate", "serious_violence_count", "all_count"]
+    usable = [c for c in prefer if c in table.columns and table[c].notna().any()]
+    usable = usable[:1] or [c for c in table.columns if table[c].notna().any()][:1]
+    if not usable:
+        raise ConfigError("no indicator has values for these areas; bring incidents or indicator tables.")
+    fallback = scenario.replace(name=f"{scenario.name} (fallback)", weights={usable[0]: 100.0})
+    note = (f"none of the scenario's indicators ({', '.join(scenario.weights)}) exists for these areas; "
+            f"scored on {usable[0]} alone")
+    return score_areas(table, fallback, names=names), note
 
 
 def area_month_series(analysis: Analysis, code: str, months: list[str]) -> pd.Series:

@@ -22,14 +22,14 @@ def selection_frame(selection: dict[str, str], areas: gpd.GeoDataFrame, scores: 
     out["lad_name"] = areas.loc[codes, "lad_name"].to_numpy() if codes and "lad_name" in areas else ""
     for c in ("score", "rank", "tier", "rank_p05", "rank_p95", "drivers"):
         out[c] = scores[c].reindex(codes).to_numpy() if scores is not None and c in scores else pd.NA
-    out["reason"] = [selection[c] for c in codes]
+    out["reason"] = pd.array([str(selection[c] or "") for c in codes], dtype="string")
     return out
 
 
 def selection_table(selection: dict[str, str], areas: gpd.GeoDataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
     """The selection for an editable table: ``area_code`` as a column, plus a ``remove`` tick box."""
     out = selection_frame(selection, areas, scores).reset_index()
-    out["remove"] = False
+    out["remove"] = pd.array([False] * len(out), dtype="boolean")
     return out
 
 

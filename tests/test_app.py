@@ -133,3 +133,24 @@ def test_gaps_layer_and_site_suggestions(app):
 def test_incident_rows_are_accounted_for(app):
     captions = " ".join(c.value for c in app.caption)
     assert "Incidents: read 57,565" in captions and "without a usable location 657" in captions
+
+
+def test_own_boundaries_without_lsoa_codes(app, areas, tmp_path):
+    """Wards or MSOA-like areas: no IoD or population joins, so the app says so, analyses counts and
+    scores on what exists instead of stopping."""
+    groups = areas.assign(group=areas["area_name"].str.slice(0, -1))[["group", "geometry"]].dissolve("group")
+    groups = groups.reset_index().rename(columns={"group": "ZONE_ID"})
+    f = tmp_path / "zones.geojson"
+    groups.to_crs(4326).to_file(f)
+    app.text_input[0].set_value("ZONE_ID")
+    next(u for u in app.file_uploader if u.label.startswith("Boundaries")).set_value(
+        ("zones.geojson", f.read_bytes(), "application/geo+json"))
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "are LSOA 2021 codes" in warnings and "scored on" in warnings
+    assert any(f"{len(groups)} areas" in c.value for c in app.caption)
+    next(u for u in app.file_uploader if u.label.startswith("Boundaries")).set_value(None)
+    app.text_input[0].set_value("")
+    app.run()
+    assert any("443 areas" in c.value for c in app.caption)

@@ -108,7 +108,7 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
                     tables=table_paths, provision=provision_paths[0] if provision_paths else None)
 
 try:
-    areas, web, features, outlines = c_areas(src)
+    areas, web, features, outlines, area_notes = c_areas(src)
     incidents = c_incidents(src)
 except PlaceBasedError as exc:
     st.error(str(exc))
@@ -217,12 +217,14 @@ with sb.expander("Map", expanded=False):
 # ------------------------------------------------------------------------------------------ compute
 
 try:
-    result = c_score(src, filters, stats, scenario)
+    result, score_note = c_score(src, filters, stats, scenario)
 except PlaceBasedError as exc:
     st.error(str(exc))
     st.stop()
 scores = result.to_frame()
 mf = P.map_frame(areas, analysis, scores)
+for n in area_notes + ([score_note] if score_note else []):
+    st.warning(n)
 ss["settings"] = (src, filters, stats, scenario)  # read by the workshop page
 
 # ------------------------------------------------------------------------------------------ main
@@ -308,6 +310,10 @@ with right:
         st.caption("No areas picked yet. Click areas on the map, or add them from the ranked table below.")
     else:
         table = selection_table(ss["selection"], areas, scores)
+        elsewhere = len(ss["selection"]) - len(table)
+        if elsewhere:
+            st.caption(f"{elsewhere} selected area(s) are not in the current area set; they are kept in the "
+                       "selection and shown again when that area set is loaded.")
         st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** {escape_markdown(r.area_name)}"
                                for r in table.itertuples()))
         edited = st.data_editor(

@@ -87,7 +87,7 @@ def c_workshop(src, filters, stats, scenario, threshold: int, select: tuple[str,
     """The suppressed workshop table (all areas, or ``select``); read-only."""
     areas = c_areas(src)[0]
     an = c_analysis(src, filters, stats)
-    scores = c_score(src, filters, stats, scenario).to_frame(drivers=False)
+    scores = c_score(src, filters, stats, scenario)[0].to_frame(drivers=False)
     try:
         period = period_label(an.counts.monthly["month"])
     except DataError:
@@ -122,7 +122,7 @@ try:
     areas, web, features = cached[0], cached[1], cached[2]
     outlines = cached[3] if len(cached) > 3 else None
     analysis = c_analysis(src, filters, stats)
-    result = c_score(src, filters, stats, scenario)
+    result = c_score(src, filters, stats, scenario)[0]
     table, period, what = c_workshop(src, filters, stats, scenario, threshold)
 except PlaceBasedError as exc:
     st.error(str(exc))
