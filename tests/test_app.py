@@ -154,3 +154,17 @@ def test_own_boundaries_without_lsoa_codes(app, areas, tmp_path):
     app.text_input[0].set_value("")
     app.run()
     assert any("443 areas" in c.value for c in app.caption)
+
+
+def test_vintage_2019_and_own_indicator_table(app, areas):
+    app.radio(key="vintage").set_value(2019).run()  # LSOA 2011 + IoD2019
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any("422 areas" in c.value for c in app.caption)
+    app.radio(key="vintage").set_value(2025).run()
+    csv = "LSOA code,A&E assault attendances\n" + "\n".join(f"{c},{i % 7}" for i, c in enumerate(areas.index))
+    next(u for u in app.file_uploader if u.label.startswith("Indicator tables")).set_value(
+        ("ae.csv", csv.encode(), "text/csv"))
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    options = next(m for m in app.multiselect if m.label == "Indicators").options
+    assert any("assault" in o.lower() for o in options), options

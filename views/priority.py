@@ -82,7 +82,7 @@ def upload_widget(kind: str, label: str, help_text: str, types: list[str], multi
 
 
 with sb.expander("Data: areas, incidents, indicators, provision", expanded=False):
-    vintage = st.radio("Area set", [2025, 2019], horizontal=True,
+    vintage = st.radio("Area set", [2025, 2019], horizontal=True, key="vintage",
                        format_func=lambda v: "LSOA 2021 · IoD2025" if v == 2025 else "LSOA 2011 · IoD2019")
     sb_bound_id = st.text_input("Id column of uploaded boundaries", value="", placeholder="e.g. LSOA21CD")
     boundary_paths = upload_widget(
