@@ -388,7 +388,13 @@ code = st.selectbox("Area", ranked_codes, index=ranked_codes.index(clicked) if c
 d1, d2 = st.columns([1, 1])
 with d1:
     st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · {scores.at[code, 'drivers']}")
-    st.dataframe(result.explain(code).round(2), width="stretch", height=250)
+    st.dataframe(result.explain(code)[["label", "raw", "normalised", "weight_pct", "contribution"]], hide_index=True,
+                 width="stretch", height=250, column_config={
+                     "label": st.column_config.TextColumn("Indicator", width="medium"),
+                     "raw": st.column_config.NumberColumn("Value", format="%.3g"),
+                     "normalised": st.column_config.NumberColumn("Normalised", format="%.1f"),
+                     "weight_pct": st.column_config.NumberColumn("Weight %", format="%.0f"),
+                     "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
     from dataclasses import replace
 
     from placebased.report import render_profile
