@@ -70,3 +70,16 @@ def test_help_has_examples(cmd, capsys):
 def test_out_folder_missing(tmp_path, capsys):
     assert main(["areas", "--out", str(tmp_path / "nope" / "a.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_date_range_feeds_the_counts(tmp_path, capsys):
+    full, part = tmp_path / "all.csv", tmp_path / "part.csv"
+    assert main(["counts", "--category", "Robbery", "--out", str(full)]) == 0
+    assert main(["counts", "--category", "Robbery", "--start", "2025-03", "--end", "2025-05-31", "--out",
+                 str(part)]) == 0
+    assert "date filter 2025-03 to 2025-05" in capsys.readouterr().err
+    a, b = pd.read_csv(full), pd.read_csv(part)
+    assert 0 < b["total"].sum() < a["total"].sum()
+    assert (b["total"] <= a["total"]).all()
+    assert main(["counts", "--start", "March", "--out", str(part)]) == 2
+    assert "is not a month" in capsys.readouterr().err

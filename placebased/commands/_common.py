@@ -34,7 +34,7 @@ def add_boundaries_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_incidents_args(p: argparse.ArgumentParser, required: bool = False) -> None:
+def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_range: bool = True) -> None:
     p.add_argument(
         "--incidents",
         metavar="FILE",
@@ -49,6 +49,10 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False) -> No
     p.add_argument("--category-column", metavar="COL", help="column holding the category (else detected)")
     p.add_argument("--date-column", metavar="COL", help="column holding the date or month (else detected)")
     p.add_argument("--weight-column", metavar="COL", help="column holding a weight per incident (default 1)")
+    if date_range:
+        p.add_argument("--start", metavar="MONTH", help="first month to count, e.g. 2025-03 (default: all)")
+        p.add_argument("--end", metavar="MONTH", help="last month to count, e.g. 2025-06 (default: all)")
+        p.set_defaults(_filter_dates=True)
 
 
 def load_areas_from_args(args):
@@ -62,7 +66,7 @@ def load_incidents_from_args(args):
     from ..incidents import load_incidents
 
     files = args.incidents or _paths.default_incident_files()
-    return load_incidents(
+    inc = load_incidents(
         files,
         x_column=args.x_column,
         y_column=args.y_column,
@@ -71,6 +75,35 @@ def load_incidents_from_args(args):
         date_column=args.date_column,
         weight_column=args.weight_column,
     )
+    return _date_filtered(inc, args)
+
+
+def _month(value: str | None, what: str) -> str | None:
+    """``2025-03`` or a date such as ``2025-03-14`` -> ``"2025-03"``; a clear error otherwise."""
+    if not value:
+        return None
+    import re
+
+    from ..errors import ConfigError
+
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ConfigError(f"--{what} {value!r} is not a month; write it like 2025-03.")
+    return f"{m.group(1)}-{int(m.group(2)):02d}"
+
+
+def _date_filtered(inc, args):
+    """Keep the incidents of ``--start``..``--end`` (inclusive months); say what was left out."""
+    if not getattr(args, "_filter_dates", False) or not (args.start or args.end):
+        return inc
+    from ..incidents import IncidentSet
+    from ..pipeline import Filters, filter_incidents
+
+    start, end = _month(args.start, "start"), _month(args.end, "end")
+    points, rep = filter_incidents(inc.points, Filters(start=start, end=end))
+    eprint(f"date filter {start or 'start'} to {end or 'end'}: kept {rep.kept:,} of {len(inc.points):,} located "
+           f"incidents" + (f" ({rep.dropped_undated:,} undated left out)" if rep.dropped_undated else ""))
+    return IncidentSet(points, inc.report)
 
 
 def eprint(*parts) -> None:

@@ -39,7 +39,7 @@ HEAD = ["mk_tau", "mk_p", "sen_slope", "emerging_class"]
 def register(sub) -> None:
     p = add_parser(sub, "trends", "Trend (Mann-Kendall, Sen's slope) and emerging hot spot class per area.",
                    EXAMPLES)
-    add_incidents_args(p)
+    add_incidents_args(p, date_range=False)  # its own --start/--end widen to whole steps
     p.add_argument("--category", nargs="+", metavar="NAME",
                    help="count only these categories or groups (e.g. serious_violence); default all")
     p.add_argument("--step", default="month", choices=["month", "quarter", "year"], help="time step (default month)")
