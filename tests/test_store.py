@@ -35,9 +35,29 @@ def db(tmp_path) -> Path:
     return tmp_path / "work" / "saved.db"
 
 
-@pytest.fixture
-def store(db):
-    s = Store(db)
+PG_URL = os.environ.get("PLACEBASED_TEST_PG_URL")  # set by .ci/run, which starts a local PostgreSQL
+
+
+def _fresh_postgres() -> str:
+    """The test PostgreSQL database emptied of placebased's tables (skips without a server, except on CI)."""
+    if not PG_URL:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but PLACEBASED_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL server (set PLACEBASED_TEST_PG_URL)")
+    import sqlalchemy as sa
+
+    from placebased import store as store_module
+
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as conn:
+        store_module._metadata.drop_all(conn)
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, db):
+    s = Store(db) if request.param == "sqlite" else Store(_fresh_postgres())
     yield s
     s.close()
 
@@ -325,8 +345,10 @@ def test_two_threads_saving_from_the_same_version(db):
     b.close()
 
 
-def test_many_threads_race_one_winner_per_round(db):
-    stores = [Store(db) for _ in range(6)]
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_many_threads_race_one_winner_per_round(db, backend):
+    target = db if backend == "sqlite" else _fresh_postgres()
+    stores = [Store(target) for _ in range(6)]
     stores[0].save_selection("race", {"E0": "start"}, "S")
     for rnd in range(5):
         base = stores[0].load_selection("race").version
