@@ -35,9 +35,24 @@ import pandas as pd
 from scipy import stats
 
 from . import _permute
+from ._inference import (
+    _LOCAL_KEY,
+    CLUSTER_LABELS,
+    CORRECTIONS,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    GI_LEVELS,
+    NOT_SIGNIFICANT,
+    P_METHOD,
+    _check_settings,
+    _cutoff_note,
+    _directed_p,
+    _prepare,
+    p_cutoff,
+)
 from .areas import DataWarning
-from .errors import ConfigError, DataError
-from .smoothing import assuncao_rate, variable_values
+from .moran import MoranResult, _moran_core, format_moran, moran, moran_rate
+from .smoothing import variable_values
 from .weights import graph_arrays
 
 __all__ = [
@@ -56,315 +71,6 @@ __all__ = [
     "p_cutoff",
     "variable_values",
 ]
-
-DEFAULT_SEED = 12345
-DEFAULT_PERMUTATIONS = 999
-#: multiple-testing corrections by name
-CORRECTIONS: dict[str, str] = {
-    "none": "each area tested at alpha",
-    "fdr": "Benjamini-Hochberg false discovery rate (ArcGIS's default for hot spot maps)",
-    "bonferroni": "alpha divided by the number of areas",
-}
-#: Gi_Bin confidence levels (p cut-offs before correction) for bins 1, 2, 3
-GI_LEVELS = (0.10, 0.05, 0.01)
-CLUSTER_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-NOT_SIGNIFICANT = "not significant"
-P_METHOD = "directed pseudo p (esda 2.9 / GeoDa), significant when p <= p_cutoff"
-_LOCAL_KEY, _GLOBAL_KEY = 1, 2
-
-
-# ---------------------------------------------------------------------------------------------
-# settings and multiple testing
-
-
-def _check_settings(permutations, seed, alpha, correction, local: bool) -> tuple[int, int, float, str]:
-    try:
-        perms = int(permutations)
-    except (TypeError, ValueError):
-        perms = -1
-    if perms != permutations or perms < (1 if local else 0):
-        least = 1 if local else 0
-        raise ConfigError(f"permutations must be a whole number >= {least} (got {permutations!r}); e.g. 999.")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"seed must be a whole number >= 0 (got {seed!r}); e.g. 12345.")
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        a = -1.0
-    if not 0 < a < 1:
-        raise ConfigError(f"alpha must be between 0 and 1 (got {alpha!r}); e.g. 0.05.")
-    corr = str(correction).strip().lower()
-    if corr not in CORRECTIONS:
-        raise ConfigError(f"unknown correction {correction!r}; choose one of {', '.join(CORRECTIONS)}.")
-    return perms, int(seed), a, corr
-
-
-def p_cutoff(p: np.ndarray, alpha: float = 0.05, correction: str = "fdr") -> float:
-    """The p-value at or below which an area counts as significant.
-
-    Parameters
-    ----------
-    p
-        The areas' p-values.
-    alpha
-        The family-wise (``bonferroni``), false-discovery (``fdr``) or per-area (``none``) level.
-    correction
-        ``"none"``, ``"fdr"`` (Benjamini-Hochberg) or ``"bonferroni"``.
-
-    Examples
-    --------
-    >>> p_cutoff([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205], 0.05, "fdr")
-    0.0125
-    >>> p_cutoff([0.001, 0.2], 0.05, "bonferroni")
-    0.025
-    """
-    p = np.asarray(p, dtype=np.float64)
-    corr = str(correction).lower()
-    n = int(np.isfinite(p).sum())
-    if corr == "none" or n == 0:
-        return float(alpha)
-    if corr == "bonferroni":
-        return float(alpha) / n
-    if corr != "fdr":
-        raise ConfigError(f"unknown correction {correction!r}; choose one of {', '.join(CORRECTIONS)}.")
-    ranked = np.sort(p[np.isfinite(p)])
-    steps = np.arange(1, n + 1) * float(alpha) / n
-    passing = np.flatnonzero(ranked <= steps)
-    if len(passing) == 0:
-        return float(alpha) / n
-    return float(steps[passing[-1]])
-
-
-def _cutoff_note(p_cut: float, permutations: int, correction: str, n_significant: int, what: str,
-                 n: int = 0, alpha: float = 0.05) -> str:
-    smallest = 1.0 / (permutations + 1)
-    if smallest <= p_cut or n_significant:
-        return ""
-    need = math.ceil(1.0 / p_cut)
-    more = f"use at least {need - 1} permutations (e.g. {10 ** math.ceil(math.log10(need)) - 1})"
-    if correction == "fdr":
-        k = math.ceil(smallest * n / alpha)
-        return (f"{what}: no area passed the fdr cut-off; with {permutations} permutations the smallest pseudo p is "
-                f"{smallest:.2g}, so fdr needs at least {k} areas at that p; more permutations (e.g. 9999) may help")
-    return (
-        f"{what}: with {permutations} permutations the smallest pseudo p is {smallest:.2g}, above the "
-        f"{correction} cut-off {p_cut:.2g}, so no area can be significant; {more}"
-    )
-
-
-def _directed_p(larger: np.ndarray, permutations: int) -> np.ndarray:
-    larger = np.asarray(larger, dtype=np.float64)
-    low = (permutations - larger) < larger
-    larger = np.where(low, permutations - larger, larger)
-    return (larger + 1.0) / (permutations + 1.0)
-
-
-# ---------------------------------------------------------------------------------------------
-# inputs
-
-
-def _prepare(y, graph, what: str = "values") -> tuple[pd.Index, np.ndarray, object]:
-    """Align ``y`` to ``graph.unique_ids``; check it is complete and varies; row-standardise."""
-    ids = pd.Index(graph.unique_ids, name="area_code")
-    if isinstance(y, pd.Series):
-        missing = ids.difference(y.index)
-        extra = y.index.difference(ids)
-        if len(missing) or len(extra):
-            bad = list(missing[:3]) + list(extra[:3])
-            raise DataError(
-                f"{what} and weights cover different areas ({len(missing)} without a value, {len(extra)} "
-                f"without weights, e.g. {', '.join(map(str, bad))}); build the weights from the same areas."
-            )
-        if not y.index.is_unique:
-            raise DataError(f"{what} has duplicate area codes; give one value per area.")
-        y = y.reindex(ids)
-        arr = pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64)
-        bad_idx = ids[~np.isfinite(arr)]
-    else:
-        arr = np.asarray(y, dtype=np.float64).ravel()
-        if len(arr) != len(ids):
-            raise DataError(f"{what} has {len(arr)} values but the weights have {len(ids)} areas; align them.")
-        bad_idx = ids[~np.isfinite(arr)]
-    if len(bad_idx):
-        raise DataError(
-            f"{what} missing or not a number for {len(bad_idx)} area(s) ({', '.join(map(str, bad_idx[:5]))}); "
-            "fill them or drop those areas before the statistics."
-        )
-    if len(arr) < 3:
-        raise DataError(f"spatial statistics need at least 3 areas (got {len(arr)}).")
-    if np.ptp(arr) == 0:
-        raise DataError(
-            f"all {len(arr)} {what} are equal ({arr[0]:g}); spatial autocorrelation is undefined without variation."
-        )
-    if graph.transformation != "R":
-        graph = graph.transform("R")
-    if len(graph.isolates):
-        raise DataError(
-            f"{len(graph.isolates)} area(s) have no neighbour ({', '.join(map(str, graph.isolates[:5]))}); "
-            "build the weights with placebased.weights.build_weights, which joins islands to their nearest area."
-        )
-    return ids, arr, graph
-
-
-# ---------------------------------------------------------------------------------------------
-# global Moran
-
-
-@dataclass(frozen=True, eq=False)
-class MoranResult:
-    """Global Moran's I with esda's attribute names (``z_norm``/``p_norm`` under normality,
-    ``z_rand``/``p_rand`` under randomisation, two-sided; ``p_sim`` directed pseudo p)."""
-
-    I: float  # noqa: E741 - esda's name
-    EI: float
-    VI_norm: float
-    z_norm: float
-    p_norm: float
-    VI_rand: float
-    z_rand: float
-    p_rand: float
-    p_sim: float
-    EI_sim: float
-    seI_sim: float
-    z_sim: float
-    p_z_sim: float
-    n: int
-    permutations: int
-    seed: int
-    variable: str = "values"
-    adjusted: bool = False
-    sim: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def seI_norm(self) -> float:  # noqa: N802 - esda's name
-        return math.sqrt(self.VI_norm)
-
-    @property
-    def seI_rand(self) -> float:  # noqa: N802 - esda's name
-        return math.sqrt(self.VI_rand)
-
-    @property
-    def z(self) -> float:
-        """The z-score reported by default: under randomisation (spdep's ``moran.test`` default)."""
-        return self.z_rand
-
-    def to_dict(self) -> dict:
-        """The statistics and settings as a plain dict (``I, EI, z, p_sim`` first)."""
-        out = {"I": self.I, "EI": self.EI, "z": self.z, "p_sim": self.p_sim}
-        for name in ("z_norm", "p_norm", "z_rand", "p_rand", "EI_sim", "seI_sim", "z_sim", "p_z_sim"):
-            out[name] = getattr(self, name)
-        out.update(n=self.n, permutations=self.permutations, seed=self.seed, variable=self.variable,
-                   adjusted=self.adjusted)
-        return out
-
-    def to_frame(self) -> pd.DataFrame:
-        """One-row frame of :meth:`to_dict`."""
-        return pd.DataFrame([self.to_dict()])
-
-
-def _moran_core(arr, graph, permutations, seed, variable, adjusted) -> MoranResult:
-    n = len(arr)
-    z = arr - arr.mean()
-    z2ss = float(z @ z)
-    sp = graph.sparse.tocsr()
-    s0 = float(sp.sum())
-    sym = sp + sp.T
-    s1 = float(sym.multiply(sym).sum()) / 2.0
-    rs = np.asarray(sp.sum(axis=1)).ravel() + np.asarray(sp.sum(axis=0)).ravel()
-    s2 = float(rs @ rs)
-    lag = sp @ z
-    I = n / s0 * float(z @ lag) / z2ss  # noqa: N806, E741
-    EI = -1.0 / (n - 1)  # noqa: N806
-    s02 = s0 * s0
-    VI_norm = (n * n * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - EI**2  # noqa: N806
-    k = ((z**4).sum() / n) / ((z2ss / n) ** 2)
-    A = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)  # noqa: N806
-    B = k * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)  # noqa: N806
-    VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s02) - EI**2  # noqa: N806
-    z_norm = (I - EI) / math.sqrt(VI_norm)
-    z_rand = (I - EI) / math.sqrt(VI_rand) if VI_rand > 0 else float("nan")
-    p_norm = 2 * stats.norm.sf(abs(z_norm))
-    p_rand = 2 * stats.norm.sf(abs(z_rand))
-    p_sim = EI_sim = seI_sim = z_sim = p_z_sim = float("nan")  # noqa: N806
-    sim = None
-    if permutations:
-        indptr, indices, data, _ = graph_arrays(graph)
-        seeds = _permute.stream_seeds(seed, permutations, _GLOBAL_KEY)
-        sim = _permute.moran_crand(z, indptr, indices, data, seeds) * (n / s0 / z2ss)
-        larger = int((sim >= I).sum())
-        p_sim = float(_directed_p(np.array([larger]), permutations)[0])
-        EI_sim, seI_sim = float(sim.mean()), float(sim.std())  # noqa: N806
-        z_sim = (I - EI_sim) / seI_sim if seI_sim > 0 else float("nan")
-        p_z_sim = float(stats.norm.sf(abs(z_sim)))
-    return MoranResult(
-        I=float(I), EI=EI, VI_norm=float(VI_norm), z_norm=float(z_norm), p_norm=float(p_norm),
-        VI_rand=float(VI_rand), z_rand=float(z_rand), p_rand=float(p_rand), p_sim=p_sim, EI_sim=EI_sim,
-        seI_sim=seI_sim, z_sim=float(z_sim), p_z_sim=p_z_sim, n=n, permutations=permutations, seed=seed,
-        variable=variable, adjusted=adjusted, sim=sim,
-    )
-
-
-def moran(
-    y: pd.Series | np.ndarray, graph, permutations: int = DEFAULT_PERMUTATIONS, seed: int | None = DEFAULT_SEED
-) -> MoranResult:
-    """Global Moran's I of ``y`` on row-standardised ``graph`` with permutation inference.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, libpysal.examples as ex
-    >>> from placebased.weights import build_weights
-    >>> df = gpd.read_file(ex.get_path("columbus.shp"))
-    >>> r = moran(df["CRIME"], build_weights(df, "queen"), permutations=99)
-    >>> round(r.I, 6), round(r.EI, 6)
-    (0.500189, -0.020833)
-    """
-    permutations, seed, _, _ = _check_settings(permutations, seed, 0.05, "none", local=False)
-    name = str(getattr(y, "name", None) or "values")
-    _, arr, graph = _prepare(y, graph)
-    return _moran_core(arr, graph, permutations, seed, name, adjusted=False)
-
-
-def moran_rate(
-    events: pd.Series | np.ndarray,
-    population: pd.Series | np.ndarray,
-    graph,
-    permutations: int = DEFAULT_PERMUTATIONS,
-    seed: int | None = DEFAULT_SEED,
-) -> MoranResult:
-    """Moran's I for rates, adjusted for unequal populations (Assuncao & Reis 1999; esda ``Moran_Rate``).
-
-    The statistic is Moran's I of the EB-standardised rates :func:`placebased.smoothing.assuncao_rate`.
-    """
-    permutations, seed, _, _ = _check_settings(permutations, seed, 0.05, "none", local=False)
-    ids = pd.Index(graph.unique_ids)
-    if isinstance(events, pd.Series):
-        events = events.reindex(ids)
-    if isinstance(population, pd.Series):
-        population = population.reindex(ids)
-    e = np.asarray(events, dtype=np.float64)
-    b = np.asarray(population, dtype=np.float64)
-    if not (np.isfinite(e).all() and np.isfinite(b).all()) or (b <= 0).any():
-        raise DataError("the rate-adjusted Moran's I needs a count and a positive population for every area.")
-    _, arr, graph = _prepare(pd.Series(assuncao_rate(e, b), index=ids), graph, "EB-standardised rates")
-    return _moran_core(arr, graph, permutations, seed, "eb_standardised_rate", adjusted=True)
-
-
-def format_moran(result: MoranResult) -> str:
-    """One line for stdout, e.g. ``Global Moran's I = 0.5002 (E[I] = -0.0208, z = 5.59, ...)``."""
-    kind = "EB-adjusted Moran's I (Assuncao-Reis)" if result.adjusted else "Global Moran's I"
-    p = f"pseudo p = {result.p_sim:.4g} ({result.permutations} permutations, seed {result.seed})"
-    if not result.permutations:
-        p = "no permutations"
-    return (
-        f"{kind} = {result.I:.4f} (E[I] = {result.EI:.4f}, z = {result.z:.2f} under randomisation, "
-        f"{p}; {result.n} areas)"
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# local statistics: LISA and Gi* from one pass of conditional draws
 
 
 @dataclass(frozen=True, eq=False)
@@ -697,3 +403,4 @@ def hotspots(
         "note": note,
     }
     return HotspotResult(pd.Series(arr, index=ids, name=name), gi, lisa, glob, settings)
+
