@@ -353,6 +353,22 @@ def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: 
     return result, result.suggest_scenario(outcome_weight, base=base)
 
 
+def profile_notes(codes, selection: dict[str, str], comments: pd.DataFrame | None = None,
+                  max_comments: int = 5) -> dict[str, list[str]]:
+    """Notes per area for a profile: the reason recorded with the target selection, then the latest
+    workshop comments (their text only: participants' names stay in the store)."""
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        notes = [f"Reason for selection: {selection[code]}"] if selection.get(code) else []
+        if comments is not None and len(comments):
+            mine = comments[comments["area_code"] == code].sort_values("created_at", ascending=False)
+            notes += [f"Workshop comment ({str(r.created_at)[:10]}): {r.text}"
+                      for r in mine.head(max_comments).itertuples()]
+        if notes:
+            out[code] = notes
+    return out
+
+
 def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=None, provision=None,
                     notes: dict[str, list[str]] | None = None, trend_table: pd.DataFrame | None = None):
     """A :class:`placebased.report.ProfileContext` from results already computed (no recomputation

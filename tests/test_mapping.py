@@ -132,3 +132,13 @@ def test_points_of_sensitive_categories_are_never_drawn():
 def test_load_summary_counts_every_row(analysis, police):
     line = P.load_summary(police, analysis)
     assert "read 57,565" in line and "outside the areas" in line and "without a usable location 657" in line
+
+
+def test_profile_notes_hold_reasons_and_workshop_comments_without_names():
+    comments = pd.DataFrame({"area_code": ["A", "A", "B"], "text": ["older", "newer", "b"],
+                             "author": ["Ann", "Bob", "Cy"],
+                             "created_at": ["2025-01-01T10:00", "2025-02-01T10:00", "2025-01-05T10:00"]})
+    notes = P.profile_notes(["A", "C"], {"A": "youth violence near the station", "C": ""}, comments)
+    assert notes == {"A": ["Reason for selection: youth violence near the station",
+                           "Workshop comment (2025-02-01): newer", "Workshop comment (2025-01-01): older"]}
+    assert "Bob" not in str(notes)

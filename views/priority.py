@@ -342,7 +342,8 @@ with right:
 
             with st.spinner("Drawing the profile…"):
                 ctx = replace(c_profile_context(src, filters, stats, scenario),
-                              notes={k: [v] for k, v in ss["selection"].items() if v})
+                              notes=P.profile_notes(list(ss["selection"]), ss["selection"],
+                                                    c_store().comments()))
                 ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
                                            public=public)
         if ss.get("pdf"):
@@ -401,7 +402,7 @@ with d1:
 
     if st.button("Profile PDF of this area"):
         ctx = replace(c_profile_context(src, filters, stats, scenario),
-                      notes={code: [ss["selection"][code]]} if ss["selection"].get(code) else {})
+                      notes=P.profile_notes([code], ss["selection"], c_store().comments(code)))
         ss["area_pdf"] = (code, render_profile(ctx, [code]))
     if ss.get("area_pdf") and ss["area_pdf"][0] == code:
         st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
