@@ -260,9 +260,15 @@ if layer == "gaps":
             site_result = c_sites(src, filters, stats, scenario, types, float(radius), int(k_sites))
             sites = site_result.sites
             st.success(site_result.summary_line())
-            st.dataframe(sites.drop(columns="geometry")[["name", "areas_newly_covered", "share_gained",
-                                                          "residents_newly_covered"]], width="stretch",
-                         hide_index=True)
+            table = sites.drop(columns="geometry")[["name", "areas_newly_covered", "share_gained",
+                                                     "residents_newly_covered"]]
+            st.dataframe(table.assign(share_gained=100 * table["share_gained"]), width="stretch", hide_index=True,
+                         column_config={"name": "Suggested site (area centre)",
+                                        "areas_newly_covered": "Areas newly within reach",
+                                        "share_gained": st.column_config.NumberColumn(
+                                            "Weighted coverage gained", format="%.1f%%"),
+                                        "residents_newly_covered": st.column_config.NumberColumn(
+                                            "Residents newly within reach", format="%d")})
         except PlaceBasedError as exc:
             st.error(str(exc))
 
