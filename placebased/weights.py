@@ -165,28 +165,24 @@ def _fix_islands(graph: Graph, geoms: gpd.GeoSeries, spec: WeightSpec) -> Graph:
     isolates = list(graph.isolates)
     if not isolates:
         return graph
-    ids = geoms.index
-    focal, neighbour = [], []
-    for island in isolates:
-        dist = geoms.drop(index=[island]).distance(geoms.loc[island])
-        focal.append(island)
-        neighbour.append(dist.idxmin())
-    adj = graph.adjacency
-    keep = adj[adj.index.get_level_values("focal") != adj.index.get_level_values("neighbor")]
-    pairs = {(f, n) for f, n in keep.index}
-    extra = set()
-    for f, n in zip(focal, neighbour, strict=True):
-        extra.add((f, n))
-        extra.add((n, f))
-    extra -= pairs
-    f_all = np.concatenate([keep.index.get_level_values("focal").to_numpy(), [e[0] for e in extra]])
-    n_all = np.concatenate([keep.index.get_level_values("neighbor").to_numpy(), [e[1] for e in extra]])
-    w_all = np.concatenate([keep.to_numpy(dtype=float), np.ones(len(extra))])
-    order = pd.Index(ids)
-    fixed = Graph.from_arrays(
-        pd.Categorical(f_all, categories=order), pd.Categorical(n_all, categories=order), w_all
-    )
-    fixed = _reorder(fixed, order)
+    from scipy import sparse
+
+    ids = pd.Index(graph.unique_ids)
+    pos = ids.get_indexer(isolates)
+    geom_arr = geoms.reindex(ids).to_numpy()
+    # nearest other area by polygon distance (an STRtree, not a distance to every area)
+    _, nearest = shapely.STRtree(geom_arr).query_nearest(geom_arr[pos], exclusive=True, all_matches=False)
+    focal = list(isolates)
+    neighbour = [ids[j] for j in nearest]
+    coo = graph.sparse.tocoo()
+    keep = coo.row != coo.col  # drop the zero self-weights that mark isolates
+    n = len(ids)
+    extra = np.unique(np.concatenate([pos * n + nearest, nearest * n + pos]))  # both ways, once each
+    rows = np.concatenate([coo.row[keep], extra // n])
+    cols = np.concatenate([coo.col[keep], extra % n])
+    data = np.concatenate([coo.data[keep], np.ones(len(extra))])
+    matrix = sparse.coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
+    fixed = Graph.from_sparse(matrix, ids=ids)
     shown = ", ".join(f"{a} -> {b}" for a, b in list(zip(focal, neighbour, strict=True))[:10])
     more = f" and {len(focal) - 10} more" if len(focal) > 10 else ""
     warnings.warn(
