@@ -16,7 +16,7 @@ import warnings
 from .errors import PlaceBasedError
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ["areas", "counts", "hotspots", "moran", "score", "weights", "gaps", "site", "profile", "trends"]
+COMMANDS = ["areas", "counts", "hotspots", "moran", "score", "weights", "gaps", "site", "profile", "trends", "saved"]
 
 
 def build_parser() -> argparse.ArgumentParser:

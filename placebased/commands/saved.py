@@ -1,0 +1,52 @@
+"""``placebased saved``: list, export and import the saved work (scenarios, selections, comments)."""
+
+from __future__ import annotations
+
+from .. import _atomic
+from ._common import add_parser, eprint
+
+EXAMPLES = """
+  placebased saved --list                                  # what is saved, newest version of each
+  placebased saved --export backup.json                    # everything, every version, as JSON
+  placebased saved --import backup.json                    # add what is missing (all or nothing)
+  placebased saved --db postgresql+psycopg://user@host/placebased --export backup.json
+"""
+
+
+def register(sub) -> None:
+    p = add_parser(sub, "saved", "List, export or import saved scenarios, target selections and workshop comments.",
+                   EXAMPLES)
+    p.add_argument("--db", metavar="PATH|URL", help="database file or SQLAlchemy URL (default: PLACEBASED_DB or "
+                                                    "~/.placebased/placebased.db)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="list saved scenarios and selections")
+    what.add_argument("--export", metavar="FILE.json", help="write everything to a JSON file")
+    what.add_argument("--import", dest="import_", metavar="FILE.json", help="import a JSON export")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from ..errors import file_error
+    from ..store import Store
+
+    with Store(args.db) as store:
+        if args.list:
+            for kind in ("scenario", "selection"):
+                frame = store.list(kind)
+                print(f"{kind}s: {len(frame)}")
+                for r in frame.itertuples():
+                    print(f"  {r.name}  (version {r.version} of {r.versions}, {r.author}, {r.updated_at})")
+            print(f"comments: {len(store.comments())}")
+        elif args.export:
+            _atomic.write_text(args.export, store.export_json())
+            eprint(f"saved work written to {args.export}")
+        else:
+            path = Path(args.import_)
+            if not path.exists():
+                raise file_error(path, "file not found", "check the path of the JSON export")
+            done = store.import_json(path.read_bytes())
+            eprint(f"imported {done['versions']} versions and {done['comments']} comments "
+                   f"({done['skipped']} already present)")
+    return 0
