@@ -27,6 +27,8 @@ def test_score_cli(tmp_path, capsys, areas):
     assert list(f.columns[8:11]) == ["contrib_imd_score", "contrib_serious_violence_eb_rate", "contrib_ae_assaults"]
     assert len(f) == 443 and f["rank"].min() == 1 and f["rank"].max() <= 443  # ties share the best rank
     assert abs(f["p_top_n"].sum() - 25) < 1e-6
+    assert list(f.columns[-6:]) == ["scenario", "scenario_date", "normalisation", "missing", "draws", "seed"]
+    assert (f["normalisation"] == "percentile").all() and (f["draws"] == 200).all() and (f["seed"] == 12345).all()
     for word in ("normalisation: percentile", "missing values: zero", "200 draws", "seed 12345", "Test"):
         assert word in cap.out
     assert "have no row" in cap.err  # 143 areas missing from the user table

@@ -488,6 +488,7 @@ if ss.get("suggestion") is not None:
             st.rerun()
 
 st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml")
-st.download_button("Download ranked table (CSV)", scores.to_csv().encode(), "priority_scores.csv", "text/csv")
+st.download_button("Download ranked table (CSV)", result.to_table().to_csv().encode("utf-8-sig"),
+                   "priority_scores.csv", "text/csv")
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
            "copyright 2025); MHCLG English Indices of Deprivation. " + json.dumps({"scenario": scenario.name}))

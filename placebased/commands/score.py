@@ -102,7 +102,7 @@ def run(args) -> int:
     table, _ = indicator_table_from_args(args, areas, sc.weights)
     result = score_areas(table, sc, names=areas["area_name"])
     frame = result.to_frame()
-    _atomic.write_csv(frame, args.out, index=True)
+    _atomic.write_csv(result.to_table(), args.out, index=True)  # the CSV states its own settings
     print(result.summary())
     if any(f"{g}_gi_z" in result.weights for g in needed_groups(sc)):
         print("note: Gi* z-scores computed on queen contiguity (row-standardised, area itself included)")
