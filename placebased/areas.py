@@ -384,12 +384,69 @@ def _load_areas_cached(
             stacklevel=2,
         )
     elif boundaries is not None and unjoined:
-        warnings.warn(
-            f"{boundaries}: none of the {len(out)} area ids are LSOA {'2021' if vintage == 2025 else '2011'} "
-            "codes, so no IoD indicators were joined; bring your own indicator tables",
-            DataWarning,
-            stacklevel=2,
-        )
+        lsoas = _load_areas_cached(vintage, None, None, None)
+        interpolated = interpolate_from_lsoas(out, lsoas) if out.crs is not None else None
+        if interpolated is not None:
+            out = interpolated
+            out.attrs["source"] = (f"{Path(boundaries).name} + population and IoD{vintage} scores interpolated "
+                                   "from Northamptonshire's LSOAs")
+            warnings.warn(
+                f"{boundaries}: the area ids are not LSOA codes; population and IoD{vintage} scores were "
+                "interpolated from the shipped LSOAs (residents shared by area, scores population-weighted; "
+                "deciles and ranks are left blank as they are defined for LSOAs only)",
+                DataWarning,
+                stacklevel=2,
+            )
+        else:
+            warnings.warn(
+                f"{boundaries}: none of the {len(out)} area ids are LSOA {'2021' if vintage == 2025 else '2011'} "
+                "codes, so no IoD indicators were joined; bring your own indicator tables",
+                DataWarning,
+                stacklevel=2,
+            )
+    return out
+
+
+def interpolate_from_lsoas(zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame,
+                          min_cover: float = 0.9) -> gpd.GeoDataFrame | None:
+    """Population and IoD scores for other zones (e.g. wards) from the LSOAs they overlap.
+
+    Residents (``population``, ``aged_10_24``) are shared out by area (areal weighting, as tobler's
+    extensive variables); scores and shares are population-weighted means of the overlapping LSOAs
+    (intensive). Ranks and deciles stay blank: they are defined for LSOAs in England only. Returns
+    None when the LSOAs cover less than ``min_cover`` of the zones (they lie elsewhere in England).
+    """
+    zones = zones.to_crs(lsoas.crs) if zones.crs != lsoas.crs else zones
+    zone_area = zones.geometry.area.to_numpy()
+    if zone_area.sum() <= 0:
+        return None
+    zi, li = lsoas.sindex.query(zones.geometry, predicate="intersects")
+    if not len(zi):
+        return None
+    inter = shapely.area(shapely.intersection(zones.geometry.to_numpy()[zi], lsoas.geometry.to_numpy()[li]))
+    if inter.sum() / zone_area.sum() < min_cover:
+        return None
+    share = inter / lsoas.geometry.area.to_numpy()[li]  # share of each LSOA inside the zone
+    out = zones.copy()
+    n = len(zones)
+    pop = lsoas["population"].to_numpy(dtype=float)[li] * share
+    out["population"] = np.bincount(zi, weights=pop, minlength=n).round()
+    if "aged_10_24" in lsoas:
+        out["aged_10_24"] = np.bincount(zi, weights=lsoas["aged_10_24"].to_numpy(dtype=float)[li] * share,
+                                        minlength=n)
+    intensive = [c for c in lsoas.columns if c.endswith("_score") or c == "under25_share"]
+    for col in intensive:
+        v = lsoas[col].to_numpy(dtype=float)[li]
+        ok = np.isfinite(v)
+        num = np.bincount(zi[ok], weights=(v * pop)[ok], minlength=n)
+        den = np.bincount(zi[ok], weights=pop[ok], minlength=n)
+        out[col] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    lad = pd.DataFrame({"z": zi, "lad": lsoas["lad_code"].to_numpy()[li], "name": lsoas["lad_name"].to_numpy()[li],
+                        "w": pop}).sort_values("w", ascending=False).drop_duplicates("z").set_index("z")
+    out["lad_code"] = lad["lad"].reindex(range(n)).to_numpy()
+    out["lad_name"] = lad["name"].reindex(range(n)).to_numpy()
+    out.attrs = dict(zones.attrs)
+    out.attrs["unjoined"] = []
     return out
 
 
@@ -400,9 +457,10 @@ def _join_indicators(geo: gpd.GeoDataFrame, iod: pd.DataFrame, vintage: int) -> 
     if vintage == 2025:
         out = out.join(_census_population(), how="left")
     iod = iod.drop(columns=[c for c in iod.columns if c in out.columns and c != "population"], errors="ignore")
-    out = out.join(iod, how="left", rsuffix="_iod")
+    out = out.join(iod.rename(columns={"population": "population_iod"}), how="left")
     if "population_iod" in out.columns:
-        out["population"] = out["population"].fillna(out.pop("population_iod"))
+        from_iod = out.pop("population_iod")
+        out["population"] = out["population"].fillna(from_iod) if "population" in out.columns else from_iod
     out = out.join(_age_bands(vintage), how="left")
     unjoined = [c for c in out.index if c not in iod.index]
     out.attrs["unjoined"] = unjoined

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -135,25 +136,53 @@ def test_incident_rows_are_accounted_for(app):
     assert "Incidents: read 57,565" in captions and "without a usable location 657" in captions
 
 
-def test_own_boundaries_without_lsoa_codes(app, areas, tmp_path):
-    """Wards or MSOA-like areas: no IoD or population joins, so the app says so, analyses counts and
-    scores on what exists instead of stopping."""
-    groups = areas.assign(group=areas["area_name"].str.slice(0, -1))[["group", "geometry"]].dissolve("group")
-    groups = groups.reset_index().rename(columns={"group": "ZONE_ID"})
-    f = tmp_path / "zones.geojson"
-    groups.to_crs(4326).to_file(f)
+def _upload_boundaries(app, gdf, name):
+    import io
+
+    buf = io.BytesIO()
+    gdf.to_crs(4326).to_file(buf, driver="GeoJSON")
     app.text_input[0].set_value("ZONE_ID")
     next(u for u in app.file_uploader if u.label.startswith("Boundaries")).set_value(
-        ("zones.geojson", f.read_bytes(), "application/geo+json"))
+        (name, buf.getvalue(), "application/geo+json"))
     app.run()
-    assert not app.exception and not app.error, [e.value for e in app.error]
-    warnings = " ".join(w.value for w in app.warning)
-    assert "are LSOA 2021 codes" in warnings and "scored on" in warnings
-    assert any(f"{len(groups)} areas" in c.value for c in app.caption)
+
+
+def _reset_boundaries(app):
     next(u for u in app.file_uploader if u.label.startswith("Boundaries")).set_value(None)
     app.text_input[0].set_value("")
     app.run()
     assert any("443 areas" in c.value for c in app.caption)
+
+
+def test_own_zones_within_the_county_get_interpolated_indicators(app, areas):
+    """Wards or MSOA-like zones in Northamptonshire: population and IoD scores come from the LSOAs."""
+    groups = areas.assign(ZONE_ID=areas["area_name"].str.slice(0, -1))[["ZONE_ID", "geometry"]]
+    zones = groups.dissolve("ZONE_ID").reset_index()
+    try:
+        _upload_boundaries(app, zones, "zones.geojson")
+        assert not app.exception and not app.error, [e.value for e in app.error]
+        assert "interpolated from the shipped LSOAs" in " ".join(w.value for w in app.warning)
+        assert any(f"{len(zones)} areas" in c.value for c in app.caption)
+    finally:
+        _reset_boundaries(app)
+
+
+def test_own_zones_beyond_the_shipped_data_without_lsoa_codes(app, areas):
+    """A 5 km grid over the county's bounding box, mostly beyond the shipped LSOAs: no IoD or population
+    can be joined or interpolated, so the app says so, analyses counts and scores on what exists."""
+    from shapely.geometry import box
+
+    x0, y0, x1, y1 = areas.total_bounds
+    cells = [box(x, y, x + 5000, y + 5000)
+             for x in range(int(x0), int(x1), 5000) for y in range(int(y0), int(y1), 5000)]
+    zones = gpd.GeoDataFrame({"ZONE_ID": [f"G{i}" for i in range(len(cells))]}, geometry=cells, crs=27700)
+    try:
+        _upload_boundaries(app, zones, "grid.geojson")
+        assert not app.exception and not app.error, [e.value for e in app.error]
+        warnings = " ".join(w.value for w in app.warning)
+        assert "are LSOA 2021 codes" in warnings and "scored on" in warnings
+    finally:
+        _reset_boundaries(app)
 
 
 def test_vintage_2019_and_own_indicator_table(app, areas):

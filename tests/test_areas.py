@@ -148,9 +148,39 @@ def test_missing_empty_and_garbage_files(tmp_path, content, match):
 
 
 def test_non_lsoa_ids_warn_that_nothing_joined(tmp_path):
-    f = _write_geojson(tmp_path / "wards.geojson", [_square("W1", -0.9, 52.2), _square("W2", -0.8, 52.2)])
+    # in Norfolk, away from the shipped LSOAs, so nothing can be interpolated either
+    f = _write_geojson(tmp_path / "wards.geojson", [_square("W1", 1.2, 52.6), _square("W2", 1.3, 52.6)])
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         a = load_areas(boundaries=f, id_column="code")
     assert any("none of the 2 area ids are LSOA" in str(w.message) for w in rec)
     assert a["imd_decile"].isna().all()
+
+
+def test_zones_that_are_not_lsoas_get_interpolated_population_and_scores(tmp_path, areas):
+    groups = areas.assign(zone=areas["area_name"].str.slice(0, -1))
+    zones = groups[["zone", "geometry"]].dissolve("zone").reset_index()
+    f = tmp_path / "zones.gpkg"
+    zones.to_file(f)
+    with pytest.warns(DataWarning, match="interpolated from the shipped LSOAs"):
+        got = load_areas(boundaries=f, id_column="zone")
+    # zones made of whole LSOAs: residents add up exactly, scores are population-weighted means
+    expected_pop = groups.groupby("zone")["population"].sum()
+    assert (got["population"] - expected_pop.reindex(got.index)).abs().max() <= 1
+    one = got.index[0]
+    members = groups[groups["zone"] == one]
+    expected = (members["imd_score"] * members["population"]).sum() / members["population"].sum()
+    assert got.loc[one, "imd_score"] == pytest.approx(expected, rel=1e-6)
+    assert got["imd_decile"].isna().all()  # deciles are defined for LSOAs only
+    assert set(got["lad_name"]) <= {"North Northamptonshire", "West Northamptonshire"}
+
+
+def test_zones_elsewhere_are_not_interpolated(tmp_path, areas):
+    far = areas.iloc[:20][["geometry"]].copy()
+    far["geometry"] = far.geometry.translate(200_000, 0)  # off the county, in East Anglia's sea
+    far["zone"] = [f"Z{i}" for i in range(len(far))]
+    f = tmp_path / "far.gpkg"
+    far.reset_index(drop=True).to_file(f)
+    with pytest.warns(DataWarning, match="no IoD indicators were joined"):
+        got = load_areas(boundaries=f, id_column="zone")
+    assert got["population"].isna().all()
