@@ -167,8 +167,9 @@ def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, co
         fig = trend_figure(P.area_month_series(an, code, P.months_available(points)),
                            title=f"{name}: selected categories per month")
     else:
-        fig = time_of_week_figure(time_of_week(points, [code], list(an.selected) or None),
-                                  title=f"{name}: day of week × hour")
+        area = c_areas(src)[0].loc[[code]]
+        fig = time_of_week_figure(time_of_week(points, area, list(an.selected) or None, start=filters.start,
+                                               end=filters.end), title=f"{name}: day of week × hour")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()

@@ -197,3 +197,24 @@ def test_vintage_2019_and_own_indicator_table(app, areas):
     assert not app.exception and not app.error, [e.value for e in app.error]
     options = next(m for m in app.multiselect if m.label == "Indicators").options
     assert any("assault" in o.lower() for o in options), options
+
+
+def test_partner_data_with_times_filters_by_day_and_hour(app):
+    """A&E-style partner records carry times: the Sat/Sun 01:00-05:00 filter keeps only those."""
+    rows = ["52.2369,-0.8938,Assault,2025-03-15 02:30"] * 10 + ["52.2369,-0.8938,Assault,2025-03-18 14:00"] * 20
+    csv = "Latitude,Longitude,Offence,Date\n" + "\n".join(rows) + "\n"
+    up = next(u for u in app.file_uploader if u.label.startswith("Incidents"))
+    up.set_value(("ae.csv", csv.encode(), "text/csv"))
+    app.run()
+    try:
+        assert not app.exception and not app.error, [e.value for e in app.error]
+        next(m for m in app.multiselect if m.label == "Categories").set_value([]).run()
+        assert any("30 incidents in the filters" in c.value for c in app.caption)
+        next(m for m in app.multiselect if m.label == "Days of the week").set_value([5, 6])
+        next(s for s in app.slider if s.label == "Time of day (hours)").set_value((1, 5)).run()
+        assert not app.exception, app.exception
+        assert any("10 incidents in the filters" in c.value for c in app.caption), [c.value for c in app.caption]
+    finally:
+        up = next(u for u in app.file_uploader if u.label.startswith("Incidents"))
+        up.set_value(None)
+        app.run()

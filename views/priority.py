@@ -133,10 +133,14 @@ with sb.expander("Filters", expanded=True):
     has_times = bool(incidents.points["time"].notna().any())
     hours = st.slider("Time of day (hours)", 0, 24, (0, 24), disabled=not has_times,
                       help=None if has_times else "police.uk records carry months only: no times to filter.")
+    days = st.multiselect("Days of the week", list(range(7)), default=[], disabled=not has_times,
+                          format_func=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].__getitem__,
+                          help="e.g. Sat and Sun with 01:00-05:00 for night-time-economy violence")
     if not has_times:
         st.caption("No times in these records (police.uk has months only).")
 filters = P.Filters(categories=tuple(chosen) or None, start=start, end=end,
-                    hours=None if hours == (0, 24) or not has_times else tuple(hours))
+                    hours=None if hours == (0, 24) or not has_times else tuple(hours),
+                    weekdays=tuple(sorted(days)) or None if has_times else None)
 
 # ------------------------------------------------------------------------------------------ sidebar: statistics
 
@@ -413,9 +417,11 @@ with d1:
     if ss.get("area_pdf") and ss["area_pdf"][0] == code:
         st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
 with d2:
-    st.image(c_area_charts(src, filters, stats, code, "trend"), width="stretch")
-    if has_times:
-        st.image(c_area_charts(src, filters, stats, code, "week"), width="stretch")
+    for kind in ("trend", "week") if has_times else ("trend",):
+        try:
+            st.image(c_area_charts(src, filters, stats, code, kind), width="stretch")
+        except PlaceBasedError as exc:
+            st.caption(str(exc))
     else:
         st.caption("Day-of-week × hour pattern: not available — police.uk records carry months only. Partner "
                    "data with times (e.g. A&E assault attendances) give it.")
