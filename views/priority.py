@@ -239,6 +239,10 @@ layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_fu
 top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
                f"{filters.describe()}")
 top[1].caption("Incidents: " + P.load_summary(incidents, analysis))
+if incidents.report.notes:
+    with top[1].expander(f"Notes on reading the incidents ({len(incidents.report.notes)})"):
+        for n in incidents.report.notes:
+            st.caption(n)
 
 provision = c_provision(src) if (show_provision or layer == "gaps") else None
 sites = None
