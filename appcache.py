@@ -112,7 +112,8 @@ def current_settings():
     from placebased.scenario import default_scenario
 
     default_filters = P.Filters(categories=tuple(sorted(GROUPS["serious_violence"]["police_uk"])))
-    return st.session_state.get("settings") or (P.Sources(), default_filters, P.StatsSettings(), default_scenario())
+    stats = P.StatsSettings(permutations=9999)  # as the main page: FDR needs room below p = 0.001
+    return st.session_state.get("settings") or (P.Sources(), default_filters, stats, default_scenario())
 
 
 @st.cache_resource(show_spinner="Computing trends and emerging hot spots (space-time Gi*)…", max_entries=8)

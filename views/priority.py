@@ -150,7 +150,10 @@ with sb.expander("Statistics", expanded=False):
                             format_func={"eb_rate": "Rate per 1,000, Empirical Bayes smoothed",
                                          "seb_rate": "Rate per 1,000, spatial EB smoothed",
                                          "rate": "Rate per 1,000 residents", "count": "Count"}.get)
-    perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=999)
+    perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=9999,
+                             help="9,999 by default here: with a correction (FDR) over hundreds of areas, 999 "
+                                  "permutations (smallest p = 0.001) leave too little room to pass. The library "
+                                  "and CLI default is 999.")
     alpha = st.select_slider("Alpha", [0.01, 0.05, 0.10], value=0.05)
     correction = st.selectbox("Multiple-testing correction", ["fdr", "bonferroni", "none"],
                               help="False Discovery Rate by default (as ArcGIS).")
