@@ -218,3 +218,10 @@ def test_partner_data_with_times_filters_by_day_and_hour(app):
         up = next(u for u in app.file_uploader if u.label.startswith("Incidents"))
         up.set_value(None)
         app.run()
+
+
+def test_export_of_saved_work_on_request(app):
+    assert not any(b.label == "Download the export (JSON)" for b in app.get("download_button"))
+    next(b for b in app.button if b.label == "Prepare an export of all saved work").click().run()
+    assert not app.exception
+    assert any(b.label == "Download the export (JSON)" for b in app.get("download_button"))

@@ -475,8 +475,11 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                 ss["sc_version"] = loaded.version
                 st.rerun()
     e1, e2 = st.columns(2)
-    e1.download_button("Export all saved work (JSON)", store.export_json(), "placebased_saved_work.json",
-                       "application/json")
+    if e1.button("Prepare an export of all saved work"):  # built on request, not on every rerun
+        ss["export_json"] = store.export_json()
+    if ss.get("export_json"):
+        e1.download_button("Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
+                           "application/json")
     backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
     if backup is not None and e2.button("Import"):
         try:
