@@ -315,7 +315,7 @@ with left:
                 ss["selection"].pop(hit)
             else:
                 ss["selection"][hit] = ""
-            ss["detail"] = hit
+            ss["detail_pick"] = hit
             st.rerun()
     st.caption("Click an area to add it to the target selection (click again to remove). " +
                ("No basemap: nothing is fetched from the internet." if basemap == "none" else
@@ -398,11 +398,12 @@ st.caption(result.summary().replace("\n", " · "))
 # ------------------------------------------------------------------------------------------ area detail
 
 st.markdown("#### Area detail")
-ranked_codes = list(scores.sort_values("rank").index)
-clicked = ss.get("detail") or (next(iter(ss["selection"]), None) if ss["selection"] else ranked_codes[0])
-code = st.selectbox("Area", ranked_codes, index=ranked_codes.index(clicked) if clicked in ranked_codes else 0,
-                    format_func=lambda c: f"{c} · {areas.at[c, 'area_name']} (rank {scores.at[c, 'rank']})",
+# options in a fixed order with fixed labels, so the choice survives weight changes (and its charts stay cached)
+if ss.get("detail_pick") not in areas.index:
+    ss["detail_pick"] = next((c for c in ss["selection"] if c in areas.index), scores["rank"].idxmin())
+code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {areas.at[c, 'area_name']}",
                     key="detail_pick")
+st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,}; tier {scores.at[code, 'tier']}")
 d1, d2 = st.columns([1, 1])
 with d1:
     st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · {scores.at[code, 'drivers']}")
