@@ -11,7 +11,6 @@ from pathlib import Path
 import streamlit as st
 
 from placebased import pipeline as P  # noqa: N812
-from placebased.indicators import load_catalogue
 from placebased.mapping import authority_outlines, web_features, web_geometry
 from placebased.scenario import Scenario
 
@@ -62,7 +61,8 @@ def c_analysis(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
 
 @st.cache_resource(show_spinner="Scoring…", max_entries=32)
 def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario: Scenario):
-    return P.score(c_analysis(src, filters, stats), scenario, names=c_areas(src)[0]["area_name"])
+    return P.score(c_analysis(src, filters, stats), scenario, names=c_areas(src)[0]["area_name"],
+                   vintage=src.vintage)
 
 
 @st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
@@ -77,8 +77,10 @@ def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str,
 
 
 @st.cache_data(show_spinner=False)
-def c_catalogue_labels():
-    return {k: v.label for k, v in load_catalogue().items()}
+def c_catalogue_labels(vintage: int = 2025):
+    from placebased.indicators import catalogue_for_vintage
+
+    return {k: v.label for k, v in catalogue_for_vintage(vintage).items()}
 
 
 def save_upload(upload) -> str:

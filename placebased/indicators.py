@@ -100,6 +100,25 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, Indicator]:
     return {e.id: e for e in entries}
 
 
+def catalogue_for_vintage(vintage: int = 2025) -> dict[str, Indicator]:
+    """The catalogue with the IoD indicators labelled for ``vintage`` (2019 relabels the IoD2025 entries:
+    same columns, IoD2019 values on LSOA 2011)."""
+    from dataclasses import replace
+
+    cat = load_catalogue()
+    if int(vintage) != 2019:
+        return cat
+    out = {}
+    for key, ind in cat.items():
+        if "Indices of Deprivation 2025" in ind.source:
+            ind = replace(ind, label=ind.label.replace("2025", "2019"),
+                          source="MHCLG, English Indices of Deprivation 2019 (ranks and deciles; IMD score "
+                                 "re-derived from File 9), published 26 Sep 2019",
+                          vintage="IoD2019 (indicators mostly 2015-2017; LSOA 2011)")
+        out[key] = ind
+    return out
+
+
 def indicator_info(ind_id: str, catalogue: Mapping[str, Indicator] | None = None) -> Indicator:
     """The catalogue entry of ``ind_id``, or a plain user entry (direction ``higher``) if unknown."""
     cat = load_catalogue() if catalogue is None else catalogue

@@ -255,14 +255,18 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
                     graph=graph, stats=stats, filters=filters, notes=fallback + notes + frep.notes, indicators=table)
 
 
-def score(analysis: Analysis, scenario, names: pd.Series | None = None):
+def score(analysis: Analysis, scenario, names: pd.Series | None = None, vintage: int = 2025):
     """Score with ``scenario``; when none of its indicators exists for these areas (e.g. a boundary file
     without LSOA codes), score on the incident indicators that do, and say so.
 
     Returns ``(ScoreResult, note or None)``.
     """
-    from .scoring import score_areas
+    from functools import partial
 
+    from .indicators import catalogue_for_vintage
+    from .scoring import score_areas as _score_areas
+
+    score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage))
     table = analysis.indicators
     weighted = {k: w for k, w in scenario.weights.items() if w > 0}
     usable = {k: w for k, w in weighted.items() if k in table.columns and table[k].notna().any()}

@@ -259,3 +259,13 @@ def test_user_table_validation(tmp_path, areas):
     assert ux.values.loc[codes[3], "youth_offending"] == 4
     with pytest.raises(ConfigError, match="same id"):
         build_indicator_table(areas, extra_tables=[ux, ux])
+
+
+def test_iod2019_indicators_are_labelled_2019():
+    from placebased.indicators import catalogue_for_vintage
+
+    cat19 = catalogue_for_vintage(2019)
+    assert cat19["imd_score"].label == "IMD 2019 score"
+    assert "2019" in cat19["imd_score"].source and "LSOA 2011" in cat19["imd_score"].vintage
+    assert catalogue_for_vintage(2025)["imd_score"].label == "IMD 2025 score"
+    assert cat19["serious_violence_eb_rate"] == catalogue_for_vintage(2025)["serious_violence_eb_rate"]

@@ -169,7 +169,7 @@ except PlaceBasedError as exc:
 
 # ------------------------------------------------------------------------------------------ sidebar: weights
 
-labels = c_catalogue_labels()
+labels = c_catalogue_labels(src.vintage)
 available = list(analysis.indicators.columns)
 with sb.expander("Priority weights", expanded=True):
     names = preset_names()

@@ -100,7 +100,9 @@ def run(args) -> int:
     sc = scenario_from_args(args)
     areas = load_areas_from_args(args)
     table, _ = indicator_table_from_args(args, areas, sc.weights)
-    result = score_areas(table, sc, names=areas["area_name"])
+    from ..indicators import catalogue_for_vintage
+
+    result = score_areas(table, sc, names=areas["area_name"], catalogue=catalogue_for_vintage(args.vintage))
     frame = result.to_frame()
     _atomic.write_csv(result.to_table(), args.out, index=True)  # the CSV states its own settings
     print(result.summary())
