@@ -262,20 +262,6 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
 # the map
 
 
-def _fmt(v, fmt: str = "{:,.0f}") -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "–"
-    try:
-        return fmt.format(v)
-    except (ValueError, TypeError):
-        return html.escape(str(v))
-
-
-def tooltip_html(row: pd.Series, count_label: str = "Incidents") -> str:
-    """Tooltip of one area (see :func:`tooltips`)."""
-    return tooltips(pd.DataFrame([row]), count_label).iloc[0]
-
-
 def _col_text(data: pd.DataFrame, col: str, fmt: str) -> pd.Series:
     if col not in data:
         return pd.Series("–", index=data.index, dtype=object)

@@ -388,9 +388,7 @@ def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=No
                          f"{analysis.stats.variable.replace('_', ' ')}")
     ctx.england = report.england_means()
     ctx.sources = report.default_sources(areas, ctx.monthly)
-    lads = set(areas["lad_code"].dropna()) if "lad_code" in areas else set()
-    ctx.county_name = "Northamptonshire" if lads and lads <= report.NORTHANTS_LADS and len(areas) > 400 \
-        else "All areas loaded"
+    ctx.county_name = report.county_label(areas)
     if score_result is not None:
         ctx.score_frame = score_result.to_frame()
         ctx.score_settings = score_result.settings()

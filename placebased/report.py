@@ -186,9 +186,7 @@ class ProfileContext:
             Categories (a :data:`placebased.categories.GROUPS` id) and variable analysed for hot spots.
         """
         ctx = cls(areas=areas, near_m=near_m)
-        ctx.county_name = county_name or (
-            "Northamptonshire" if "lad_code" in areas and set(areas["lad_code"].dropna()) <= NORTHANTS_LADS
-            and len(areas) > 400 else "All areas loaded")
+        ctx.county_name = county_name or county_label(areas)
         if counts is None and incidents_points is not None:
             from .aggregate import count_incidents
 
@@ -304,6 +302,12 @@ class ProfileContext:
             return [str(p) for p in rng]
         except ValueError:
             return ms
+
+
+def county_label(areas: gpd.GeoDataFrame) -> str:
+    """"Northamptonshire" for the shipped county (both unitary authorities, all LSOAs), else a neutral label."""
+    lads = set(areas["lad_code"].dropna()) if "lad_code" in areas else set()
+    return "Northamptonshire" if lads and lads <= NORTHANTS_LADS and len(areas) > 400 else "All areas loaded"
 
 
 def england_means(vintage: int = 2025) -> dict[str, float]:

@@ -142,13 +142,16 @@ class ScoreResult:
             out["drivers"] = self.drivers()
         return out
 
-    def to_table(self) -> pd.DataFrame:
-        """:meth:`to_frame` followed by constant columns stating the settings (scenario and its date,
-        normalisation, missing policy, draws, seed), so an exported table cites its own scenario."""
+    def settings_columns(self) -> dict:
+        """Constant columns stating the settings (scenario and its date, normalisation, missing policy,
+        draws, seed), so an exported table cites its own scenario."""
         s = self.settings()
-        return self.to_frame().assign(scenario=s["scenario"], scenario_date=s["created"],
-                                      normalisation=s["normalisation"], missing=s["missing"], draws=s["draws"],
-                                      seed=s["seed"])
+        return {"scenario": s["scenario"], "scenario_date": s["created"], "normalisation": s["normalisation"],
+                "missing": s["missing"], "draws": s["draws"], "seed": s["seed"]}
+
+    def to_table(self) -> pd.DataFrame:
+        """:meth:`to_frame` followed by :meth:`settings_columns`."""
+        return self.to_frame().assign(**self.settings_columns())
 
     def drivers(self, top: int = 3) -> pd.Series:
         """Per area, the ``top`` indicators adding most to its score, in words."""

@@ -8,6 +8,7 @@ selection and its reasons, the last map click, the last good uploads).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -353,8 +354,6 @@ with right:
                            "target_selection.geojson", "application/geo+json")
         public = c3.toggle("Public", value=False, help="Leave out sensitive categories below 10")
         if c3.button("Profile PDF"):
-            from dataclasses import replace
-
             from placebased.report import render_profile
 
             with st.spinner("Drawing the profile…"):
@@ -414,8 +413,6 @@ with d1:
                      "normalised": st.column_config.NumberColumn("Normalised", format="%.1f"),
                      "weight_pct": st.column_config.NumberColumn("Weight %", format="%.0f"),
                      "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
-    from dataclasses import replace
-
     from placebased.report import render_profile
 
     if st.button("Profile PDF of this area"):
@@ -505,7 +502,7 @@ if ss.get("suggestion") is not None:
             st.rerun()
 
 st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml")
-st.download_button("Download ranked table (CSV)", result.to_table().to_csv().encode("utf-8-sig"),
-                   "priority_scores.csv", "text/csv")
+ranked_csv = scores.assign(**result.settings_columns()).to_csv().encode("utf-8-sig")
+st.download_button("Download ranked table (CSV)", ranked_csv, "priority_scores.csv", "text/csv")
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
            "copyright 2025); MHCLG English Indices of Deprivation. " + json.dumps({"scenario": scenario.name}))

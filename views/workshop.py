@@ -118,9 +118,7 @@ with st.sidebar:
                "Using the default settings (open the main page to choose categories, months and weights).")
 
 try:
-    cached = c_areas(src)  # (areas, web geometry, web features[, authority outlines])
-    areas, web, features = cached[0], cached[1], cached[2]
-    outlines = cached[3] if len(cached) > 3 else None
+    areas, web, features, outlines, _notes = c_areas(src)
     analysis = c_analysis(src, filters, stats)
     result = c_score(src, filters, stats, scenario)[0]
     table, period, what = c_workshop(src, filters, stats, scenario, threshold)
