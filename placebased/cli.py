@@ -16,7 +16,10 @@ import warnings
 from .errors import PlaceBasedError
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ["areas", "counts", "hotspots", "moran", "score", "weights", "gaps", "site", "profile", "trends", "saved"]
+COMMANDS = [
+    "areas", "counts", "hotspots", "moran", "score", "weights", "gaps", "site", "profile", "trends", "map",
+    "sna", "monitor", "survey", "evaluate", "saved",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
