@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 import streamlit as st
+from streamlit import net_util
+
+# No outside connections: Streamlit's websocket origin check asks checkip.amazonaws.com for the machine's
+# external IP when a page from another origin connects; "" means "known, none". tests/test_server_offline.py
+net_util._external_ip = ""
 
 ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
