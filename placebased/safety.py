@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_UPLOAD_LIMIT_MB",
     "UPLOAD_TYPES",
     "check_upload",
+    "defuse_formula",
     "defuse_formulas",
     "escape_frame",
     "escape_text",
@@ -165,28 +166,56 @@ def check_upload(
     return shown
 
 
-def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas when opened in Excel.
+def defuse_formula(value: object) -> object:
+    """One cell made safe for a spreadsheet: text starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return gets a leading ``'`` (OWASP's advice for CSV injection); anything else, and text
+    that is just a number such as ``"-3"``, is returned unchanged.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'``
-    (OWASP's advice for CSV injection); numbers, and text that is just a number such as ``"-3"``,
-    are left alone.
+    >>> defuse_formula("@SUM(1+1)"), defuse_formula("-3"), defuse_formula(-3)
+    ("'@SUM(1+1)", '-3', -3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _defuse_labels(index: pd.Index) -> pd.Index:
+    """Index or column labels with text labels defused (MultiIndex levels too); names kept, defused."""
+    if isinstance(index, pd.MultiIndex):
+        levels = [_defuse_labels(lv) for lv in index.levels]
+        out = index.set_levels(levels, verify_integrity=False) if levels else index
+        return out.set_names([defuse_formula(n) for n in index.names])
+    if index.dtype == object or isinstance(index.dtype, pd.StringDtype | pd.CategoricalDtype):
+        values = [defuse_formula(v) for v in index]
+        if values != list(index):
+            return pd.Index(values, name=defuse_formula(index.name), dtype=object)
+    return index.rename(defuse_formula(index.name)) if isinstance(index.name, str) else index
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cannot run as spreadsheet formulas when opened in Excel.
+
+    Every text cell (object, string and categorical columns), the index and the column headers go
+    through :func:`defuse_formula`; numbers, dates and the geometry column are left alone. The input
+    is not changed.
 
     >>> defuse_formulas(pd.DataFrame({"c": ["=HYPERLINK(1)", "-3", "ok"]}))["c"].tolist()
     ["'=HYPERLINK(1)", '-3', 'ok']
     """
     out = frame.copy()
     geom = getattr(frame, "_geometry_column_name", None)
-    for c in out.columns:
-        if c == geom or not _is_text_column(out[c]):
+    for i, c in enumerate(out.columns):
+        col = out.iloc[:, i]
+        if c == geom or not (_is_text_column(col) or isinstance(col.dtype, pd.CategoricalDtype)):
             continue
-
-        def fix(v):
-            if isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBER.match(v):
-                return "'" + v
-            return v
-
-        out[c] = pd.Series([fix(v) for v in out[c]], index=out.index, dtype=object)
+        values = [defuse_formula(v) for v in col]
+        if isinstance(col.dtype, pd.StringDtype):
+            fixed = pd.Series(values, index=out.index, dtype=col.dtype)
+        else:
+            fixed = pd.Series(values, index=out.index, dtype=object)
+        out.isetitem(i, fixed)
+    out.index = _defuse_labels(out.index)
+    out.columns = _defuse_labels(out.columns)
     return out
 
 

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .areas import WGS84
+from .export import table_bytes
 
 COLUMNS = ["area_code", "area_name", "lad_name", "score", "rank", "tier", "rank_p05", "rank_p95", "drivers", "reason"]
 
@@ -34,8 +35,8 @@ def selection_table(selection: dict[str, str], areas: gpd.GeoDataFrame, scores: 
 
 
 def selection_csv(selection: dict[str, str], areas: gpd.GeoDataFrame, scores: pd.DataFrame | None) -> bytes:
-    """CSV bytes of the selection (UTF-8 with BOM so Excel shows names correctly)."""
-    return selection_frame(selection, areas, scores).to_csv().encode("utf-8-sig")
+    """CSV bytes of the selection (UTF-8 with BOM so Excel shows names correctly; formulas defused)."""
+    return table_bytes(selection_frame(selection, areas, scores), "csv")
 
 
 def selection_geojson(selection: dict[str, str], areas: gpd.GeoDataFrame, scores: pd.DataFrame | None) -> bytes:

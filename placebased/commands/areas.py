@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import _atomic
+from .. import export
 from ..areas import areas_table
 from ._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
 
@@ -25,6 +25,6 @@ def register(sub) -> None:
 def run(args) -> int:
     areas = load_areas_from_args(args)
     table = areas_table(areas)
-    _atomic.write_csv(table, args.out, index=True)
+    export.write_table(table, args.out, index=True)
     eprint(f"{len(table):,} areas ({areas.attrs.get('source', '')}) written to {args.out}")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import _atomic
+from .. import export
 from ..aggregate import count_incidents
 from ..categories import resolve
 from ._common import (
@@ -42,9 +42,9 @@ def run(args) -> int:
     inc = load_incidents_from_args(args)
     cats = resolve(args.category, inc.categories)
     result = count_incidents(inc.points, areas, categories=cats, without_location=inc.report.skipped)
-    _atomic.write_csv(result.counts, args.out, index=True)
+    export.write_table(result.counts, args.out, index=True)
     if args.monthly:
-        _atomic.write_csv(result.monthly, args.monthly, index=False)
+        export.write_table(result.monthly, args.monthly, index=False)
     r, a = inc.report, result.report
     eprint(
         f"read {r.rows_read:,}; located {r.located:,}; in area {a.in_area:,}; outside area {a.outside:,}; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import _atomic
+from .. import _atomic, export
 from ..errors import ConfigError
 from ._common import (
     add_boundaries_args,
@@ -168,7 +168,7 @@ def run(args) -> int:
     who = "residents" if args.population == "population" else "residents aged 10-24"
     result = gaps(r, tier, areas[args.population], priority_tiers=_parse_tiers(args.tiers, tier), areas=areas,
                   population_label=who)
-    _atomic.write_csv(result.table, args.out, index=True)
+    export.write_table(result.table, args.out, index=True)
     if args.layer:
         _atomic.write_text(args.layer, result.layer.to_crs("EPSG:4326").to_json(drop_id=True))
     eprint(f"tiers: {tier_label}; centres: {centres.label}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import _atomic
+from .. import export
 from ._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -104,7 +104,7 @@ def run(args) -> int:
 
     result = score_areas(table, sc, names=areas["area_name"], catalogue=catalogue_for_vintage(args.vintage))
     frame = result.to_frame()
-    _atomic.write_csv(result.to_table(), args.out, index=True)  # the CSV states its own settings
+    export.write_table(result.to_table(), args.out, index=True)  # the CSV states its own settings
     print(result.summary())
     if any(f"{g}_gi_z" in result.weights for g in needed_groups(sc)):
         print("note: Gi* z-scores computed on queen contiguity (row-standardised, area itself included)")

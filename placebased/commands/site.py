@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import _atomic
+from .. import export
 from ..errors import ConfigError
 from ._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
 from .gaps import add_population_arg, add_provision_args, load_provision_from_args, priority_from_args
@@ -61,7 +61,7 @@ def run(args) -> int:
                            time_limit=args.time_limit)
     table = result.sites.drop(columns="geometry").assign(solver=result.solver, status=result.status,
                                                           radius_m=args.radius, k=args.k)
-    _atomic.write_csv(table, args.out, index=False)
+    export.write_table(table, args.out, index=False)
     eprint(f"weights: priority score ({label}) x {args.population}; existing provision: {len(existing):,} sites "
            f"({', '.join(args.types) if args.types else 'all types'}) count as covering")
     eprint(f"solver: {result.solver}; status: {result.status}")

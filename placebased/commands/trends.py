@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from .. import _atomic
+from .. import export
 from ..areas import DataWarning
 from ..categories import resolve
 from ..errors import ConfigError
@@ -80,11 +80,11 @@ def run(args) -> int:
     for name in ("step", "time_window", "alpha", "correction", "p_cutoff", "weights"):
         table[name] = s[name]
     table = table[HEAD + [c for c in table.columns if c not in HEAD]]
-    _atomic.write_csv(table, args.out, index=True)
+    export.write_table(table, args.out, index=True)
     if args.series:
-        _atomic.write_csv(result.series.counts, args.series, index=False)
+        export.write_table(result.series.counts, args.series, index=False)
     if args.cube:
-        _atomic.write_csv(result.emerging.cube, args.cube, index=False)
+        export.write_table(result.emerging.cube, args.cube, index=False)
     series = result.series
     eprint(f"read {inc.report.rows_read:,}; located {inc.report.located:,}; undated {series.undated:,}; "
            f"outside the areas {series.outside:,}")
