@@ -31,6 +31,7 @@ from appcache import (
 )
 from placebased import pipeline as P  # noqa: N812
 from placebased.errors import PlaceBasedError
+from placebased.export import table_bytes
 from placebased.mapping import (
     BASEMAPS,
     LAYERS,
@@ -502,7 +503,7 @@ if ss.get("suggestion") is not None:
             st.rerun()
 
 st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml")
-ranked_csv = scores.assign(**result.settings_columns()).to_csv().encode("utf-8-sig")
+ranked_csv = table_bytes(scores.assign(**result.settings_columns()), "csv")
 st.download_button("Download ranked table (CSV)", ranked_csv, "priority_scores.csv", "text/csv")
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
            "copyright 2025); MHCLG English Indices of Deprivation. " + json.dumps({"scenario": scenario.name}))

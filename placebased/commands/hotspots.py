@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import _atomic
+from .. import export
 from ..errors import ConfigError, DataError
 from ._common import (
     add_boundaries_args,
@@ -95,7 +95,7 @@ def run(args) -> int:
     frame = result.to_frame(settings_columns=True)
     frame["weights"] = spec.label
     frame["variable"] = values.name
-    _atomic.write_csv(frame, args.out, index=True)
+    export.write_table(frame, args.out, index=True)
     print(f"{what}; {len(frame)} areas; weights {spec.label} (row-standardised)")
     print(format_moran(result.moran))
     if args.variable.lower() in ("rate", "eb_rate", "seb_rate") and counts is not None:
