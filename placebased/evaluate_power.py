@@ -1,0 +1,208 @@
+"""Before starting: what could an evaluation detect? The minimum detectable effect by simulation.
+
+The fast path. With one treated x post term, the two-way fixed-effects Poisson estimate has a
+closed form: the area and month effects make the fitted totals of targets/comparisons before/after
+equal the observed ones, so ``beta = log(T_post C_pre / (T_pre C_post))`` (the difference in
+differences of log totals), and the fitted counts are each area's total spread over its group's
+fitted month profile. The cluster-robust (CR1) variance of beta then needs only the month effects
+and beta (the area effects' scores vanish at the optimum), a T x T problem. :func:`fast_did` gives
+the same beta and standard error as :func:`placebased.evaluate.did_estimate` (tested) in a fraction
+of the time, so a few hundred simulations take seconds.
+
+The simulation (:func:`minimum_detectable_effect`): the comparisons are matched to the targets on
+the whole history (as the evaluation will); each simulated evaluation draws ``months_before +
+months_after`` months of the observed history with replacement, whole months at a time (every area's
+count of that month together, so common shocks and each area's own month-to-month variation stay as
+observed), applies the rate ratio to the targets' post-period counts by binomial thinning (common
+random numbers across the grid, so power rises smoothly as the effect grows), and tests beta = 0 two
+sided with the t(G - 1) interval of the evaluation. Power at each rate ratio is the share of
+simulations that detect a fall; the minimum detectable effect is the rate ratio where power reaches
+the target (linear interpolation on the grid). Slow area-specific drifts longer than the history
+are not represented, so the answer is optimistic when the history is short: said in the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DataError
+from .evaluate import _indicator_frame
+from .evaluate_match import MatchSettings, match_comparisons, match_covariates, neighbours_of
+
+GRID = tuple(np.round(np.arange(0.98, 0.29, -0.02), 2))
+
+
+def fast_did(y: np.ndarray, treated: np.ndarray, post: np.ndarray) -> tuple[float, float]:
+    """Beta and its CR1 cluster-robust SE (G/(G-1), as the evaluation) of the two-way FE Poisson.
+
+    ``y`` areas x months counts (areas with a zero total are dropped, as in the GLM); ``treated``
+    bool per area; ``post`` bool per month. Returns ``(nan, nan)`` when a group-period total is 0.
+    """
+    y = np.asarray(y, float)
+    keep = y.sum(axis=1) > 0
+    y, treated = y[keep], np.asarray(treated, bool)[keep]
+    post = np.asarray(post, bool)
+    n, T = y.shape
+    tp, tq = y[treated][:, ~post].sum(), y[treated][:, post].sum()
+    cp, cq = y[~treated][:, ~post].sum(), y[~treated][:, post].sum()
+    if min(tp, tq, cp, cq) <= 0:
+        return float("nan"), float("nan")
+    beta = float(np.log(tq * cp / (tp * cq)))
+    col = y.sum(axis=0)
+    share = np.where(post, col / col[post].sum(), col / col[~post].sum())
+    prof_t = share * np.where(post, tq, tp) / (tp + tq)
+    prof_c = share * np.where(post, cq, cp) / (cp + cq)
+    tot = y.sum(axis=1)
+    mu = tot[:, None] * np.where(treated[:, None], prof_t[None, :], prof_c[None, :])
+    d = treated[:, None] & post[None, :]
+    # parameters: month effects 1..T-1 and beta; scores per area (cluster)
+    resid = y - mu
+    scores = np.column_stack([resid[:, 1:], (resid * d).sum(axis=1)])
+    v = np.column_stack([mu[:, 1:], (mu * d).sum(axis=1)])
+    H = np.zeros((T, T))
+    H[np.arange(T - 1), np.arange(T - 1)] = mu[:, 1:].sum(axis=0)
+    H[:T - 1, T - 1] = H[T - 1, :T - 1] = (mu * d)[:, 1:].sum(axis=0)
+    H[T - 1, T - 1] = (mu * d).sum()
+    H -= v.T @ (v / tot[:, None])
+    B = scores.T @ scores
+    try:
+        Hi = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return beta, float("nan")
+    V = Hi @ B @ Hi
+    V *= n / (n - 1)
+    return beta, float(np.sqrt(max(V[T - 1, T - 1], 0.0)))
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The minimum detectable effect of a planned evaluation, with its power curve."""
+
+    mde_rate_ratio: float  # nan when not reached on the grid
+    power: float
+    alpha: float
+    n_targets: int
+    n_comparisons: int
+    months_before: int
+    months_after: int
+    n_sims: int
+    seed: int
+    history_months: int
+    false_alarm_rate: float  # share of simulations with no effect that detect one (should be near alpha)
+    curve: pd.DataFrame  # rate_ratio, power
+    settings: MatchSettings
+    outcome: str = "incidents"
+    unmatched: tuple[str, ...] = ()
+
+    def summary_row(self) -> pd.DataFrame:
+        return pd.DataFrame([{
+            "mde_rate_ratio": self.mde_rate_ratio,
+            "mde_reduction_pct": (1 - self.mde_rate_ratio) * 100 if np.isfinite(self.mde_rate_ratio) else np.nan,
+            "power": self.power, "alpha": self.alpha, "n_targets": self.n_targets,
+            "n_comparisons": self.n_comparisons, "months_before": self.months_before,
+            "months_after": self.months_after, "n_sims": self.n_sims, "seed": self.seed,
+            "history_months": self.history_months, "false_alarm_rate": self.false_alarm_rate,
+            "method": "simulation: whole months of the history resampled, effect by binomial thinning, "
+                      "two-way FE Poisson, CR1 SE clustered by area, t with G-1 df",
+            "outcome": self.outcome, "k": self.settings.k, "caliper": self.settings.caliper}])
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.curve.copy()
+
+    def plain_words(self) -> str:
+        head = (f"With {self.n_targets} target area{'s' if self.n_targets != 1 else ''} and "
+                f"{self.n_comparisons} comparisons, {self.months_before} months before and {self.months_after} "
+                f"after, an evaluation ")
+        pw = f"({self.power:.0%} power, {self.alpha:g} two-sided; {self.n_sims} simulations, seed {self.seed})"
+        if not np.isfinite(self.mde_rate_ratio):
+            return head + (f"would not reliably detect even a {100 * (1 - min(self.curve['rate_ratio'])):.0f}% fall "
+                           f"in {self.outcome} {pw}: add areas or months.")
+        return (head + f"could detect a fall in {self.outcome} of about {100 * (1 - self.mde_rate_ratio):.0f}% or "
+                f"more (rate ratio {self.mde_rate_ratio:.2f}) {pw}. Smaller effects may be real but would "
+                f"often be missed. Based on {self.history_months} months of history; longer-term drifts in single "
+                f"areas are not represented, so this is if anything optimistic.")
+
+
+def minimum_detectable_effect(counts: pd.DataFrame, areas, targets: list[str], months_after: int,
+                              months_before: int | None = None, settings: MatchSettings | None = None,
+                              power: float = 0.8, alpha: float = 0.05, n_sims: int = 200, seed: int = 12345,
+                              grid: tuple[float, ...] = GRID, outcome: str = "incidents",
+                              indicators: pd.DataFrame | None = None) -> PlanResult:
+    """Minimum detectable rate ratio for ``targets`` with ``months_before`` (default: the history's
+    length) and ``months_after`` months, by simulation on the observed history ``counts`` (area x month)."""
+    from scipy import stats
+
+    settings = settings or MatchSettings()
+    if months_after < 1:
+        raise ConfigError(f"--months-after must be at least 1 (got {months_after}).")
+    history = list(counts.columns)
+    if len(history) < 3:
+        raise DataError(f"only {len(history)} month(s) of incidents; the simulation needs at least 3 of history.")
+    months_before = len(history) if months_before is None else months_before
+    if months_before < 3:
+        raise ConfigError(f"--months-before must be at least 3 (got {months_before}).")
+    if not 0 < power < 1 or not 0 < alpha < 1:
+        raise ConfigError("power and alpha must lie between 0 and 1; e.g. 0.8 and 0.05.")
+    if n_sims < 20:
+        raise ConfigError(f"at least 20 simulations are needed (got {n_sims}); e.g. 200.")
+    unknown = [t for t in targets if t not in counts.index]
+    if unknown:
+        raise DataError(f"target code(s) not among the areas: {', '.join(unknown[:5])}; use codes of these areas.")
+    population = areas["population"].reindex(counts.index).astype(float)
+    bad = set(population.index[(population.isna() | (population <= 0)).to_numpy()])
+    cov = match_covariates(counts, population, history, _indicator_frame(areas, settings.indicators, indicators),
+                           areas.get("imd_score"))
+    excluded = (neighbours_of(areas, targets) if settings.exclude_neighbours else set()) | bad
+    match = match_comparisons(list(targets), cov, excluded, settings.k, settings.caliper)
+    if not match.targets:
+        raise DataError(f"no target has a comparison within the caliper {settings.caliper:g}; widen it.")
+    t, c = list(match.targets), list(match.comparisons)
+    y_hist = counts.loc[t + c].to_numpy(float)
+    treated = np.array([True] * len(t) + [False] * len(c))
+    L = months_before + months_after
+    post = np.arange(L) >= months_before
+    rng = np.random.default_rng(seed)
+    grid = tuple(sorted({float(g) for g in grid if 0 < g < 1} | {1.0}, reverse=True))
+    G = len(t) + len(c)
+    q = stats.t.ppf(1 - alpha / 2, G - 1)
+    hits = np.zeros(len(grid))
+    for _ in range(n_sims):
+        y = y_hist[:, rng.integers(0, len(history), size=L)]
+        u = rng.random(y.shape)
+        for gi, rr in enumerate(grid):
+            ys = y.copy()
+            if rr < 1:
+                cells = treated[:, None] & post[None, :]
+                ys[cells] = stats.binom.ppf(u[cells], y[cells], rr)
+            b, se = fast_did(ys, treated, post)
+            if np.isfinite(b) and se > 0 and b + q * se < 0:  # the interval lies wholly below no change
+                hits[gi] += 1
+    pw = hits / n_sims
+    curve = pd.DataFrame({"rate_ratio": grid, "power": pw})
+    mde = _crossing(np.array(grid), pw, power)
+    false_alarm = float(_false_alarm(y_hist, treated, post, len(history), n_sims, rng, q))
+    return PlanResult(mde, power, alpha, len(t), len(c), months_before, months_after, n_sims, seed, len(history),
+                      false_alarm, curve, settings, outcome, match.unmatched)
+
+
+def _crossing(grid: np.ndarray, pw: np.ndarray, target: float) -> float:
+    """Largest rate ratio (closest to 1) at which power reaches ``target`` (linear interpolation)."""
+    for i in range(len(grid)):
+        if pw[i] >= target:
+            if i == 0:
+                return float(grid[0])
+            x0, x1, p0, p1 = grid[i - 1], grid[i], pw[i - 1], pw[i]
+            return float(x0 + (target - p0) * (x1 - x0) / (p1 - p0)) if p1 > p0 else float(x1)
+    return float("nan")
+
+
+def _false_alarm(y_hist, treated, post, n_hist, n_sims, rng, q) -> float:
+    """Share of no-effect simulations whose interval excludes 1 (either side): should be near alpha."""
+    hits = 0
+    for _ in range(n_sims):
+        b, se = fast_did(y_hist[:, rng.integers(0, n_hist, size=len(post))], treated, post)
+        hits += bool(np.isfinite(b) and se > 0 and abs(b) > q * se)
+    return hits / n_sims
