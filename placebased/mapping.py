@@ -6,58 +6,37 @@ served by Streamlit itself (``enableStaticServing``). :class:`OfflineMap` drops 
 (jQuery, Bootstrap, Font Awesome, awesome-markers) and no plugin that needs them is used: markers
 are circle markers, legends are inline HTML, point clusters are computed here on a grid. There is
 no basemap unless the caller asks for one (:data:`BASEMAPS`), which is the only outside request.
+:class:`StandaloneMap` inlines Leaflet instead, for one self-contained HTML file (``placebased map``).
+
+Text from files is data: area, provision, site and legend text travel as JSON read by Leaflet or as
+escaped inline HTML, and are added to the page without passing through Jinja (:class:`DataElement`);
+branca is not patched.
 
 Everything is drawn from frames in EPSG:27700 converted to WGS84 here, at the map's edge.
 """
 
 from __future__ import annotations
 
-import html
+import base64
+import functools
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-import branca.element as _branca_element  # noqa: E402
 import folium
 import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from . import style
 from .areas import WGS84
-
-if not getattr(_branca_element.Template, "_placebased_cached", False):
-    # folium wraps every rendered script in a new branca Element, which compiles it as a Jinja
-    # template: with a few hundred areas that is ~50 ms per map for text holding no Jinja at all.
-    # Text without Jinja syntax renders as itself; real templates are compiled once and reused.
-    _compile_template = _branca_element.Template
-    _template_cache: dict[str, object] = {}
-
-    class _Literal:
-        def __init__(self, text: str):
-            self.text = text
-
-        def render(self, *args, **kwargs) -> str:  # noqa: ARG002
-            return self.text
-
-    def _cached_template(source: str, *args, **kwargs):
-        if args or kwargs:
-            return _compile_template(source, *args, **kwargs)
-        if "{{" not in source and "{%" not in source and "{#" not in source:
-            return _Literal(source)
-        if source not in _template_cache:
-            if len(_template_cache) > 256:
-                _template_cache.clear()
-            _template_cache[source] = _compile_template(source)
-        return _template_cache[source]
-
-    _cached_template._placebased_cached = True
-    _branca_element.Template = _cached_template
+from .safety import escape_text
 
 STATIC_PREFIX = "app/static/leaflet"
 BASEMAPS = {
@@ -110,28 +89,114 @@ class OfflineMap(folium.Map):
     default_css = [("leaflet_css", f"/{STATIC_PREFIX}/leaflet.css")]
 
 
+class StandaloneMap(OfflineMap):
+    """A folium map for one self-contained HTML file: Leaflet's JS and CSS are inlined in the page
+    (:func:`leaflet_inline`), so opening it requests nothing from anywhere."""
+
+    default_js: list = []
+    default_css: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.get_root().header.add_child(RawHtml(leaflet_inline()), name="leaflet_inline", index=0)
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_inline() -> str:
+    """``<style>`` and ``<script>`` holding Leaflet 1.9.4 from the installed package, its images as
+    ``data:`` URIs (no file beside the page is needed)."""
+    src = leaflet_source_dir()
+
+    def data_uri(m: re.Match) -> str:
+        png = (src / m.group(1)).read_bytes()
+        return "url(data:image/png;base64," + base64.b64encode(png).decode("ascii") + ")"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, (src / "leaflet.css").read_text(encoding="utf-8"))
+    js = (src / "leaflet.js").read_text(encoding="utf-8")
+    close = re.compile(r"</(?=(script|style))", re.IGNORECASE)
+    return "<style>" + close.sub("<\\/", css) + "</style>\n<script>" + close.sub("<\\/", js) + "</script>"
+
+
+# --------------------------------------------------------------------------------------------
+# text from files is data: it never reaches a template engine
+#
+# folium/branca compile the text each element renders as a Jinja template once more (branca's
+# ``Element(rendered)``), and folium's tooltips put their text inside JavaScript backtick strings.
+# So no text from a file is handed to a folium element: area, provision, site and legend text
+# travel as JSON data (:func:`script_json`) read by Leaflet, or as inline HTML (:class:`RawHtml`),
+# and both are added to the page as they are (:class:`DataElement`), never compiled. As a second
+# wall, that text has its Jinja braces, backticks and ``$`` neutralised too (:func:`map_text`,
+# :func:`script_json`), so even a renderer that compiled it (or streamlit-folium, which rewrites
+# ``{{'name'}}`` in scripts) would find nothing to evaluate. folium's own elements that remain (the
+# map, fit bounds, feature groups, layer control) carry only this module's fixed text and numbers.
+
+_MAP_TEXT = str.maketrans({"{": "&#123;", "}": "&#125;", "`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACES = str.maketrans({"{": "\\u007b", "}": "\\u007d"})
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-z]{3,20}")
+
+
+def map_text(value: object) -> str:
+    """Any value as inert HTML text for a map: HTML-escaped (both quotes) and with Jinja braces,
+    backticks, ``$`` and backslashes as character references. None / NA give ``""``."""
+    return escape_text(value).translate(_MAP_TEXT)
+
+
+def _colour(value: object, default: str = "#cccccc") -> str:
+    """A CSS colour from this module's palettes (``#rrggbb`` or a name); anything else -> ``default``."""
+    return value if isinstance(value, str) and _COLOUR.fullmatch(value) else default
+
+
+def script_json(obj) -> str:
+    """JSON safe to embed inside a ``<script>`` element and inert to template engines: ``<``, ``>``
+    and ``&`` (so no ``</script>`` can close it) and the braces inside strings are ``\\u`` escapes."""
+    text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _JSON_STRING.sub(lambda m: m.group(0).translate(_JSON_BRACES), text)
+
+
 class RawHtml(Element):
-    """A piece of HTML added to the page as it is (no Jinja template to compile on every draw)."""
+    """A piece of HTML added to the page as it is (never compiled as a template)."""
 
     def __init__(self, markup: str):
         super().__init__()
+        self._name = "RawHtml"
         self.markup = markup
 
     def render(self, **kwargs) -> str:  # noqa: ARG002
         return self.markup
 
 
-def script_json(obj) -> str:
-    """JSON safe to embed inside a ``<script>`` element (no ``</`` can close it early)."""
-    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
+class DataElement(MacroElement):
+    """A folium element whose rendered header, html and script are added to the page as text.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which compiles
+    the text as a Jinja template again; here it is wrapped in :class:`RawHtml`, so the data in it are
+    never parsed as a template (and the large area layer is not lexed twice: ~50 ms per map).
+    Subclasses define a ``_template`` with ``script`` (and optionally ``header``/``html``) macros
+    whose only data come from :func:`script_json` or :func:`map_text`.
+    """
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("a map element renders only inside a folium map")
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(RawHtml(str(macro(self, kwargs))), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
 
 
-class AreaLayer(MacroElement):
+class AreaLayer(DataElement):
     """The areas as one Leaflet GeoJSON layer whose style and tooltip travel in each feature.
 
     folium's ``GeoJson`` re-serialises a ``case`` per feature id for every style on each render;
     with a few hundred areas and two renders per rerun that is most of a map's server time. Here
-    the data are serialised once, and Leaflet reads ``feature.properties.style`` and ``.tip``.
+    the data are serialised once, and Leaflet reads ``feature.properties.style`` and ``.tip``
+    (HTML made by :func:`tooltips` or the caller, every value from a file escaped).
     """
 
     _template = Template(
@@ -155,7 +220,63 @@ class AreaLayer(MacroElement):
         super().__init__()
         self._name = "AreaLayer"
         self.data_json = script_json(collection)
-        self.highlight = highlight
+        self.highlight = _colour(highlight)
+
+
+class OutlineLayer(DataElement):
+    """Lines drawn on top of the areas (e.g. local authority outlines): geometry only, not interactive."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.geoJson({{ this.data_json }}, {style: {{ this.style_json }}, interactive: false})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, shapes: gpd.GeoDataFrame, colour: str, weight: float):
+        super().__init__()
+        self._name = "OutlineLayer"
+        geoms = shapes.to_crs(WGS84).geometry if shapes.crs is not None else shapes.geometry
+        self.data_json = script_json({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": _round_geom(shapely.geometry.mapping(g))}
+            for g in geoms if g is not None and not g.is_empty]})
+        self.style_json = script_json({"fill": False, "color": _colour(colour), "weight": float(weight)})
+
+
+class PointLayer(DataElement):
+    """Points as data read by Leaflet: badges (a round HTML icon), dots (circle markers) and reach
+    circles (metres), each with an optional tooltip (inert HTML). Added to its parent layer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (parent) {
+            /*pb-data*/{{ this.data_json }}.forEach(function (p) {
+                var m;
+                if (p.k === "badge") {
+                    m = L.marker([p.lat, p.lon], {icon: L.divIcon({html: p.html, className: "pb-badge",
+                        iconSize: [p.s, p.s], iconAnchor: [p.s / 2, p.s / 2]})});
+                } else if (p.k === "dot") {
+                    m = L.circleMarker([p.lat, p.lon], {radius: p.r, weight: 1, color: "#3b3b3b", fill: true,
+                        fillColor: "#ffd33d", fillOpacity: 0.8});
+                } else {
+                    m = L.circle([p.lat, p.lon], {radius: p.r, color: p.c, weight: 1, fill: true,
+                        fillOpacity: 0.06, interactive: false});
+                }
+                if (p.tip) { m.bindTooltip(p.tip, {sticky: true}); }
+                m.addTo(parent);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: list[dict]):
+        super().__init__()
+        self._name = "PointLayer"
+        self.data_json = script_json(points)
 
 
 def web_geometry(areas: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
@@ -272,9 +393,9 @@ def _col_text(data: pd.DataFrame, col: str, fmt: str) -> pd.Series:
 
 def tooltips(data: pd.DataFrame, count_label: str = "Incidents") -> pd.Series:
     """Tooltip HTML per area: name and code, score, rank and 90% rank interval, IMD decile, count,
-    hot-spot and LISA status. Every value from the data is HTML-escaped."""
-    name = data["area_name"].astype(str).map(html.escape) if "area_name" in data else pd.Series("", data.index)
-    code = pd.Series(data.index.astype(str), index=data.index).map(html.escape)
+    hot-spot and LISA status. Every value from the data is made inert (:func:`map_text`)."""
+    name = data["area_name"].map(map_text) if "area_name" in data else pd.Series("", data.index)
+    code = pd.Series(data.index.astype(str), index=data.index).map(map_text)
     tip = "<b>" + name + "</b> <span style='color:#5f6b76'>" + code + "</span>"
     if "score" in data:
         line = "<br>Score " + _col_text(data, "score", "{:.1f}") + ", rank " + _col_text(data, "rank", "{:,.0f}")
@@ -287,7 +408,7 @@ def tooltips(data: pd.DataFrame, count_label: str = "Incidents") -> pd.Series:
     if "imd_decile" in data:
         tip = tip + "<br>IMD decile " + _col_text(data, "imd_decile", "{:,.0f}")
     if "count" in data:
-        tip = tip + f"<br>{html.escape(count_label)}: " + _col_text(data, "count", "{:,.0f}")
+        tip = tip + f"<br>{map_text(count_label)}: " + _col_text(data, "count", "{:,.0f}")
     if "gi_bin" in data:
         tip = tip + "<br>" + data["gi_bin"].map(lambda b: style.GI_BIN_LABELS.get(int(b), "") if pd.notna(b) else "")
     if "lisa_cluster" in data:
@@ -315,18 +436,19 @@ def _round_geom(geom: dict) -> dict:
 
 
 def legend_html(title: str, legend: list[tuple[str, str]], note: str = "") -> str:
-    """A small legend box (inline HTML, no outside assets); ``title`` and ``note`` are escaped."""
+    """A small legend box (inline HTML, no outside assets); ``title``, labels and ``note`` are made
+    inert (:func:`map_text`), colours must be CSS colours."""
     items = "".join(
         f"<div style='display:flex;align-items:center;gap:6px;margin:1px 0'>"
-        f"<span style='display:inline-block;width:14px;height:14px;background:{c};border:1px solid #888'></span>"
-        f"<span>{html.escape(label)}</span></div>"
+        f"<span style='display:inline-block;width:14px;height:14px;background:{_colour(c)};"
+        f"border:1px solid #888'></span><span>{map_text(label)}</span></div>"
         for c, label in legend
     )
-    note_html = f"<div style='margin-top:4px;color:#5f6b76;max-width:260px'>{html.escape(note)}</div>" if note else ""
+    note_html = f"<div style='margin-top:4px;color:#5f6b76;max-width:260px'>{map_text(note)}</div>" if note else ""
     return (
         "<div class='pb-legend' style='position:absolute;bottom:18px;right:10px;z-index:1000;background:white;"
         "padding:8px 10px;border:1px solid #c5ced8;border-radius:4px;font:12px/1.35 sans-serif;color:#222'>"
-        f"<div style='font-weight:bold;margin-bottom:4px;max-width:260px'>{html.escape(title)}</div>{items}"
+        f"<div style='font-weight:bold;margin-bottom:4px;max-width:260px'>{map_text(title)}</div>{items}"
         f"{note_html}</div>"
     )
 
@@ -345,8 +467,12 @@ def build_map(
     outlines: gpd.GeoDataFrame | None = None,
     count_label: str = "Incidents",
     features: dict[str, dict] | None = None,
+    standalone: bool = False,
 ) -> folium.Map:
     """Draw the areas coloured by ``layer`` with the selection outlined, overlays and a legend.
+
+    Every text from the data (area ids and names, provision names and types, site names, legend
+    labels, ``note``, ``count_label``) reaches the page as data, never as a template or markup.
 
     Parameters
     ----------
@@ -367,18 +493,14 @@ def build_map(
         Grid clusters of incident points (:func:`cluster_points`): analyst view only.
     features
         Output of :func:`web_features` for ``web_areas`` (computed here when None).
+    standalone
+        Inline Leaflet in the page (:class:`StandaloneMap`, for one offline HTML file) instead of
+        linking the app's static copy.
     """
     colours, legend, title = classify_layer(layer, data)
     sel = set(selected)
     tiles = BASEMAPS.get(basemap or "none")
-    bounds = web_areas.total_bounds
-    m = OfflineMap(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2], zoom_start=10,
-                   tiles=tiles, control_scale=True, prefer_canvas=False, attribution_control=bool(tiles),
-                   zoom_snap=0.25, zoom_delta=0.5)
-    if not tiles:
-        m.get_root().header.add_child(RawHtml(
-            "<style>.leaflet-container{background:#f7f9fb}</style>"))
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(4, 4))
+    m = _new_map(web_areas, tiles, standalone)
     features = web_features(web_areas) if features is None else features
     attrs = data.reindex(web_areas.index).copy()
     if "area_name" not in attrs or attrs["area_name"].isna().all():
@@ -388,39 +510,55 @@ def build_map(
     gj = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": code, "geometry": features[code],
          "properties": {"area_code": code, "tip": tip, "style": {
-             "fillColor": fill, "fillOpacity": 0.78, "color": "#111111" if code in sel else "#6b7785",
+             "fillColor": _colour(fill, NO_DATA), "fillOpacity": 0.78, "color": "#111111" if code in sel else "#6b7785",
              "weight": 3 if code in sel else 0.5}}}
         for code, fill, tip in zip(web_areas.index.astype(str), fills.to_numpy(), tips.to_numpy())
     ]}
     AreaLayer(gj, highlight=style.BRAND["accent"]).add_to(m)
     if outlines is not None and len(outlines):
         fg = folium.FeatureGroup(name="Local authority outlines", show=True)
-        folium.GeoJson(outlines.to_crs(WGS84).to_json(drop_id=True),
-                       style_function=lambda _f: {"fill": False, "color": "#1b3a5c", "weight": 2.2},
-                       interactive=False).add_to(fg)
+        OutlineLayer(outlines, "#1b3a5c", 2.2).add_to(fg)
         fg.add_to(m)
     if provision is not None and len(provision):
         _add_provision(m, provision, provision_radius_m)
     if point_clusters is not None and len(point_clusters):
         fg = folium.FeatureGroup(name="Incident points (clustered, analyst view)", show=True)
         mx = float(point_clusters["count"].max())
-        for r in point_clusters.itertuples():
-            folium.CircleMarker([r.lat, r.lon], radius=float(3 + 12 * np.sqrt(r.count / mx)), weight=1,
-                                color="#3b3b3b", fill=True, fill_color="#ffd33d", fill_opacity=0.8,
-                                tooltip=f"{int(r.count):,} incidents near here (police.uk points are anonymised "
-                                        "map points, not exact locations)").add_to(fg)
+        PointLayer([{"k": "dot", "lat": float(r.lat), "lon": float(r.lon),
+                     "r": float(3 + 12 * np.sqrt(r.count / mx)),
+                     "tip": f"{int(r.count):,} incidents near here (police.uk points are anonymised map points, "
+                            "not exact locations)"} for r in point_clusters.itertuples()]).add_to(fg)
         fg.add_to(m)
     if sites is not None and len(sites):
         fg = folium.FeatureGroup(name="Suggested new sites", show=True)
-        for r in sites.to_crs(WGS84).itertuples():
-            folium.Marker([r.geometry.y, r.geometry.x], icon=_badge("★", "#6a3d9a", size=22),
-                          tooltip=html.escape(f"Suggested new site: {getattr(r, 'name', '')}")).add_to(fg)
+        pts = sites.to_crs(WGS84)
+        names = pts["name"] if "name" in pts else pd.Series("", index=pts.index)
+        PointLayer([{"k": "badge", "lat": float(g.y), "lon": float(g.x), "s": 22,
+                     "html": _badge_html("★", "#6a3d9a", size=22), "tip": map_text(f"Suggested new site: {n}")}
+                    for g, n in zip(pts.geometry, names.fillna("").astype(str))]).add_to(fg)
         fg.add_to(m)
     m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
     if (outlines is not None and len(outlines)) or (provision is not None and len(provision)) or \
             point_clusters is not None or sites is not None or tiles:
         folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _new_map(web_areas: gpd.GeoDataFrame, tiles: str | None, standalone: bool = False, extra_css: str = "",
+             **kwargs) -> folium.Map:
+    """An offline map fitted to ``web_areas``, with no basemap unless ``tiles``."""
+    b = web_areas.total_bounds
+    cls = StandaloneMap if standalone else OfflineMap
+    m = cls(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=10, tiles=tiles, control_scale=True,
+            attribution_control=bool(tiles), zoom_snap=0.25, zoom_delta=0.5, **kwargs)
+    m.get_root().header.add_child(RawHtml(f"<style>.leaflet-container{{background:#f7f9fb}}{extra_css}</style>"))
+    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(4, 4))
+    return m
+
+
+def render_html(m: folium.Map) -> str:
+    """The whole page of a map as HTML text (for :class:`StandaloneMap`: one offline file)."""
+    return m.get_root().render()
 
 
 PROVISION_COLOURS = ["#1a7f37", "#6a3d9a", "#b15928", "#1f78b4", "#e31a1c", "#ff7f00", "#33a02c", "#cab2d6"]
@@ -437,18 +575,19 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
     cmap = provision_colours(pts["type"])
     fg = folium.FeatureGroup(name="Current provision", show=True)
     cover = folium.FeatureGroup(name=f"Provision reach ({radius_m:,.0f} m)" if radius_m else "Reach", show=False)
-    for r in pts.itertuples():
-        colour = cmap[str(r.type)]
-        label = html.escape(f"{r.name} — {r.type}")
+    badges, rings = [], []
+    for g, name, kind in zip(pts.geometry, pts["name"], pts["type"].astype(str)):
+        colour = cmap[kind]
         if radius_m:
-            folium.Circle([r.geometry.y, r.geometry.x], radius=float(radius_m), color=colour, weight=1,
-                          fill=True, fill_opacity=0.06, interactive=False).add_to(cover)
-        folium.Marker([r.geometry.y, r.geometry.x], icon=_badge(_initials(str(r.type)), colour),
-                      tooltip=label).add_to(fg)
+            rings.append({"k": "reach", "lat": float(g.y), "lon": float(g.x), "r": float(radius_m), "c": colour})
+        badges.append({"k": "badge", "lat": float(g.y), "lon": float(g.x), "s": 20,
+                       "html": _badge_html(_initials(kind), colour), "tip": map_text(f"{name} — {kind}")})
     if radius_m:
+        PointLayer(rings).add_to(cover)
         cover.add_to(m)
+    PointLayer(badges).add_to(fg)
     fg.add_to(m)
-    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {html.escape(t)}</div>"
+    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {map_text(t)}</div>"
                     for t, c in cmap.items())
     m.get_root().html.add_child(RawHtml(
         "<div style='position:absolute;top:10px;left:54px;z-index:1000;background:white;padding:6px 8px;"
@@ -464,15 +603,10 @@ def _initials(kind: str) -> str:
 
 
 def _badge_html(text: str, colour: str, size: int = 20) -> str:
+    """A round badge in plain HTML (shown by Leaflet's own divIcon: no icon font, no outside request)."""
     return (f"<span style='display:inline-flex;align-items:center;justify-content:center;width:{size}px;"
-            f"height:{size}px;border-radius:50%;background:{colour};color:#fff;border:1.5px solid #fff;"
-            f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{html.escape(text)}</span>")
-
-
-def _badge(text: str, colour: str, size: int = 20) -> folium.DivIcon:
-    """A round badge icon in plain HTML (Leaflet's own divIcon: no icon font, no outside request)."""
-    return folium.DivIcon(html=_badge_html(text, colour, size), icon_size=(size, size),
-                          icon_anchor=(size // 2, size // 2), class_name="pb-badge")
+            f"height:{size}px;border-radius:50%;background:{_colour(colour)};color:#fff;border:1.5px solid #fff;"
+            f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{map_text(text)}</span>")
 
 
 def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0) -> pd.DataFrame:
@@ -516,29 +650,24 @@ def density(counts: pd.Series, areas: gpd.GeoDataFrame) -> pd.Series:
 def workshop_map(web, features: dict, colours: pd.Series, tips: pd.Series, title: str, legend, note: str,
                  basemap: str | None, outlines=None):
     """The areas only (no point layer of any kind), coloured, with plain tooltips and a legend;
-    local authority ``outlines`` (WGS84 or with a CRS) drawn on top, not interactive."""
+    local authority ``outlines`` (WGS84 or with a CRS) drawn on top, not interactive.
+
+    ``tips`` are HTML made by the caller with every value escaped; they travel as data (JSON)."""
     tiles = BASEMAPS.get(basemap or "none")
-    b = web.total_bounds
-    m = OfflineMap(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=10, tiles=tiles,
-                   control_scale=True, attribution_control=bool(tiles), zoom_snap=0.25, zoom_delta=0.5)
-    m.get_root().header.add_child(RawHtml(
-        "<style>.leaflet-container{background:#f7f9fb}"
-        ".pb-legend{font:16px/1.45 sans-serif !important;padding:12px 14px !important}"
-        ".pb-legend span[style*='width:14px']{width:20px !important;height:20px !important}"
-        ".pb-legend div{max-width:340px !important}</style>"))
-    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(4, 4))
+    m = _new_map(web, tiles, extra_css=".pb-legend{font:16px/1.45 sans-serif !important;padding:12px 14px !important}"
+                 ".pb-legend span[style*='width:14px']{width:20px !important;height:20px !important}"
+                 ".pb-legend div{max-width:340px !important}")
     codes = web.index.astype(str)
     fills = colours.reindex(web.index).fillna("#f2f2ee").to_numpy()
     tip = tips.reindex(web.index).fillna("").to_numpy()
     gj = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": c, "geometry": features[c],
          "properties": {"area_code": c, "tip": t,
-                        "style": {"fillColor": f, "fillOpacity": 0.8, "color": "#8a94a0", "weight": 0.5}}}
+                        "style": {"fillColor": _colour(f, "#f2f2ee"), "fillOpacity": 0.8, "color": "#8a94a0",
+                                  "weight": 0.5}}}
         for c, f, t in zip(codes, fills, tip)]}
     AreaLayer(gj, highlight=style.BRAND["accent"]).add_to(m)
     if outlines is not None and len(outlines):
-        folium.GeoJson(outlines.to_crs(4326).geometry.to_json(), interactive=False,
-                       style_function=lambda _f: {"fill": False, "color": style.BRAND["primary"], "weight": 2}
-                       ).add_to(m)
+        OutlineLayer(outlines, style.BRAND["primary"], 2).add_to(m)
     m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
     return m
