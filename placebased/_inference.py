@@ -11,18 +11,19 @@ import pandas as pd
 from .errors import ConfigError, DataError
 
 DEFAULT_SEED = 12345
-DEFAULT_PERMUTATIONS = 999
+DEFAULT_PERMUTATIONS = 9999
 #: multiple-testing corrections by name
 CORRECTIONS: dict[str, str] = {
     "none": "each area tested at alpha",
     "fdr": "Benjamini-Hochberg false discovery rate (ArcGIS's default for hot spot maps)",
     "bonferroni": "alpha divided by the number of areas",
 }
-#: Gi_Bin confidence levels (p cut-offs before correction) for bins 1, 2, 3
+#: Gi_Bin confidence levels (two-sided p cut-offs before correction) for bins 1, 2, 3: 90, 95, 99 %
 GI_LEVELS = (0.10, 0.05, 0.01)
 CLUSTER_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 NOT_SIGNIFICANT = "not significant"
-P_METHOD = "directed pseudo p (esda 2.9 / GeoDa), significant when p <= p_cutoff"
+P_METHOD = ("two-sided pseudo p = min(1, 2 x directed pseudo p of esda 2.9 / GeoDa), "
+            "significant when p <= p_cutoff")
 _LOCAL_KEY, _GLOBAL_KEY = 1, 2
 
 
@@ -36,7 +37,7 @@ def _check_settings(permutations, seed, alpha, correction, local: bool) -> tuple
         perms = -1
     if perms != permutations or perms < (1 if local else 0):
         least = 1 if local else 0
-        raise ConfigError(f"permutations must be a whole number >= {least} (got {permutations!r}); e.g. 999.")
+        raise ConfigError(f"permutations must be a whole number >= {least} (got {permutations!r}); e.g. 9999.")
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -91,19 +92,32 @@ def p_cutoff(p: np.ndarray, alpha: float = 0.05, correction: str = "fdr") -> flo
 
 def _cutoff_note(p_cut: float, permutations: int, correction: str, n_significant: int, what: str,
                  n: int = 0, alpha: float = 0.05) -> str:
-    smallest = 1.0 / (permutations + 1)
+    smallest = min(1.0, 2.0 / (permutations + 1))  # two-sided
     if smallest <= p_cut or n_significant:
         return ""
-    need = math.ceil(1.0 / p_cut)
+    need = math.ceil(2.0 / p_cut)
     more = f"use at least {need - 1} permutations (e.g. {10 ** math.ceil(math.log10(need)) - 1})"
     if correction == "fdr":
         k = math.ceil(smallest * n / alpha)
-        return (f"{what}: no area passed the fdr cut-off; with {permutations} permutations the smallest pseudo p is "
-                f"{smallest:.2g}, so fdr needs at least {k} areas at that p; more permutations (e.g. 9999) may help")
+        return (f"{what}: no area passed the fdr cut-off; with {permutations} permutations the smallest "
+                f"two-sided pseudo p is {smallest:.2g}, so fdr needs at least {k} areas at that p; more permutations (e.g. 99999) may help")
     return (
-        f"{what}: with {permutations} permutations the smallest pseudo p is {smallest:.2g}, above the "
+        f"{what}: with {permutations} permutations the smallest two-sided pseudo p is {smallest:.2g}, above the "
         f"{correction} cut-off {p_cut:.2g}, so no area can be significant; {more}"
     )
+
+
+def two_sided(p_directed) -> np.ndarray:
+    """Two-sided pseudo p from esda's / GeoDa's directed (one-tailed) one: ``min(1, 2 p)``.
+
+    Confidence levels (90/95/99 %) and corrections over both tails are stated on this p, as
+    ArcGIS's Gi_Bin is on ``|z|`` (STATS-NOTES: applying 0.05 to the directed p doubles the false
+    positives).
+
+    >>> two_sided([0.0001, 0.03, 0.6]).tolist()
+    [0.0002, 0.06, 1.0]
+    """
+    return np.minimum(1.0, 2.0 * np.asarray(p_directed, dtype=np.float64))
 
 
 def _directed_p(larger: np.ndarray, permutations: int) -> np.ndarray:

@@ -6,9 +6,11 @@ whose ``.to_frame()`` is indexed by area code and whose ``settings`` state the i
 Conventions (pinned; outputs say so)
 ------------------------------------
 * Weights are row-standardised (the graph is transformed to ``"R"`` if it is not).
-* Pseudo p-values are esda 2.9.0's / GeoDa's *directed* ones: ``(M + 1) / (R + 1)`` where M counts
-  the draws at least as extreme as the observed value in its own tail. The two-sided p that newer
-  esda releases will default to is about twice this.
+* ``p_sim`` is esda 2.9.0's / GeoDa's *directed* pseudo p: ``(M + 1) / (R + 1)`` where M counts
+  the draws at least as extreme as the observed value in its own tail. Every confidence level,
+  correction and exported ``gi_p`` / ``lisa_p`` uses the **two-sided** ``p_two_sided = min(1, 2 p_sim)``
+  (what newer esda releases call ``alternative="two-sided"``), so "95 %" means what ArcGIS's Gi_Bin
+  means (two-sided); on pure noise about 5 % of areas reach ``|gi_bin| >= 2``.
 * Local draws are conditional permutations: for each area, its neighbours' values are replaced by
   values drawn without replacement from the other areas (the area itself is fixed). LISA and Gi*
   share the draws (see :mod:`placebased._permute`).
@@ -16,19 +18,20 @@ Conventions (pinned; outputs say so)
   to the row's largest weight, so ``1/(k+1)`` on contiguity). Its z-score is Ord & Getis (1995)'s
   general-weights formula, which equals the binary-weights z of esda, ArcGIS and the literature.
   (esda's ``G_Local(transform="R").Zs`` plugs row sums into the binary formula and is *not* the
-  same; it shrinks z by about ``sqrt(k + 1)``.) ``gi_p`` is the permutation pseudo p, as GeoDa.
+  same; it shrinks z by about ``sqrt(k + 1)``.) ``gi_p`` is the two-sided permutation pseudo p.
 * An area is significant when ``p <= p_cutoff`` (GeoDa's rule), where ``p_cutoff`` is ``alpha``
   (correction ``none``), ``alpha / n`` (``bonferroni``) or the Benjamini-Hochberg step-up cut-off
-  (``fdr``; when nothing passes it is reported as ``alpha / n``, as ``esda.fdr`` does).
-* ``gi_bin`` is ArcGIS's Gi_Bin: +/-3, 2, 1 for hot/cold spots at 99, 95 and 90 % confidence (each
-  level with the same correction), 0 otherwise; the sign is the sign of ``gi_z``.
+  (``fdr``; when nothing passes it is reported as ``alpha / n``, as ``esda.fdr`` does), all on the
+  two-sided p.
+* ``gi_bin`` is ArcGIS's Gi_Bin: +/-3, 2, 1 for hot/cold spots at 99, 95 and 90 % two-sided confidence
+  (each level with the same correction), 0 otherwise; the sign is the sign of ``gi_z``.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -49,6 +52,7 @@ from ._inference import (
     _directed_p,
     _prepare,
     p_cutoff,
+    two_sided,
 )
 from .areas import DataWarning
 from .moran import MoranResult, _moran_core, format_moran, moran, moran_rate
@@ -183,8 +187,13 @@ class LocalMoranResult:
     sim: np.ndarray | None = field(default=None, repr=False)
 
     @property
+    def p_two_sided(self) -> np.ndarray:
+        """``min(1, 2 p_sim)``: the p that significance and corrections use."""
+        return two_sided(self.p_sim)
+
+    @property
     def significant(self) -> np.ndarray:
-        return self.p_sim <= self.p_cutoff
+        return self.p_two_sided <= self.p_cutoff
 
     @property
     def labels(self) -> np.ndarray:
@@ -193,9 +202,9 @@ class LocalMoranResult:
         return lab
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``Is, q, p_sim, EI_sim, seI_sim, z_sim, p_z_sim, cluster``, indexed by area code."""
+        """Columns ``Is, q, p_sim, p_two_sided, EI_sim, seI_sim, z_sim, p_z_sim, cluster``, by area code."""
         return pd.DataFrame(
-            {"Is": self.Is, "q": self.q, "p_sim": self.p_sim, "EI_sim": self.EI_sim, "seI_sim": self.seI_sim,
+            {"Is": self.Is, "q": self.q, "p_sim": self.p_sim, "p_two_sided": self.p_two_sided, "EI_sim": self.EI_sim, "seI_sim": self.seI_sim,
              "z_sim": self.z_sim, "p_z_sim": self.p_z_sim, "cluster": self.labels},
             index=self.ids,
         )
@@ -227,20 +236,27 @@ class GetisOrdResult:
 
     @property
     def Bin(self) -> np.ndarray:  # noqa: N802 - ArcGIS's Gi_Bin
-        """-3..3: cold/hot spot at 99 % (3), 95 % (2), 90 % (1) confidence after correction; 0 otherwise."""
+        """-3..3: cold/hot spot at 99 % (3), 95 % (2), 90 % (1) two-sided confidence after correction; else 0."""
         level = np.zeros(len(self.p_sim), dtype=np.int64)
+        p = self.p_two_sided
         for b, cut in enumerate(self.bin_cutoffs, start=1):
-            level[self.p_sim <= cut] = b
+            level[p <= cut] = b
         return (np.sign(self.Zs).astype(np.int64) * level).astype(np.int64)
 
     @property
+    def p_two_sided(self) -> np.ndarray:
+        """``min(1, 2 p_sim)``: the p that the bins, significance and corrections use."""
+        return two_sided(self.p_sim)
+
+    @property
     def significant(self) -> np.ndarray:
-        return self.p_sim <= self.p_cutoff
+        return self.p_two_sided <= self.p_cutoff
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``Gs, EGs, Zs, p_norm, p_sim, z_sim, Bin``, indexed by area code."""
+        """Columns ``Gs, EGs, Zs, p_norm, p_sim, p_two_sided, z_sim, Bin``, indexed by area code."""
         return pd.DataFrame(
             {"Gs": self.Gs, "EGs": self.EGs, "Zs": self.Zs, "p_norm": self.p_norm, "p_sim": self.p_sim,
+             "p_two_sided": self.p_two_sided,
              "z_sim": self.z_sim, "Bin": self.Bin},
             index=self.ids,
         )
@@ -248,19 +264,20 @@ class GetisOrdResult:
 
 def _lisa_result(d: _LocalDraws, permutations, seed, alpha, correction) -> LocalMoranResult:
     p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Is, d.lisa_larger, d.lisa_moments, permutations)
-    cut = p_cutoff(p_sim, alpha, correction)
+    cut = p_cutoff(two_sided(p_sim), alpha, correction)
     return LocalMoranResult(d.ids, d.y, d.Is, d.q, p_sim, e_sim, se_sim, z_sim, p_z, d.EI, d.VI, permutations,
                             seed, alpha, correction, cut, None if d.kept is None else d.kept[:, 0, :])
 
 
 def _gi_result(d: _LocalDraws, permutations, seed, alpha, correction) -> GetisOrdResult:
     p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Gs, d.gi_larger, d.gi_moments, permutations)
-    cuts = tuple(p_cutoff(p_sim, level, correction) for level in GI_LEVELS)
+    p_two = two_sided(p_sim)
+    cuts = tuple(p_cutoff(p_two, level, correction) for level in GI_LEVELS)
     if (d.y < 0).any():
         warnings.warn("Gi* assumes values >= 0 (counts, rates); some values are negative, so read G* with care",
                       DataWarning, stacklevel=3)
     return GetisOrdResult(d.ids, d.y, d.Gs, d.EGs, d.VGs, d.Zs, stats.norm.sf(np.abs(d.Zs)), p_sim, e_sim, se_sim,
-                          z_sim, p_z, permutations, seed, alpha, correction, p_cutoff(p_sim, alpha, correction),
+                          z_sim, p_z, permutations, seed, alpha, correction, p_cutoff(p_two, alpha, correction),
                           cuts, None if d.kept is None else d.kept[:, 1, :])
 
 
@@ -309,17 +326,19 @@ class HotspotResult:
     settings: dict
 
     COLUMNS = ("value", "gi_z", "gi_p", "gi_bin", "lisa_i", "lisa_p", "lisa_cluster")
-    SETTING_COLUMNS = ("permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff")
+    SETTING_COLUMNS = ("permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff", "p_method")
 
     def to_frame(self, settings_columns: bool = False) -> pd.DataFrame:
         """``value, gi_z, gi_p, gi_bin, lisa_i, lisa_p, lisa_cluster`` indexed by area code.
+
+        ``gi_p`` and ``lisa_p`` are two-sided pseudo p-values (``min(1, 2 p_sim)``).
 
         With ``settings_columns=True`` the constant columns ``permutations, seed, alpha, correction,
         p_cutoff, gi_p_cutoff`` follow, so a CSV states its own inference settings.
         """
         frame = pd.DataFrame(
-            {"value": self.values.to_numpy(), "gi_z": self.gi.Zs, "gi_p": self.gi.p_sim, "gi_bin": self.gi.Bin,
-             "lisa_i": self.lisa.Is, "lisa_p": self.lisa.p_sim, "lisa_cluster": self.lisa.labels},
+            {"value": self.values.to_numpy(), "gi_z": self.gi.Zs, "gi_p": self.gi.p_two_sided, "gi_bin": self.gi.Bin,
+             "lisa_i": self.lisa.Is, "lisa_p": self.lisa.p_two_sided, "lisa_cluster": self.lisa.labels},
             index=self.gi.ids,
         )
         if settings_columns:
@@ -339,7 +358,7 @@ class HotspotResult:
             f"inference: {s['permutations']} permutations, seed {s['seed']}, alpha {s['alpha']}, "
             f"correction {s['correction']}; {P_METHOD}",
             f"LISA p cut-off {s['p_cutoff']:.4g}: {lisa}",
-            f"Gi* p cut-off {s['gi_p_cutoff']:.4g} (bins at 90/95/99 %: "
+            f"Gi* p cut-off {s['gi_p_cutoff']:.4g} (bins at 90/95/99 % two-sided: "
             + ", ".join(f"{c:.4g}" for c in self.gi.bin_cutoffs) + f"): {hot} hot, {cold} cold (any bin)",
         ]
         if s.get("note"):
@@ -368,6 +387,9 @@ def hotspots(
         reproducible (global Moran uses its own stream from the same seed).
     alpha, correction
         Significance level and multiple-testing correction (``fdr``, ``bonferroni`` or ``none``).
+        The correction runs once over the two-sided p-values of both statistics (2n tests), so
+        LISA and Gi* share one cut-off (``settings["p_cutoff"] == settings["gi_p_cutoff"]``) and
+        the Gi* bins their cut-offs at 90/95/99 %.
 
     Returns
     -------
@@ -382,6 +404,12 @@ def hotspots(
     draws = _local_pass(arr, ids, graph, permutations, seed)
     lisa = _lisa_result(draws, permutations, seed, alpha, correction)
     gi = _gi_result(draws, permutations, seed, alpha, correction)
+    # one output, one rule: LISA and Gi* share the cut-off, from the correction over both statistics'
+    # 2n two-sided p-values, so the same p gets the same verdict in every statement of an output
+    pooled = np.concatenate([lisa.p_two_sided, gi.p_two_sided])
+    cut = p_cutoff(pooled, alpha, correction)
+    lisa = replace(lisa, p_cutoff=cut)
+    gi = replace(gi, p_cutoff=cut, bin_cutoffs=tuple(p_cutoff(pooled, level, correction) for level in GI_LEVELS))
     glob = _moran_core(arr, graph, permutations, seed, name, adjusted=False)
     n = len(arr)
     lisa_note = _cutoff_note(lisa.p_cutoff, permutations, correction, int(lisa.significant.sum()), "LISA", n, alpha)

@@ -48,7 +48,7 @@ class StatsSettings:
 
     weights: str = "queen"
     variable: str = "eb_rate"
-    permutations: int = 999
+    permutations: int = 9999
     alpha: float = 0.05
     correction: str = "fdr"
     seed: int = 12345

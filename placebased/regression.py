@@ -219,7 +219,7 @@ def fit_count_model(
     family: str = "negbin",
     graph=None,
     spatial: str = "auto",
-    permutations: int = 999,
+    permutations: int = 9999,
     seed: int = 12345,
     outcome: str = "serious_violence",
     directions: Mapping[str, str] | None = None,

@@ -150,7 +150,7 @@ class ProfileContext:
         scenario=None,
         provision: gpd.GeoDataFrame | None = None,
         notes: Mapping[str, str | Sequence[str]] | pd.DataFrame | None = None,
-        permutations: int = 999,
+        permutations: int = 9999,
         seed: int = 12345,
         alpha: float = 0.05,
         correction: str = "fdr",

@@ -24,7 +24,7 @@ def test_hotspots_default_data(tmp_path, capsys):
     frame = pd.read_csv(out)
     assert list(frame.columns[:8]) == CONTRACT
     assert list(frame.columns[8:]) == ["permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff",
-                                       "weights", "variable"]
+                                       "p_method", "weights", "variable"]
     assert len(frame) == 443
     assert (frame["permutations"] == 199).all() and (frame["seed"] == 12345).all()
     assert (frame["correction"] == "fdr").all() and (frame["weights"] == "queen").all()
@@ -87,8 +87,8 @@ def test_moran_json_on_file_without_crs(capsys):
     assert out["I"] == pytest.approx(0.500188557, abs=1e-9)
     assert out["EI"] == pytest.approx(-0.020833333, abs=1e-9)
     assert out["z"] == pytest.approx(5.5894, abs=1e-4)
-    assert out["p_sim"] == pytest.approx(0.001)
-    assert out["permutations"] == 999 and out["seed"] == 12345 and out["weights"] == "queen"
+    assert out["p_sim"] == pytest.approx(1 / 10_000)  # 9,999 permutations by default
+    assert out["permutations"] == 9999 and out["seed"] == 12345 and out["weights"] == "queen"
 
 
 def test_moran_rook_and_knn_without_crs(capsys):

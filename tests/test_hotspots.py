@@ -142,7 +142,8 @@ def test_moran_permutation_distribution_matches_esda(columbus, queen):
 
 def test_lisa_matches_esda(columbus, queen):
     y = columbus["CRIME"].to_numpy()
-    ours = local_moran(y, queen, permutations=999, seed=12345, correction="none")
+    # two-sided alpha 0.10 is esda's directed p <= 0.05, the rule of the reference counts
+    ours = local_moran(y, queen, permutations=999, seed=12345, alpha=0.10, correction="none")
     theirs = _esda_quiet(esda.Moran_Local, y, queen, permutations=0)
     np.testing.assert_allclose(ours.Is, theirs.Is, rtol=1e-12)
     np.testing.assert_allclose(ours.EI, theirs.EI, rtol=1e-10)
@@ -250,21 +251,26 @@ def test_hotspots_frame_and_settings(columbus, queen):
     assert set(f["gi_bin"]) <= set(range(-3, 4))
     s = r.settings
     assert {k: s[k] for k in ("permutations", "seed", "alpha", "correction")} == {
-        "permutations": 999, "seed": 12345, "alpha": 0.05, "correction": "fdr"}
-    assert s["p_cutoff"] == p_cutoff(r.lisa.p_sim, 0.05, "fdr")
+        "permutations": 9999, "seed": 12345, "alpha": 0.05, "correction": "fdr"}
+    # one correction over both statistics' two-sided p-values: one cut-off for LISA and Gi*
+    pooled = np.concatenate([r.lisa.p_two_sided, r.gi.p_two_sided])
+    assert s["p_cutoff"] == s["gi_p_cutoff"] == p_cutoff(pooled, 0.05, "fdr")
     sig = f["lisa_p"] <= s["p_cutoff"]
     assert ((f["lisa_cluster"] != "not significant") == sig).all()
     # hot spots have positive z, cold spots negative
     assert (np.sign(f.loc[f.gi_bin != 0, "gi_bin"]) == np.sign(f.loc[f.gi_bin != 0, "gi_z"])).all()
     wide = r.to_frame(settings_columns=True)
-    assert list(wide.columns[7:]) == ["permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff"]
+    assert list(wide.columns[7:]) == ["permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff",
+                                      "p_method"]
+    assert "two-sided" in wide["p_method"].iloc[0]
     assert pytest.approx(0.500188557, abs=1e-9) == r.moran.I
 
 
 def test_gi_bins_follow_levels(columbus, queen):
     r = getis_ord(columbus["CRIME"], queen, correction="none")
     assert r.bin_cutoffs == (0.10, 0.05, 0.01)
-    level = np.where(r.p_sim <= 0.01, 3, np.where(r.p_sim <= 0.05, 2, np.where(r.p_sim <= 0.10, 1, 0)))
+    p = np.minimum(1, 2 * r.p_sim)  # two-sided, as ArcGIS's bins
+    level = np.where(p <= 0.01, 3, np.where(p <= 0.05, 2, np.where(p <= 0.10, 1, 0)))
     np.testing.assert_array_equal(np.abs(r.Bin), level)
 
 
@@ -286,7 +292,7 @@ def test_p_cutoff_rules():
 
 def test_bonferroni_with_999_permutations_warns_nothing_can_pass(columbus, queen):
     # 0.05 / 49 = 0.00102 < 1 / (99 + 1)
-    with pytest.warns(DataWarning, match="no area can be significant; use at least 979 permutations"):
+    with pytest.warns(DataWarning, match="no area can be significant; use at least 3919 permutations"):
         r = hotspots(columbus["CRIME"], queen, permutations=99, correction="bonferroni")
     assert (r.to_frame()["lisa_cluster"] == "not significant").all()
     assert "no area can be significant" in r.settings["note"]
@@ -392,7 +398,8 @@ def northants_geoda(areas, tmp_path_factory):
 def test_against_pygeoda(areas, northants_geoda):
     pygeoda, g, w = northants_geoda
     y = areas["imd_score"].reindex(g.unique_ids).to_numpy()
-    ours = hotspots(pd.Series(y, index=g.unique_ids), g, permutations=999, seed=1, correction="none")
+    # pygeoda's labels use the directed p <= 0.05, which is our two-sided p <= 0.10
+    ours = hotspots(pd.Series(y, index=g.unique_ids), g, permutations=999, seed=1, alpha=0.10, correction="none")
     lm = pygeoda.local_moran(w, list(y), permutations=999, seed=1, cpu_threads=1, significance_cutoff=0.05)
     gs = pygeoda.local_gstar(w, list(y), permutations=999, seed=1, cpu_threads=1, significance_cutoff=0.05)
     np.testing.assert_allclose(ours.lisa.Is, lm.lisa_values(), rtol=1e-9)  # analytic parts exactly
@@ -417,3 +424,25 @@ def test_against_pygeoda(areas, northants_geoda):
     assert (ours_hot == ghot).mean() > 0.93
     # p-value distributions agree
     assert abs(ours.lisa.p_sim.mean() - p_geoda.mean()) < 0.02
+
+
+def test_two_sided_bins_on_pure_noise():
+    """STATS-NOTES: on pure noise about 5 % of areas reach |gi_bin| >= 2 ("95 %") and 10 % |gi_bin| >= 1,
+    because the levels are two-sided (the directed p would give about 10 % and 20 %)."""
+    from shapely.geometry import box
+
+    from placebased.weights import build_weights
+
+    side = 30
+    cells = [box(i, j, i + 1, j + 1) for i in range(side) for j in range(side)]
+    grid = gpd.GeoDataFrame({"geometry": cells}, index=pd.Index([f"c{k}" for k in range(len(cells))],
+                                                                  name="area_code"))
+    g = build_weights(grid, "queen")
+    shares95, shares90 = [], []
+    for seed in range(4):
+        y = pd.Series(np.random.default_rng(seed).normal(size=len(cells)), index=grid.index)
+        b = getis_ord(y, g, permutations=999, seed=seed, correction="none").Bin
+        shares95.append(np.mean(np.abs(b) >= 2))
+        shares90.append(np.mean(np.abs(b) >= 1))
+    assert 0.03 <= np.mean(shares95) <= 0.07
+    assert 0.07 <= np.mean(shares90) <= 0.13

@@ -33,7 +33,7 @@ def add_inference_args(p: argparse.ArgumentParser, local: bool = True) -> None:
     """``--weights --permutations --seed`` (and ``--alpha --correction`` for local statistics)."""
     p.add_argument("--weights", default="queen", metavar="KIND",
                    help="queen (default), rook, knn:K or distance:METRES; row-standardised")
-    p.add_argument("--permutations", type=int, default=999, metavar="N", help="permutations (default 999)")
+    p.add_argument("--permutations", type=int, default=9999, metavar="N", help="permutations (default 9999)")
     p.add_argument("--seed", type=int, default=12345, metavar="S", help="random seed (default 12345)")
     if local:
         p.add_argument("--alpha", type=float, default=0.05, metavar="A", help="significance level (default 0.05)")

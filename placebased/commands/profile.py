@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", metavar="FILE.toml",
                    help="scoring scenario for the priority score (default: Balanced)")
     p.add_argument("--notes", metavar="FILE.csv", help="CSV with area_code and note (or reason) columns")
-    p.add_argument("--permutations", type=int, default=999, metavar="R", help="hot spot permutations (default 999)")
+    p.add_argument("--permutations", type=int, default=9999, metavar="R", help="hot spot permutations (default 9999)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the permutations (default 12345)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--correction", default="fdr", help="multiple-testing correction: fdr, bonferroni or none")

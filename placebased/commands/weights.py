@@ -36,7 +36,7 @@ def register(sub) -> None:
                    help="share of the outcome's own EB rate in the suggested weights (default 50)")
     p.add_argument("--keep-uncertain", action="store_true",
                    help="also weight predictors whose 95%% CI includes 0 (default: weight 0)")
-    p.add_argument("--permutations", type=int, default=999, help="permutations for residual Moran's I")
+    p.add_argument("--permutations", type=int, default=9999, help="permutations for residual Moran's I (default 9999)")
     p.add_argument("--seed", type=int, default=12345, help="seed for residual Moran's I")
     p.add_argument("--out", metavar="FILE.toml", help="save the suggested scenario here")
     p.set_defaults(func=run)
