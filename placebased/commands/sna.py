@@ -1,0 +1,121 @@
+"""``placebased sna``: deprivation and concentration tables, and the needs-assessment PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigError
+from ._common import (
+    _month,
+    add_boundaries_args,
+    add_incidents_args,
+    add_parser,
+    eprint,
+    load_areas_from_args,
+    load_incidents_from_args,
+)
+
+EXAMPLES = """
+  placebased sna --tables sna/                             # serious violence, shipped police.uk data
+  placebased sna --category Robbery --start 2025-04 --end 2025-09 --tables robbery/
+  placebased sna --domain income --domain crime --tables sna/ --out sna.pdf
+  placebased sna --incidents partner.csv --x-column Easting --y-column Northing --crs bng --out sna.pdf
+"""
+
+#: files written by --tables (the first two are the contract of issue 16)
+TABLE_FILES = ("by_decile.csv", "concentration.csv", "by_lad.csv", "rate_ratio.csv", "lorenz.csv", "by_domain.csv")
+
+
+def register(sub) -> None:
+    p = add_parser(sub, "sna", "Needs assessment: incidents by deprivation decile and their concentration across "
+                              "areas (tables and a PDF report).", EXAMPLES)
+    add_incidents_args(p)
+    p.add_argument("--category", nargs="+", metavar="NAME",
+                   help="categories or groups to count (default: serious_violence; 'all' for every category)")
+    p.add_argument("--domain", action="append", metavar="NAME", default=[],
+                   help="also tabulate by this IoD domain's decile (income, employment, education, health, "
+                        "crime, barriers, living_env, idaci, ...; repeat for more)")
+    add_boundaries_args(p)
+    p.add_argument("--tables", metavar="DIR",
+                   help="folder to write by_decile.csv, concentration.csv, by_lad.csv, rate_ratio.csv, lorenz.csv "
+                        "and by_domain.csv (created if missing)")
+    p.add_argument("--out", metavar="FILE.pdf", help="write the needs-assessment PDF report")
+    p.add_argument("--threshold", type=int, default=5, metavar="N",
+                   help="PDF: counts below N are suppressed (default 5)")
+    p.add_argument("--permutations", type=int, default=999, metavar="R",
+                   help="PDF: permutations of the hot spot statistics behind the priority score (default 999)")
+    p.add_argument("--seed", type=int, default=12345, help="PDF: seed of the permutations (default 12345)")
+    p.add_argument("--scenario", metavar="FILE.toml", help="PDF: scoring scenario (default: Balanced)")
+    p.set_defaults(func=run)
+
+
+def write_tables(result, folder) -> list[Path]:
+    """Write the tables of a :class:`placebased.sna.SNAResult` into ``folder`` (each file whole or not at all)."""
+    folder = Path(folder)
+    frames = {
+        "by_decile.csv": result.to_frame(),
+        "concentration.csv": result.concentration_frame(),
+        "by_lad.csv": result.by_lad_frame(),
+        "rate_ratio.csv": result.rate_ratio_frame(),
+        "lorenz.csv": result.overall.lorenz,
+    }
+    if result.domains:
+        frames["by_domain.csv"] = result.domain_frame()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--tables {folder}: this is a file; give a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in frames.items():
+        _write(frame, folder / name)
+        written.append(folder / name)
+    return written
+
+
+def _write(frame, path: Path) -> None:
+    from ..export import write_table
+
+    write_table(frame, path, index=False)
+
+
+def run(args) -> int:
+    from .. import sna
+
+    if not args.tables and not args.out:
+        raise ConfigError("say what to write: --tables DIR (CSV tables) and/or --out FILE.pdf (the report).")
+    if args.out and not str(args.out).lower().endswith(".pdf"):
+        raise ConfigError(f"--out {args.out}: give a file name ending in .pdf.")
+    if args.threshold < 1:
+        raise ConfigError(f"--threshold {args.threshold}: must be 1 or more (5 is usual; 10 for ONS outputs).")
+    areas = load_areas_from_args(args)
+    choices = sna.domain_choices(areas)
+    bad = [d for d in args.domain if d not in choices]
+    if bad:
+        raise ConfigError(f"--domain {bad[0]!r} is not available for these areas; choose one of: "
+                          f"{', '.join(choices) or 'none (deciles exist for LSOAs only)'}.")
+    inc = load_incidents_from_args(args)
+    settings = sna.SNASettings(categories=tuple(args.category or ("serious_violence",)),
+                               start=_month(args.start, "start"), end=_month(args.end, "end"),
+                               domains=tuple(dict.fromkeys(args.domain)))
+    result = sna.analyse(areas, inc.points, settings, without_location=inc.report.skipped)
+    h = result.headline()
+    eprint(f"{result.describe()}; deciles 1-2: {h['share_deciles_1_2']:.1%} of incidents, "
+           f"{h['residents_deciles_1_2']:.1%} of residents; {result.deciles.rate_ratio.describe()}; "
+           f"top 10% of areas: {h['share_top_10pct']:.1%}; Gini {h['gini']:.3f}")
+    for note in result.notes:
+        eprint(f"note: {note}")
+    pdf = None
+    if args.out:  # build the report before writing anything, so a failure leaves no files behind
+        from ..sna_report import build_context, render_report
+
+        ctx = build_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
+                            seed=args.seed)
+        pdf = render_report(ctx, threshold=args.threshold)
+    if args.tables:
+        written = write_tables(result, args.tables)
+        eprint(f"wrote {len(written)} tables to {args.tables}")
+    if pdf is not None:
+        from .. import _atomic
+
+        _atomic.write_bytes(args.out, pdf)
+        eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
+    return 0
