@@ -147,6 +147,11 @@ def count_incidents(
     pts = points
     if categories is not None:
         pts = pts[pts["category"].isin(categories)]
+    w = pd.to_numeric(pts["weight"], errors="coerce").to_numpy(float) if len(pts) else np.zeros(0)
+    if not (np.isfinite(w) & (w >= 0)).all():
+        bad = int((~(np.isfinite(w) & (w >= 0))).sum())
+        raise DataError(f"{bad:,} incident weights are missing, negative or not finite; give every incident a "
+                        "weight of 0 or more (load_incidents checks this for files).")
     assigned, report = assign_areas(pts, areas, snap_m=snap_m, publisher_tolerance_m=publisher_tolerance_m)
     report.without_location = without_location
     inside = assigned[assigned["area_code"].notna()]
@@ -160,7 +165,8 @@ def count_incidents(
     counts.index.name = "area_code"
     counts.columns.name = None
     counts[TOTAL] = counts[cats].sum(axis=1) if cats else 0.0
-    if all(float(w).is_integer() for w in np.unique(pts["weight"].to_numpy())) if len(pts) else True:
+    whole = all(float(v).is_integer() for v in np.unique(w)) if len(pts) else True
+    if whole and np.isfinite(counts.to_numpy(float)).all() and float(counts.to_numpy(float).max(initial=0)) < 2**53:
         counts = counts.astype("int64")
     monthly = monthly_counts(inside)
     return CountResult(counts=counts, monthly=monthly, points=assigned, report=report)

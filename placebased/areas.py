@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import warnings
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _paths
+from . import _input_limits, _paths
 from .errors import DataError, SchemaError, file_error
 
 BNG = "EPSG:27700"
@@ -215,16 +214,15 @@ def read_polygons(
     """
     path = Path(path)
     _check_exists(path, "boundary")
+    if path.is_dir():
+        raise file_error(path, "is a folder, not a boundary file", "name the file itself")
     try:
         suffix = "".join(path.suffixes[-2:]).lower()
+        _input_limits.check_spatial(path)
         if suffix.endswith((".parquet", ".geoparquet")):
             gdf = gpd.read_parquet(path)
         elif suffix.endswith(".zip"):
-            with zipfile.ZipFile(path) as zf:
-                shp = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-            if not shp:
-                raise file_error(path, "zip file holds no .shp shapefile", "zip the .shp with its .shx, .dbf and .prj")
-            gdf = gpd.read_file(f"zip://{path}!{shp[0]}")
+            gdf = gpd.read_file(f"zip://{path}!{_input_limits.spatial_zip_member(path)}")
         elif suffix.endswith(".gz"):
             gdf = gpd.read_file(f"/vsigzip/{path}")
         else:
@@ -232,14 +230,17 @@ def read_polygons(
     except DataError:
         raise
     except Exception as exc:  # pyogrio/fiona raise many kinds; turn them into one line
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise file_error(
             path,
-            f"not a readable polygon file ({first})",
+            _input_limits.reader_problem(exc, path).replace("spatial file", "polygon file"),
             "use GeoJSON, GeoPackage, a zipped Shapefile or GeoParquet",
         ) from None
     if len(gdf) == 0:
         raise file_error(path, "file has no features", "export the file again with its polygons")
+    blank = gdf.geometry.isna() | gdf.geometry.is_empty
+    if blank.all():
+        raise file_error(path, f"none of its {len(gdf):,} features has a geometry (all are empty or null)",
+                         "export the boundaries again with their polygons")
     if id_column is None:
         id_column = _guess_id_column(gdf, path)
     if id_column not in gdf.columns:
@@ -290,9 +291,17 @@ def _guess_id_column(gdf: gpd.GeoDataFrame, path: Path) -> str:
 
 def _repair_geometries(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     geom = gdf.geometry
-    if geom.isna().any() or geom.is_empty.any():
-        bad = gdf.index[(geom.isna() | geom.is_empty).to_numpy()]
-        raise file_error(path, f"areas without a geometry: {', '.join(bad[:5])}", "fix or remove these features")
+    blank = (geom.isna() | geom.is_empty).to_numpy()
+    if blank.any():
+        bad = list(gdf.index[blank])
+        warnings.warn(
+            f"{path}: {len(bad)} of {len(gdf)} areas have no geometry and are left out "
+            f"({', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}); fix or remove these features",
+            DataWarning,
+            stacklevel=3,
+        )
+        gdf = gdf[~blank].copy()
+        geom = gdf.geometry
     kinds = set(geom.geom_type.unique())
     if not kinds <= {"Polygon", "MultiPolygon"}:
         other = sorted(kinds - {"Polygon", "MultiPolygon"})

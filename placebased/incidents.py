@@ -20,11 +20,11 @@ file are bad the file is refused with a one-line :class:`~placebased.errors.Data
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import re
 import warnings
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import _input_limits
 from .areas import BNG, DataWarning
 from .errors import DataError, SchemaError, file_error
 
@@ -44,6 +45,12 @@ LON_RANGE = (-7.0, 2.5)
 LAT_RANGE = (49.5, 56.5)
 EAST_RANGE = (0.0, 700_000.0)
 NORTH_RANGE = (0.0, 1_300_000.0)
+# England in British National Grid: x/y columns holding values in these ranges (and no plausible
+# longitude/latitude) leave no doubt and are read as eastings/northings
+ENGLAND_EAST = (80_000.0, 660_000.0)
+ENGLAND_NORTH = (5_000.0, 660_000.0)
+#: largest weight accepted per incident: sums of many such weights stay exact and finite
+MAX_WEIGHT = 1e9
 
 _X_NAMES = ("longitude", "lon", "long", "lng", "x", "easting", "eastings", "east", "bng_e", "grid_e", "x_coord")
 _Y_NAMES = ("latitude", "lat", "y", "northing", "northings", "north", "bng_n", "grid_n", "y_coord")
@@ -92,11 +99,13 @@ class LoadReport:
     out_of_range: int = 0
     swapped_fixed: int = 0
     bad_dates: int = 0
+    bad_weights: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return self.without_location + self.bad_coordinates + self.out_of_range
+        """Rows read but left out: no usable location, or (``bad_weights``) no usable weight."""
+        return self.without_location + self.bad_coordinates + self.out_of_range + self.bad_weights
 
     def merge(self, other: LoadReport) -> None:
         self.files += other.files
@@ -108,6 +117,7 @@ class LoadReport:
             "out_of_range",
             "swapped_fixed",
             "bad_dates",
+            "bad_weights",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
@@ -125,6 +135,8 @@ class LoadReport:
             parts.append(f"latitude/longitude swapped and fixed {self.swapped_fixed:,}")
         if self.bad_dates:
             parts.append(f"unreadable dates {self.bad_dates:,}")
+        if self.bad_weights:
+            parts.append(f"unusable weights {self.bad_weights:,}")
         return ", ".join(parts)
 
 
@@ -181,6 +193,7 @@ def load_incidents(
     time_column: str | None = None,
     weight_column: str | None = None,
     max_bad_share: float = 0.5,
+    date_format: str | None = None,
 ) -> IncidentSet:
     """Read one or more incident files (or folders) into EPSG:27700 points.
 
@@ -194,9 +207,16 @@ def load_incidents(
         Name the coordinate columns and their system (``"wgs84"`` or ``"bng"``) when detection
         by name and value range is not enough.
     category_column, date_column, time_column, weight_column
-        Name the optional columns; otherwise they are detected by name.
+        Name the optional columns; otherwise they are detected by name. Weights must be finite
+        numbers from 0 to :data:`MAX_WEIGHT`; rows with other weights are left out and counted
+        (``report.bad_weights``).
     max_bad_share
-        A file in which more than this share of rows cannot be located is refused.
+        A file in which more than this share of rows cannot be located (or has no usable
+        weight) is refused.
+    date_format
+        A ``strptime`` format such as ``"%m/%d/%Y"`` for the date column. Without it dates are
+        read day-first (British) unless the values show they are month-first (a second field
+        above 12); where they cannot tell, a note says so.
 
     Examples
     --------
@@ -205,6 +225,7 @@ def load_incidents(
     >>> inc.points.crs.to_epsg(), inc.report.rows_read
     (27700, 5773)
     """
+    _check_date_format(date_format)
     files = expand_paths(paths)
     frames, report = [], LoadReport()
     opts = {
@@ -216,6 +237,7 @@ def load_incidents(
         "time_column": time_column,
         "weight_column": weight_column,
         "max_bad_share": max_bad_share,
+        "date_format": date_format,
     }
     for f in files:
         gdf, rep = _load_one(f, **opts)
@@ -230,16 +252,18 @@ def load_incidents(
 
 
 def _read_text(path: Path) -> str:
+    """The text of a CSV (plain or ``.gz``), after the cheap size and shape checks of
+    :mod:`placebased._input_limits` (unpacked size, line length, column count)."""
+    if path.is_dir():
+        raise file_error(path, "is a folder, not a file", "name the file itself")
     try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path) as fh:
-                raw = fh.read()
-        else:
-            raw = path.read_bytes()
-    except (OSError, EOFError) as exc:
+        raw = _input_limits.read_bytes(path)
+    except (OSError, EOFError, zlib.error) as exc:
         raise file_error(path, f"cannot be read ({exc})", "check it is a complete CSV or .csv.gz file") from None
     if b"\x00" in raw[:4096]:
         raise file_error(path, "is a binary file, not a CSV", "save it as CSV (UTF-8) or give an Excel/GeoJSON file")
+    sep = "\t" if _base_suffix(path) == ".tsv" else None
+    _input_limits.check_table_shape(raw, path, sep)
     for enc in ENCODINGS:
         try:
             return raw.decode(enc)
@@ -255,12 +279,10 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise file_error(path, "incident file is empty", "export it again with its rows")
     suffix = _base_suffix(path)
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            return pd.read_excel(path, dtype=str)
-        except Exception as exc:
-            raise file_error(
-                path, f"not a readable Excel file ({str(exc).splitlines()[0]})", "save it again as .xlsx or as CSV"
-            ) from None
+        df = read_excel(path, "incident")
+        if len(df) == 0:
+            raise file_error(path, "incident file has a header but no rows", "export it again with its rows")
+        return df
     text = _read_text(path)
     if not text.strip():
         raise file_error(path, "incident file is empty", "export it again with its rows")
@@ -290,6 +312,23 @@ def _read_table(path: Path) -> pd.DataFrame:
     return df
 
 
+def read_excel(path: Path, what: str = "input") -> pd.DataFrame:
+    """The first sheet of an Excel file as text, with its unpacked size and column count checked first."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _input_limits.check_zip(path, f"{what} workbook")
+    try:
+        df = pd.read_excel(path, dtype=str)
+    except Exception as exc:  # noqa: BLE001 - openpyxl/xlrd raise many kinds; the file is the problem
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise file_error(path, f"not a readable Excel file ({first})", "save it again as .xlsx or as CSV") from None
+    _input_limits.check_columns(len(df.columns), path)
+    if len(df.columns) == 0:
+        raise file_error(path, "the first sheet of the workbook holds no table",
+                         "put the table (header row, then one row per record) on the first sheet")
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
 def _find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
     lower = {c.lower().strip(): c for c in columns}
     for n in names:
@@ -313,21 +352,19 @@ def _load_one(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
 
 
 def _load_spatial(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
-    if not path.exists():
-        raise file_error(path, "incident file not found", "check the path and the file name")
-    try:
-        gdf = gpd.read_parquet(path) if suffix_is_parquet(path) else gpd.read_file(path)
-    except Exception as exc:
-        raise file_error(
-            path,
-            f"not a readable spatial file ({str(exc).splitlines()[0]})",
-            "give GeoJSON, GeoPackage or GeoParquet points",
-        ) from None
+    gdf = read_spatial(path, "give GeoJSON, GeoPackage or GeoParquet points")
     report = LoadReport(files=[str(path)], rows_read=len(gdf))
     if len(gdf) == 0:
         raise file_error(path, "file has no features", "export it again with its points")
     geom = gdf.geometry
     missing = geom.isna() | geom.is_empty
+    if missing.all():
+        raise file_error(path, f"none of its {len(gdf):,} features has a geometry (all are empty or null)",
+                         "export the points again with their locations")
+    if missing.any():
+        first = int(np.flatnonzero(missing.to_numpy())[0]) + 1
+        report.notes.append(f"{path.name}: {int(missing.sum()):,} features skipped without a geometry "
+                            f"(first is feature {first})")
     kinds = set(geom[~missing].geom_type.unique())
     if kinds - {"Point"}:
         raise file_error(
@@ -340,18 +377,65 @@ def _load_spatial(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
     report.without_location = int(missing.sum())
     gdf = gdf[~missing.to_numpy()]
     gdf = gdf.to_crs(BNG)
-    table = pd.DataFrame(gdf.drop(columns="geometry"))
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     attrs = table.astype(str).where(table.notna())
     out = _normalise(attrs, path, report, opts, rows=np.flatnonzero(~missing.to_numpy()) + 1)
+    out, geoms = _drop_bad_weights(out, gdf.geometry.to_numpy(), path, report, opts.get("max_bad_share", 0.5),
+                                   "feature")
     report.located = len(out)
-    return gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=BNG), report
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=BNG), report
+
+
+def _drop_bad_weights(out: pd.DataFrame, geoms: np.ndarray, path: Path, report: LoadReport,
+                      max_bad_share: float, row_word: str = "row") -> tuple[pd.DataFrame, np.ndarray]:
+    """Leave out the rows whose weight :func:`_normalise` marked unusable; count them, or refuse the
+    file when more than ``max_bad_share`` of its rows are affected."""
+    ok = out.pop("_weight_ok").to_numpy(bool) if "_weight_ok" in out else np.ones(len(out), bool)
+    col, raw = out.attrs.pop("weight_column", "weight"), out.attrs.pop("weight_raw", None)
+    bad = int((~ok).sum())
+    if not bad:
+        return out, geoms
+    k = int(np.flatnonzero(~ok)[0])
+    first = int(out["source_row"].iloc[k]) + (1 if row_word == "row" else 0)
+    example = f", e.g. {raw[k]!r}" if raw is not None else ""
+    what = (f"column {col!r}: {bad:,} of {report.rows_read:,} weights are blank, negative, not finite numbers "
+            f"or over {MAX_WEIGHT:,.0f}{example} (first at {row_word} {first})")
+    if report.rows_read and bad / report.rows_read > max_bad_share:
+        raise file_error(path, what, f"give every row a weight from 0 to {MAX_WEIGHT:,.0f}, or name another "
+                         "column with --weight-column", SchemaError)
+    report.bad_weights += bad
+    report.notes.append(f"{path.name}: {what}; those rows are left out")
+    return out[ok].reset_index(drop=True), geoms[ok]
+
+
+def read_spatial(path: Path, fix: str, what: str = "incident") -> gpd.GeoDataFrame:
+    """Read a GeoJSON/GeoPackage/GeoParquet/zipped file after the size checks; every failure is one line."""
+    if not path.exists():
+        raise file_error(path, f"{what} file not found", "check the path and the file name")
+    if path.is_dir():
+        raise file_error(path, "is a folder, not a file", "name the file itself")
+    if path.stat().st_size == 0:
+        raise file_error(path, f"{what} file is empty", "export it again with its features")
+    _input_limits.check_spatial(path)
+    try:
+        if suffix_is_parquet(path):
+            return gpd.read_parquet(path)
+        if path.suffix.lower() == ".zip":
+            return gpd.read_file(f"zip://{path}!{_input_limits.spatial_zip_member(path)}")
+        return gpd.read_file(path)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyogrio/pyarrow raise many kinds; the file is the problem
+        raise file_error(path, _input_limits.reader_problem(exc, path), fix) from None
 
 
 def suffix_is_parquet(path: Path) -> bool:
     return _base_suffix(path) in (".parquet", ".geoparquet")
 
 
-def _detect_xy(df: pd.DataFrame, path: Path, x_column, y_column, crs) -> tuple[str, str, str]:
+def _detect_xy(df: pd.DataFrame, path: Path, x_column, y_column, crs) -> tuple[str, str, str, bool]:
+    """The x and y columns, their coordinate system, and whether that system was only guessed from
+    names that do not say degrees (``X``/``Y``, ``x_coord`` ...): then the values may decide."""
     cols = list(df.columns)
     for c in (x_column, y_column):
         if c is not None and c not in cols:
@@ -367,13 +451,21 @@ def _detect_xy(df: pd.DataFrame, path: Path, x_column, y_column, crs) -> tuple[s
             "add latitude/longitude or easting/northing columns, or name them with --x-column and --y-column",
             SchemaError,
         )
-    if crs is None:
-        name = f"{x} {y}".lower()
-        crs = "bng" if re.search(r"east|north|bng|grid", name) else "wgs84"
-    crs = crs.lower()
+    crs, guessed = guess_crs(x, y, crs)
     if crs not in ("wgs84", "bng"):
         raise SchemaError(f"{path}: coordinate system {crs!r} is not known; use wgs84 or bng.")
-    return x, y, crs
+    return x, y, crs, guessed
+
+
+def guess_crs(xcol: str, ycol: str, crs: str | None) -> tuple[str, bool]:
+    """``(crs, guessed)``: the system given, or one guessed from the column names; ``guessed`` is
+    True when the names say neither degrees nor grid (then :func:`_check_ranges` lets the values decide)."""
+    if crs is not None:
+        return crs.lower(), False
+    name = f"{xcol} {ycol}".lower()
+    if re.search(r"east|north|bng|grid", name):
+        return "bng", False
+    return "wgs84", not re.search(r"lon|lat|lng|deg|wgs", name)
 
 
 def _from_table(
@@ -381,7 +473,7 @@ def _from_table(
 ) -> tuple[gpd.GeoDataFrame, LoadReport]:
     report = LoadReport(files=[str(path)], rows_read=len(df))
     police = all(c in df.columns for c in POLICE_UK_COLUMNS)
-    xcol, ycol, crs = _detect_xy(df, path, x_column, y_column, crs)
+    xcol, ycol, crs, guessed = _detect_xy(df, path, x_column, y_column, crs)
     xs_raw, ys_raw = df[xcol], df[ycol]
     blank = xs_raw.isna() | ys_raw.isna() | (xs_raw.str.strip() == "") | (ys_raw.str.strip() == "")
     xs = pd.to_numeric(xs_raw.str.replace(",", "", regex=False).str.strip(), errors="coerce")
@@ -391,7 +483,7 @@ def _from_table(
     report.bad_coordinates = int(nonnum.sum())
     ok = ~(blank | nonnum)
     x, y = xs[ok].to_numpy(float), ys[ok].to_numpy(float)
-    x, y, crs, in_range = _check_ranges(x, y, crs, path, xcol, ycol, report)
+    x, y, crs, in_range = _check_ranges(x, y, crs, path, xcol, ycol, report, values_decide=guessed)
     idx = np.flatnonzero(ok.to_numpy())[in_range]
     report.out_of_range = int((~in_range).sum())
     bad = report.skipped
@@ -416,22 +508,37 @@ def _from_table(
         out = _normalise_police(sub, path, report, rows=idx + 1)
     else:
         out = _normalise(sub, path, report, opts, rows=idx + 1)
+    out, geoms = _drop_bad_weights(out, pts.to_numpy(), path, report, max_bad_share)
     report.located = len(out)
-    return gpd.GeoDataFrame(out, geometry=pts.to_numpy(), crs=BNG), report
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=BNG), report
 
 
 def _in(a: np.ndarray, rng: tuple[float, float]) -> np.ndarray:
     return (a >= rng[0]) & (a <= rng[1])
 
 
-def _check_ranges(x, y, crs, path, xcol, ycol, report):
-    """Decide WGS84 vs BNG from the values, fix swapped lat/lon, and flag out-of-range rows."""
+def _check_ranges(x, y, crs, path, xcol, ycol, report, values_decide: bool = False):
+    """Decide WGS84 vs BNG from the values, fix swapped lat/lon, and flag out-of-range rows.
+
+    ``values_decide``: the system was guessed from names such as ``X``/``Y``; if most values lie in
+    England's grid ranges and none is a plausible longitude/latitude, read them as BNG (with a note).
+    """
     n = len(x)
     if n == 0:
         return x, y, crs, np.zeros(0, bool)
+    x, y = np.asarray(x, float), np.asarray(y, float)
     wgs_ok = _in(x, LON_RANGE) & _in(y, LAT_RANGE)
     swapped = _in(y, LON_RANGE) & _in(x, LAT_RANGE) & ~wgs_ok
     bng_ok = _in(x, EAST_RANGE) & _in(y, NORTH_RANGE) & ((x > 1000) | (y > 1000))
+    if crs == "wgs84" and values_decide and not (wgs_ok | swapped).any():
+        england = _in(x, ENGLAND_EAST) & _in(y, ENGLAND_NORTH)
+        if england.mean() > 0.5:
+            crs = "bng"
+            note = (f"{path.name}: columns {xcol!r}/{ycol!r} hold British National Grid eastings/northings "
+                    f"({int(england.sum()):,} of {n:,} values in England's grid ranges, none a longitude/latitude); "
+                    "read them as BNG (pass --crs wgs84 if that is wrong)")
+            report.notes.append(note)
+            warnings.warn(note, DataWarning, stacklevel=4)
     if crs == "wgs84" and wgs_ok.mean() < 0.5 and bng_ok.mean() > 0.5:
         raise file_error(
             path,
@@ -505,17 +612,23 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
     )
     date = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     time = pd.Series(pd.NA, index=df.index, dtype="string")
+    date_format = opts.get("date_format")
     if dcol:
         raw = df[dcol].astype("string").str.strip()
-        date, has_time = _parse_dates(raw)
+        date, has_time, note = _parse_dates(raw, date_format, path, dcol)
+        if note:
+            report.notes.append(note)
+            warnings.warn(note, DataWarning, stacklevel=5)
         report.bad_dates += int((date.isna() & raw.notna()).sum())
         if has_time:
             time = date.dt.strftime("%H:%M").astype("string").where(date.notna())
         if report.bad_dates and report.bad_dates > 0.5 * max(1, raw.notna().sum()):
+            first = raw[date.isna() & raw.notna()].iloc[0]
             raise file_error(
                 path,
-                f"column {dcol!r}: {report.bad_dates:,} of {n:,} dates cannot be read",
-                "use dates like 2025-03-14, 14/03/2025 or 2025-03",
+                f"column {dcol!r}: {report.bad_dates:,} of {n:,} dates cannot be read"
+                + (f" with --date-format {date_format!r}" if date_format else "") + f" (e.g. {first!r})",
+                "use dates like 2025-03-14, 14/03/2025 or 2025-03, or pass --date-format (e.g. %m/%d/%Y)",
                 SchemaError,
             )
     if tcol:
@@ -527,19 +640,14 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
         )
         time = parsed.dt.strftime("%H:%M").astype("string").where(parsed.notna(), time)
     weight = pd.Series(1.0, index=df.index)
+    weight_ok = None
     if wcol:
-        weight = pd.to_numeric(df[wcol], errors="coerce")
-        badw = weight.isna() | (weight < 0)
-        if badw.any():
-            first = int(rows[np.flatnonzero(badw.to_numpy())[0]]) + 1
-            raise file_error(
-                path,
-                f"column {wcol!r}: {int(badw.sum())} weights are blank, negative or not numbers (first at row {first})",
-                "give every row a weight of 0 or more",
-                SchemaError,
-            )
+        raw_w = df[wcol].astype("string").str.strip()
+        weight = pd.to_numeric(raw_w.str.replace(",", "", regex=False), errors="coerce").astype(float)
+        weight_ok = (np.isfinite(weight) & (weight >= 0) & (weight <= MAX_WEIGHT)).to_numpy(bool)
+        weight = weight.where(weight_ok, 0.0)
     code_col = _find_column(cols, ("lsoa code", "lsoa21cd", "lsoa_code", "area_code"))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "category": category.to_numpy(),
             "date": date.to_numpy(),
@@ -553,16 +661,71 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
             ),
         }
     )
+    if weight_ok is not None:
+        out["_weight_ok"] = weight_ok
+        out.attrs["weight_column"] = wcol
+        out.attrs["weight_raw"] = raw_w.to_numpy(dtype=object)
+    return out
 
 
-def _parse_dates(raw: pd.Series) -> tuple[pd.Series, bool]:
-    """Parse dates written in the usual British ways; return (datetimes, whether times are present)."""
+def _check_date_format(date_format: str | None) -> None:
+    if date_format is None:
+        return
+    from .errors import ConfigError
+
+    bad = ConfigError(f"date format {date_format!r} is not a strptime format; write it like %d/%m/%Y, "
+                      "%m/%d/%Y or %Y-%m-%d %H:%M.")
+    if "%" not in str(date_format):
+        raise bad
+    try:
+        pd.to_datetime(pd.Series(["2000-01-01"]), format=date_format, errors="coerce")
+    except (ValueError, TypeError):
+        raise bad from None
+
+
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
+
+
+def _parse_dates(raw: pd.Series, date_format: str | None = None, path: Path | None = None,
+                 column: str = "date") -> tuple[pd.Series, bool, str | None]:
+    """Parse dates; return (datetimes, whether times are present, a note for people or None).
+
+    With ``date_format`` every value is read with it. Otherwise ISO dates are read as such and
+    numeric dates such as ``03/04/2025`` by their values: any first field above 12 means day-first
+    (British), any second field above 12 month-first (US style); both at once is an error; neither
+    is read day-first with a note saying how to choose (``--date-format``).
+    """
     sample = raw.dropna()
     if sample.empty:
-        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), False
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), False, None
+    if date_format:
+        parsed = pd.to_datetime(raw, format=date_format, errors="coerce")
+        return parsed.astype("datetime64[ns]"), bool(re.search(r"%[HIMX]", date_format)), None
     if sample.str.fullmatch(r"\d{4}-\d{2}").all():
-        return pd.to_datetime(raw, format="%Y-%m", errors="coerce"), False
+        return pd.to_datetime(raw, format="%Y-%m", errors="coerce"), False, None
     iso = sample.str.match(r"\d{4}-\d{2}-\d{2}").mean() > 0.5
-    parsed = pd.to_datetime(raw, format="mixed", dayfirst=not iso, errors="coerce")
+    dayfirst, note = not iso, None
+    if not iso:
+        fields = sample.str.extract(_NUMERIC_DATE).dropna()
+        if len(fields):
+            first, second = fields[0].astype(int), fields[1].astype(int)
+            day_evidence, month_evidence = first > 12, second > 12
+            name = path.name if path is not None else "input"
+            if day_evidence.any() and month_evidence.any():
+                a = sample[day_evidence[day_evidence].index[0]]
+                b = sample[month_evidence[month_evidence].index[0]]
+                raise file_error(path, f"column {column!r} mixes day-first dates ({a!r}) and month-first dates "
+                                 f"({b!r})", "pass --date-format, e.g. %d/%m/%Y or %m/%d/%Y", SchemaError)
+            if month_evidence.any():
+                dayfirst = False
+                example = sample[month_evidence[month_evidence].index[0]]
+                note = (f"{name}: dates in column {column!r} read as month-first (US style, MM/DD/YYYY) because "
+                        f"of values such as {example!r}; pass --date-format if that is wrong")
+            elif not day_evidence.any() and (first != second).any():
+                example = sample[(first != second)[first != second].index[0]]
+                note = (f"{name}: dates in column {column!r} such as {example!r} could be day-first or month-first "
+                        "(no day above 12); read as day-first (British, DD/MM/YYYY); pass --date-format "
+                        "%m/%d/%Y if they are US-style")
+    parsed = pd.to_datetime(raw, format="mixed", dayfirst=dayfirst, errors="coerce")
     has_time = bool(sample.str.contains(r"\d{1,2}:\d{2}").any())
-    return parsed.astype("datetime64[ns]"), has_time
+    return parsed.astype("datetime64[ns]"), has_time, note

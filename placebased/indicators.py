@@ -17,6 +17,7 @@ scenario's missing policy).
 
 from __future__ import annotations
 
+import io
 import re
 import tomllib
 import warnings
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import _paths
-from .areas import DataWarning
+from .areas import AREA_SCHEMA, DataWarning
 from .errors import ConfigError, SchemaError, file_error
 
 DIRECTIONS = ("higher", "lower")
@@ -160,19 +161,55 @@ def indicator_id(name: str) -> str:
 
 
 def _read_any(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read CSV/Excel as text; return the frame and the file row number of its first data row."""
+    """Read CSV/Excel as text; return the frame and the file row number of its first data row.
+
+    The size and shape limits of :mod:`placebased._input_limits` are checked before parsing."""
+    from .incidents import _read_text, read_excel
+
     suffix = "".join(path.suffixes[-2:]).lower()
+    if not path.exists():
+        raise file_error(path, "file not found", "check the path")
+    if path.is_dir():
+        raise file_error(path, "is a folder, not a table", "name the CSV or Excel file itself")
+    if path.stat().st_size == 0:
+        raise file_error(path, "file is empty", "save the table again with its rows", SchemaError)
+    if suffix.endswith((".xlsx", ".xlsm", ".xls")):
+        return read_excel(path, "indicator"), 2
+    text = _read_text(path)  # unpacked size, binary content, line length and column count checked
+    if not text.strip():
+        raise file_error(path, "file is empty", "save the table again with its rows", SchemaError)
     try:
-        if suffix.endswith((".xlsx", ".xlsm", ".xls")):
-            frame = pd.read_excel(path, dtype=str)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise file_error(path, "file not found", "check the path") from exc
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
-        raise file_error(path, f"cannot be read as CSV or Excel ({type(exc).__name__}: {exc})",
-                         "save it as CSV (UTF-8) or .xlsx") from exc
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's problem
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise file_error(path, f"cannot be read as CSV ({first})", "save it as CSV (UTF-8) or .xlsx") from None
     return frame, 2
+
+
+def reserved_ids(catalogue: Mapping[str, Indicator] | None = None) -> dict[str, str]:
+    """Ids a column of a user's table may not take, with what each already means: the catalogue's
+    indicators, every ``<group>_<measure>`` incident indicator, and the area columns of
+    :data:`~placebased.areas.AREA_SCHEMA` (``population``, ``imd_decile`` ...)."""
+    from .categories import GROUPS
+
+    cat = load_catalogue() if catalogue is None else catalogue
+    out = {k: f"area column ({v})" for k, v in AREA_SCHEMA.items()}
+    out.update({"area_code": "the area code", "area_name": "the area name"})
+    out.update({f"{g}_{m}": f"incident indicator {g} {m.replace('_', ' ')}" for g in GROUPS for m in MEASURES})
+    out.update({k: f"built-in indicator '{e.label}'" for k, e in cat.items()})
+    return out
+
+
+def check_user_tables(tables: Iterable[UserTable]) -> None:
+    """Raise ConfigError when two users' tables give the same indicator id (as
+    :func:`build_indicator_table` would later): call it where the tables are uploaded."""
+    seen: dict[str, str] = {}
+    for t in tables:
+        for c in t.values.columns:
+            if c in seen:
+                raise file_error(t.path, f"column {c!r} has the same id as a column of {Path(seen[c]).name}",
+                                 "rename one of them, or upload one of the tables only", ConfigError)
+            seen[c] = t.path
 
 
 def _find_code_column(frame: pd.DataFrame, path: Path, code_column: str | None, known: pd.Index) -> str:
@@ -253,6 +290,14 @@ def read_user_table(
         raise file_error(path, "has no value columns", "add at least one numeric column beside the area code",
                          SchemaError)
     ids = [indicator_id(c) for c in value_columns]
+    taken = reserved_ids()
+    clash = [(c, i) for c, i in zip(value_columns, ids) if i in taken]
+    if clash:
+        col, ind = clash[0]
+        raise file_error(path, f"column {col!r} has the same id {ind!r} as the {taken[ind]}"
+                         + (f" ({len(clash)} such columns: {', '.join(repr(c) for c, _ in clash[:5])})"
+                            if len(clash) > 1 else ""),
+                         f"rename the column (e.g. 'my_{ind}'), or leave it out of the table", SchemaError)
     dup_ids = sorted({i for i in ids if ids.count(i) > 1})
     if dup_ids:
         raise file_error(path, f"columns give the same indicator id {dup_ids[0]!r}", "rename one of them",
@@ -453,6 +498,7 @@ __all__ = [
     "UserTable",
     "build_indicator_table",
     "catalogue_frame",
+    "check_user_tables",
     "default_weights",
     "compute_hotspot_z",
     "incident_indicators",
@@ -461,4 +507,5 @@ __all__ = [
     "load_catalogue",
     "needed_gi_groups",
     "read_user_table",
+    "reserved_ids",
 ]

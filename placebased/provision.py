@@ -40,7 +40,17 @@ import shapely
 from . import _paths, postcodes
 from .areas import BNG, WGS84, DataWarning
 from .errors import ConfigError, DataError, SchemaError, file_error
-from .incidents import SPATIAL_SUFFIXES, TABLE_SUFFIXES, _base_suffix, _check_ranges, _find_column, _read_text
+from .incidents import (
+    SPATIAL_SUFFIXES,
+    TABLE_SUFFIXES,
+    _base_suffix,
+    _check_ranges,
+    _find_column,
+    _read_text,
+    guess_crs,
+    read_excel,
+    read_spatial,
+)
 
 #: ODS epraccur "Prescribing Setting" codes -> readable provision types
 PRESCRIBING_SETTINGS: dict[int, str] = {
@@ -226,11 +236,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise file_error(path, "provision file is empty", "export it again with its rows")
     if _base_suffix(path) in (".xlsx", ".xlsm", ".xls"):
-        try:
-            df = pd.read_excel(path, dtype=str)
-        except Exception as exc:
-            raise file_error(path, f"not a readable Excel file ({str(exc).splitlines()[0]})",
-                             "save it again as .xlsx or as CSV") from None
+        df = read_excel(path, "provision")
     else:
         import io
 
@@ -249,13 +255,13 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def _read_spatial(path: Path, report: ProvisionReport) -> tuple[pd.DataFrame, gpd.GeoSeries]:
-    try:
-        gdf = gpd.read_parquet(path) if _base_suffix(path) in (".parquet", ".geoparquet") else gpd.read_file(path)
-    except Exception as exc:
-        raise file_error(path, f"not a readable spatial file ({str(exc).splitlines()[0]})",
-                         "give GeoJSON, GeoPackage or GeoParquet points or polygons") from None
+    gdf = read_spatial(path, "give GeoJSON, GeoPackage or GeoParquet points or polygons", "provision")
     if len(gdf) == 0:
         raise file_error(path, "file has no features", "export it again with its features")
+    blank = gdf.geometry.isna() | gdf.geometry.is_empty
+    if blank.all():
+        raise file_error(path, f"none of its {len(gdf):,} features has a geometry (all are empty or null)",
+                         "export the provision again with its locations")
     if gdf.crs is None:
         raise file_error(path, "has no coordinate reference system", "save it with a CRS (EPSG:4326 or EPSG:27700)")
     gdf = gdf.reset_index(drop=True)
@@ -268,6 +274,12 @@ def _read_spatial(path: Path, report: ProvisionReport) -> tuple[pd.DataFrame, gp
     report.rows_read = len(gdf)
     report.by_geometry = int((~missing).sum())
     report.without_location = int(missing.sum())
+    if report.without_location:
+        first = int(np.flatnonzero(missing.to_numpy())[0]) + 1
+        note = (f"{path.name}: {report.without_location:,} of {len(gdf):,} features have no geometry and are "
+                f"left out (first is feature {first})")
+        report.notes.append(note)
+        warnings.warn(note, DataWarning, stacklevel=3)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     table = table.astype("str").where(table.notna())
     table["_located_by"] = "geometry"
@@ -292,12 +304,12 @@ def _locate_rows(df, path, report, pc_col, x_column, y_column, crs, table, eprac
         xs = pd.to_numeric(df[xcol].astype("str").str.replace(",", "").str.strip(), errors="coerce").to_numpy(float)
         ys = pd.to_numeric(df[ycol].astype("str").str.replace(",", "").str.strip(), errors="coerce").to_numpy(float)
         ok = ~(np.isnan(xs) | np.isnan(ys))
-        if crs is None:
-            crs = "bng" if re.search(r"east|north|bng|grid", f"{xcol} {ycol}".lower()) else "wgs84"
+        crs, guessed = guess_crs(xcol, ycol, crs)
         if crs not in ("wgs84", "bng"):
             raise ConfigError(f"coordinate system {crs!r} is not known; use wgs84 or bng.")
         if ok.any():
-            cx, cy, crs, in_range = _check_ranges(xs[ok], ys[ok], crs, path, xcol, ycol, report)
+            cx, cy, crs, in_range = _check_ranges(xs[ok], ys[ok], crs, path, xcol, ycol, report,
+                                                  values_decide=guessed)
             idx = np.flatnonzero(ok)
             report.out_of_range = int((~in_range).sum())
             idx, cx, cy = idx[in_range], cx[in_range], cy[in_range]

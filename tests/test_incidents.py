@@ -171,8 +171,15 @@ def test_degrees_in_easting_columns(tmp_path):
 
 
 def test_bad_weight(tmp_path):
-    with pytest.raises(SchemaError, match="column 'weight'.*row 3"):
-        load_incidents(_csv(tmp_path, f"Longitude,Latitude,weight\n{LON},{LAT},1\n{LON},{LAT},-2\n"))
+    # one bad weight of three: the row is left out, counted and named; most bad: the file is refused
+    inc = load_incidents(_csv(tmp_path, f"Longitude,Latitude,weight\n{LON},{LAT},1\n{LON},{LAT},-2\n"
+                                        f"{LON},{LAT},3\n"))
+    assert inc.report.bad_weights == 1 and inc.report.located == 2
+    assert inc.report.located + inc.report.skipped == inc.report.rows_read
+    assert "column 'weight'" in inc.report.notes[0] and "row 3" in inc.report.notes[0]
+    with pytest.raises(SchemaError, match="column 'weight'.*first at row 3"):
+        load_incidents(_csv(tmp_path, f"Longitude,Latitude,weight\n{LON},{LAT},1\n{LON},{LAT},-2\n"
+                                      f"{LON},{LAT},x\n"))
 
 
 def test_shuffled_rows_give_same_points(tmp_path):

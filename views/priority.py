@@ -32,6 +32,7 @@ from appcache import (
 from placebased import pipeline as P  # noqa: N812
 from placebased.errors import PlaceBasedError
 from placebased.export import table_bytes
+from placebased.indicators import check_user_tables
 from placebased.mapping import (
     BASEMAPS,
     LAYERS,
@@ -91,23 +92,33 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
         "boundaries", "Boundaries (optional)", "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet with an id column",
         ["geojson", "json", "gpkg", "zip", "parquet"],
         validate=lambda p: c_areas(P.Sources(vintage, p[0], sb_bound_id or None)))
+    date_format = st.text_input("Date format of uploaded incidents (optional)", value="", placeholder="e.g. %m/%d/%Y",
+                                help="Leave blank to detect: ISO, or day-first unless the values show month-first "
+                                     "(US style); %m/%d/%Y reads 03/14/2025 as 14 March.").strip()
+    inc_opts = (("date_format", date_format),) if date_format else ()
+
+    def _check_incidents(paths):  # the options stay with the last good upload
+        c_incidents(P.Sources(incidents=paths, incident_options=inc_opts))
+        ss["good_incident_options"] = inc_opts
+
     incident_paths = upload_widget(
         "incidents", "Incidents (optional; default police.uk)",
         "police.uk CSVs, or CSV/Excel with latitude/longitude or easting/northing, or GeoJSON points",
-        ["csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True,
-        validate=lambda p: c_incidents(P.Sources(incidents=p)))
+        ["csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True, validate=_check_incidents)
     src0 = P.Sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
-                     id_column=sb_bound_id or None, incidents=incident_paths)
+                     id_column=sb_bound_id or None, incidents=incident_paths,
+                     incident_options=ss.get("good_incident_options", ()) if incident_paths else ())
     table_paths = upload_widget(
         "tables", "Indicator tables (optional)", "CSV/Excel: an area-code column and value columns",
         ["csv", "xlsx"], multiple=True,
-        validate=lambda p: P.load_tables_for(P.Sources(tables=p), c_areas(src0)[0].index))
+        validate=lambda p: check_user_tables(P.load_tables_for(P.Sources(tables=p), c_areas(src0)[0].index)))
     provision_paths = upload_widget(
         "provision", "Provision (optional; default NHS example)",
         "CSV/Excel with coordinates or postcodes, or GeoJSON/GeoPackage points or service areas",
         ["csv", "xlsx", "geojson", "gpkg"], validate=lambda p: P.load_provision_for(P.Sources(provision=p[0])))
     src = P.Sources(vintage=vintage, boundaries=src0.boundaries, id_column=src0.id_column, incidents=incident_paths,
-                    tables=table_paths, provision=provision_paths[0] if provision_paths else None)
+                    incident_options=src0.incident_options, tables=table_paths,
+                    provision=provision_paths[0] if provision_paths else None)
 
 try:
     areas, web, features, outlines, area_notes = c_areas(src)

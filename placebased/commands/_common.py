@@ -48,7 +48,15 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_
     p.add_argument("--crs", choices=["wgs84", "bng"], help="coordinate system of --x/--y columns (else detected)")
     p.add_argument("--category-column", metavar="COL", help="column holding the category (else detected)")
     p.add_argument("--date-column", metavar="COL", help="column holding the date or month (else detected)")
+    p.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="how the dates are written, e.g. %%m/%%d/%%Y for US-style dates (default: ISO, or day-first "
+        "unless the values show month-first; ambiguous dates give a note)",
+    )
     p.add_argument("--weight-column", metavar="COL", help="column holding a weight per incident (default 1)")
+    p.add_argument("--harm-table", metavar="FILE", help="weight each incident by its category's harm: a CSV with "
+                   "columns category,weight (e.g. Crime Severity Score weights; see placebased.harm)")
     if date_range:
         p.add_argument("--start", metavar="MONTH", help="first month to count, e.g. 2025-03 (default: all)")
         p.add_argument("--end", metavar="MONTH", help="last month to count, e.g. 2025-06 (default: all)")
@@ -74,7 +82,13 @@ def load_incidents_from_args(args):
         category_column=args.category_column,
         date_column=args.date_column,
         weight_column=args.weight_column,
+        date_format=getattr(args, "date_format", None),
     )
+    if getattr(args, "harm_table", None):
+        from ..harm import harm_weighted
+
+        inc, summary = harm_weighted(inc, args.harm_table)
+        eprint(summary)
     return _date_filtered(inc, args)
 
 
