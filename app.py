@@ -23,5 +23,6 @@ st.set_page_config(page_title="placebased — priority neighbourhoods", page_ico
 page = st.navigation([
     st.Page(ROOT / "views" / "priority.py", title="Priority neighbourhoods", default=True),
     st.Page(ROOT / "views" / "workshop.py", title="Workshop", url_path="workshop"),
+    st.Page(ROOT / "views" / "needs.py", title="Needs assessment", url_path="needs"),
 ])
 page.run()

@@ -155,6 +155,38 @@ def partner_sections(areas, incidents, inputs: dict) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------------------------------------
+# the tables (CLI --tables and the app's download)
+
+
+def table_frames(result) -> dict[str, pd.DataFrame]:
+    """File name -> table of an :class:`placebased.sna.SNAResult` (``by_decile.csv`` and
+    ``concentration.csv`` are the contract of ``placebased sna --tables``)."""
+    frames = {
+        "by_decile.csv": result.to_frame(),
+        "concentration.csv": result.concentration_frame(),
+        "by_lad.csv": result.by_lad_frame(),
+        "rate_ratio.csv": result.rate_ratio_frame(),
+        "lorenz.csv": result.overall.lorenz,
+    }
+    if result.domains:
+        frames["by_domain.csv"] = result.domain_frame()
+    return frames
+
+
+def tables_zip(result) -> bytes:
+    """The tables as one ZIP of CSV files (formulas defused by :func:`placebased.export.table_bytes`)."""
+    import zipfile
+
+    from .export import table_bytes
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, frame in table_frames(result).items():
+            zf.writestr(name, table_bytes(frame, index=False))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
 # disclosure helpers
 
 
@@ -530,8 +562,8 @@ def _concentration(pdf, ctx, threshold, sens) -> None:
     y = lad_table(pdf, MARGIN, y, BODY_W, r, threshold, sens) + 2
     para(pdf, MARGIN, y, BODY_W, "Method: " + r.overall.method + "; the top p of n neighbourhoods are the "
          "ceil(p\u00b7n) with most incidents (ties do not change the share). Within a local authority the "
-         "ranking is over its own neighbourhoods." + "".join(f" {n}" for n in r.overall.notes), size=7.2, colour=style.BRAND["muted"],
-         lh=3.4)
+         "ranking is over its own neighbourhoods." + "".join(f" {n}" for n in r.overall.notes), size=7.2,
+         colour=style.BRAND["muted"], lh=3.4)
 
 
 LAD_COLOURS = ("#0f7c80", "#d95f02", "#7570b3", "#e7298a", "#66a61e")

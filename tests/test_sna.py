@@ -289,3 +289,20 @@ def test_pdf_suppresses_small_decile_counts():
 
     texts, total = suppressed_counts(pd.Series([3, 40, 50], index=[1, 2, 10]), 5)
     assert texts[1] == "<5" and "*" in texts[2] + texts[10] + total
+
+
+def test_needs_page_runs_and_shows_the_headline(shipped_result):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parent.parent / "views" / "needs.py"
+    at = AppTest.from_file(str(page), default_timeout=180).run()
+    assert not at.exception
+    h = shipped_result[2].headline()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["In IMD deciles 1–2"] == f"{h['share_deciles_1_2']:.1%}"
+    assert metrics["Gini coefficient"] == f"{h['gini']:.2f}"
+    at.multiselect(key="sna_domains").set_value(["income"]).run()
+    assert not at.exception and len(at.dataframe) == 3
+    assert "IMD decile" in at.dataframe[0].value.columns

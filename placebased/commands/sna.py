@@ -51,16 +51,10 @@ def register(sub) -> None:
 
 def write_tables(result, folder) -> list[Path]:
     """Write the tables of a :class:`placebased.sna.SNAResult` into ``folder`` (each file whole or not at all)."""
+    from ..sna_report import table_frames
+
     folder = Path(folder)
-    frames = {
-        "by_decile.csv": result.to_frame(),
-        "concentration.csv": result.concentration_frame(),
-        "by_lad.csv": result.by_lad_frame(),
-        "rate_ratio.csv": result.rate_ratio_frame(),
-        "lorenz.csv": result.overall.lorenz,
-    }
-    if result.domains:
-        frames["by_domain.csv"] = result.domain_frame()
+    frames = table_frames(result)
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--tables {folder}: this is a file; give a folder.")
     folder.mkdir(parents=True, exist_ok=True)
