@@ -112,6 +112,9 @@ def check_zip(path: Path, what: str = "file") -> list[zipfile.ZipInfo]:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        if "workbook" in what:
+            raise file_error(path, f"is not a readable Excel workbook ({exc})",
+                             "save it again as .xlsx or as CSV") from None
         raise file_error(path, f"is not a readable zip file ({exc})", f"zip the {what} again") from None
     if not members:
         raise file_error(path, "zip file holds no files", f"zip the {what} again with its files inside")
@@ -190,8 +193,8 @@ def reader_problem(exc: BaseException, path: Path) -> str:
     """A short, plain reason from a GDAL/pyogrio/pyarrow error (without GDAL's driver advice)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "not recognized as" in text or "not recognised as" in text:
-        kind = {".geojson": "GeoJSON (it is not valid JSON)", ".json": "GeoJSON (it is not valid JSON)",
-                ".gpkg": "GeoPackage"}.get(path.suffix.lower(), "spatial file")
+        geojson = "GeoJSON file (not valid JSON, or JSON that is not GeoJSON)"
+        kind = {".geojson": geojson, ".json": geojson, ".gpkg": "GeoPackage"}.get(path.suffix.lower(), "spatial file")
         return f"is not a readable {kind}"
     text = text.replace(str(path), path.name)
     return f"is not a readable spatial file ({text[:200]})"

@@ -235,6 +235,9 @@ def read_polygons(
             _input_limits.reader_problem(exc, path).replace("spatial file", "polygon file"),
             "use GeoJSON, GeoPackage, a zipped Shapefile or GeoParquet",
         ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise file_error(path, "holds a table without geometries", "give a polygon file (GeoJSON, GeoPackage, "
+                         "a zipped Shapefile or GeoParquet)")
     if len(gdf) == 0:
         raise file_error(path, "file has no features", "export the file again with its polygons")
     blank = gdf.geometry.isna() | gdf.geometry.is_empty

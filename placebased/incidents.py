@@ -260,6 +260,11 @@ def _read_text(path: Path) -> str:
         raw = _input_limits.read_bytes(path)
     except (OSError, EOFError, zlib.error) as exc:
         raise file_error(path, f"cannot be read ({exc})", "check it is a complete CSV or .csv.gz file") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 ("Unicode text" from Excel): re-encode as UTF-8
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise file_error(path, "starts like UTF-16 text but does not decode", "save it as CSV (UTF-8)") from None
     if b"\x00" in raw[:4096]:
         raise file_error(path, "is a binary file, not a CSV", "save it as CSV (UTF-8) or give an Excel/GeoJSON file")
     sep = "\t" if _base_suffix(path) == ".tsv" else None
@@ -419,14 +424,18 @@ def read_spatial(path: Path, fix: str, what: str = "incident") -> gpd.GeoDataFra
     _input_limits.check_spatial(path)
     try:
         if suffix_is_parquet(path):
-            return gpd.read_parquet(path)
+            gdf = gpd.read_parquet(path)
         if path.suffix.lower() == ".zip":
-            return gpd.read_file(f"zip://{path}!{_input_limits.spatial_zip_member(path)}")
-        return gpd.read_file(path)
+            gdf = gpd.read_file(f"zip://{path}!{_input_limits.spatial_zip_member(path)}")
+        else:
+            gdf = gpd.read_file(path)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyogrio/pyarrow raise many kinds; the file is the problem
         raise file_error(path, _input_limits.reader_problem(exc, path), fix) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise file_error(path, "holds a table without geometries", fix)
+    return gdf
 
 
 def suffix_is_parquet(path: Path) -> bool:

@@ -37,6 +37,8 @@ DIRECTIONS = ("higher", "lower")
 MEASURES = ("count", "rate", "eb_rate", "gi_z")
 #: cell values read as "suppressed / not available" in users' tables (a warning, value missing)
 SUPPRESSION_MARKERS = {"*", "c", "x", "..", ".", "-", "n/a", "na", "s", "suppressed", "[c]", "[x]", "[z]"}
+#: largest absolute value accepted in a user's table (beyond it sums and z-scores lose meaning)
+MAX_VALUE = 1e12
 _CODE_HEADERS = ("area_code", "lsoa21cd", "lsoa11cd", "lsoa_code", "lsoa code", "lsoa code (2021)", "lsoa", "code")
 _ID_RE = re.compile(r"[^0-9a-z]+")
 
@@ -324,6 +326,9 @@ def read_user_table(
             if cell == "":
                 continue
             num = _to_number(cell)
+            if num is not None and not (np.isfinite(num) and abs(num) <= MAX_VALUE) and cell.lower() != "nan":
+                raise file_error(path, f"row {rows[k]}, column {col!r}: value {cell!r} is not a finite number "
+                                 f"of at most {MAX_VALUE:,.0f} in size", "give an ordinary number, or leave it blank")
             if num is not None:
                 out[k] = num
             elif cell.lower() in SUPPRESSION_MARKERS or re.fullmatch(r"<\s*\d+", cell):

@@ -66,6 +66,8 @@ EXAMPLE_LABEL = (
     "EXAMPLE DATA: NHS GP practices and other NHS prescribing cost centres in Northamptonshire "
     "(NHS ODS epraccur, 2025; located by postcode with OS Code-Point Open); not youth provision"
 )
+#: largest catchment radius accepted (metres): beyond it a site would "reach" all of England
+MAX_RADIUS_M = 200_000.0
 PROVISION_COLUMNS = ("name", "type", "age_group", "radius_m", "located_by", "postcode", "source_row")
 
 _NAME_NAMES = ("name", "site", "site name", "site_name", "provider", "organisation", "organisation name",
@@ -194,11 +196,12 @@ def load_provision(
     radius = pd.Series(np.nan, index=df.index)
     if rad_col:
         radius = pd.to_numeric(df[rad_col].astype("str").str.replace(",", "").str.strip(), errors="coerce")
-        bad = (radius < 0) | (df[rad_col].notna() & radius.isna())
+        bad = (radius < 0) | (radius > MAX_RADIUS_M) | (df[rad_col].notna() & radius.isna())
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise file_error(path, f"row {row}: catchment radius {df[rad_col].iloc[row - 2]!r} in column "
-                             f"{rad_col!r} is not a distance in metres", "give a number of metres or leave it blank")
+                             f"{rad_col!r} is not a distance in metres from 0 to {MAX_RADIUS_M:,.0f}",
+                             "give a number of metres or leave it blank")
     names = _text(df[name_col]) if name_col else pd.Series(pd.NA, index=df.index, dtype="str")
     rows = pd.Series(np.arange(1, len(df) + 1), index=df.index)
     names = names.fillna(types + " (row " + rows.astype("str") + ")")

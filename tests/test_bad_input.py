@@ -394,6 +394,8 @@ HOSTILE = {
     "zip with no readable file": (_zip_without_data, "holds no readable spatial file"),
     "empty zip": (lambda t: _write(t, "z.zip", b"PK\x05\x06" + b"\x00" * 18), "holds no files"),
     "broken zip": (lambda t: _write(t, "z.zip", b"PK\x03\x04 not really"), "not a readable zip file"),
+    "JSON that is not GeoJSON": (lambda t: _write(t, "list.geojson", "[1, 2, 3]"), "not GeoJSON"),
+    "garbage workbook": (lambda t: _write(t, "x.xlsx", "hello"), "not a readable Excel workbook"),
     "broken gz": (lambda t: _write(t, "g.csv.gz", b"\x1f\x8b\x08 broken"), "cannot be read"),
     "all coordinates NaN/inf/text": (
         lambda t: _write(t, "n.csv", "Latitude,Longitude\nnan,nan\ninf,-inf\nabc,def\n"), "no usable coordinates"),
@@ -502,3 +504,25 @@ def test_app_date_format_choice(app):
     _date_format_box(app).set_value("")
     up.set_value(None)
     app.run()
+
+
+def test_utf16_csv_from_excel_is_read(tmp_path):
+    f = _write(tmp_path, "u16.csv", f"Latitude,Longitude\n{LAT},{LON}\n".encode("utf-16"))
+    assert load_incidents(f).report.located == 1
+
+
+def test_non_finite_or_huge_values_in_indicator_tables_and_provision(tmp_path, areas):
+    for bad in ("inf", "-inf", "1e308"):
+        t = _write(tmp_path, "t.csv", f"area_code,ae\n{areas.index[0]},1\n{areas.index[1]},{bad}\n")
+        with pytest.raises(DataError, match=rf"t\.csv: row 3, column 'ae': value '{bad}' is not a finite number"):
+            read_user_table(t, areas.index)
+        p = _write(tmp_path, "p.csv", f"name,Easting,Northing,radius_m\nA,{EAST},{NORTH},{bad}\n")
+        with pytest.raises(DataError, match=rf"p\.csv: row 2: catchment radius '{bad}'"):
+            load_provision(p)
+
+
+def test_a_table_given_as_boundaries(tmp_path, capsys):
+    f = _write(tmp_path, "b.csv", "a,b\n1,2\n")
+    with pytest.raises(DataError, match=r"b\.csv: holds a table without geometries"):
+        read_polygons(f)
+    _cli_error(capsys, "areas", "--boundaries", str(f), "--out", str(tmp_path / "a.csv"))
