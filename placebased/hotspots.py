@@ -63,6 +63,7 @@ __all__ = [
     "CORRECTIONS",
     "DEFAULT_SEED",
     "GetisOrdResult",
+    "Adaptive",
     "HotspotResult",
     "LocalMoranResult",
     "MoranResult",
@@ -94,9 +95,11 @@ class _LocalDraws:
     EI: np.ndarray
     VI: np.ndarray
     kept: np.ndarray | None
+    draws: np.ndarray | None = None
 
 
-def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: int, keep=None) -> _LocalDraws:
+def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: int, keep=None,
+                adaptive: Adaptive | None = None) -> _LocalDraws:
     n = len(arr)
     indptr, indices, w, diag = graph_arrays(graph)
     counts = np.diff(indptr)
@@ -146,8 +149,68 @@ def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: 
         zy, indptr, w, w_gi, gi_self, Is, Gs, seeds, int(permutations), lisa_scale, 1.0 / ysum,
         keep_rows, n_keep,
     )
+    draws = np.full(n, int(permutations), dtype=np.int64)
+    if adaptive is not None:
+        larger, moments, draws = _sequential(adaptive, larger, moments, draws, seed, zy, indptr, w, w_gi, gi_self,
+                                             Is, Gs, lisa_scale, 1.0 / ysum)
     return _LocalDraws(ids, arr, Is, q, larger[:, 0], moments[:, :2], Gs, EGs, VGs, Zs, larger[:, 1],
-                       moments[:, 2:], EI, VI, kept[:n_keep] if n_keep else None)
+                       moments[:, 2:], EI, VI, kept[:n_keep] if n_keep else None, draws)
+
+
+@dataclass(frozen=True)
+class Adaptive:
+    """Sequential Monte Carlo p-values (Besag & Clifford 1991, "Sequential Monte Carlo p-values").
+
+    After the first ``permutations`` draws, an area keeps drawing (in batches growing ``growth``
+    times) only while fewer than ``h`` draws in its own tail were at least as extreme as the
+    observed value, for LISA or Gi*, up to ``max_permutations`` draws. Areas that are clearly not
+    significant stop at once (their p is the fixed-draw p); candidates reach a resolution of
+    ``1 / (max_permutations + 1)``, which a Benjamini-Hochberg correction over tens of thousands
+    of areas needs. Each area's p is ``(e + 1) / (N + 1)`` over its own ``N`` draws with ``e`` tail
+    exceedances; the draws of later batches come from their own seeded streams.
+    """
+
+    h: int = 20
+    max_permutations: int = 999_999
+    growth: int = 10
+
+    def describe(self) -> str:
+        return (f"adaptive (Besag-Clifford: more draws while fewer than {self.h} tail exceedances, "
+                f"up to {self.max_permutations:,})")
+
+
+def _sequential(ad: Adaptive, larger, moments, draws, seed, zy, indptr, w, w_gi, gi_self, Is, Gs, lisa_scale,
+                gi_scale):
+    """More draws for the areas whose tail exceedances are still below ``ad.h`` (see :class:`Adaptive`)."""
+    n = len(draws)
+    counts = np.diff(indptr)
+    larger, moments, draws = larger.copy(), moments.copy(), draws.copy()
+    batch = int(draws[0]) + 1
+    step = 1
+    while True:
+        tail = np.minimum(larger, draws[:, None] - larger)
+        todo = (tail.min(axis=1) < ad.h) & (draws < ad.max_permutations) & (counts > 0)
+        if not todo.any():
+            break
+        batch = int(min(batch * ad.growth, ad.max_permutations - draws[todo].min()))
+        if batch <= 0:
+            break
+        # the rows still drawing keep their weights; the others get no neighbours, which the kernel skips
+        sub_counts = np.where(todo, counts, 0)
+        sub_indptr = np.concatenate([[0], np.cumsum(sub_counts)]).astype(np.int64)
+        sel = np.repeat(todo, counts)
+        seeds = _permute.stream_seeds(seed, n, _LOCAL_KEY + 100 * step)
+        more, mom, _ = _permute.local_crand(zy, sub_indptr, w[sel], w_gi[sel], gi_self, Is, Gs, seeds, batch,
+                                            lisa_scale, gi_scale, np.full(n, -1, dtype=np.int64), 0)
+        cap = np.minimum(batch, ad.max_permutations - draws)
+        full = todo & (cap >= batch)
+        larger[full] += more[full]
+        moments[full] += mom[full]
+        draws[full] += batch
+        if not full.any():
+            break
+        step += 1
+    return larger, moments, draws
 
 
 def _sim_summary(observed, larger, moments, permutations):
@@ -185,6 +248,7 @@ class LocalMoranResult:
     correction: str
     p_cutoff: float
     sim: np.ndarray | None = field(default=None, repr=False)
+    draws: np.ndarray | None = field(default=None, repr=False)  # per area (adaptive draws differ)
 
     @property
     def p_two_sided(self) -> np.ndarray:
@@ -233,6 +297,7 @@ class GetisOrdResult:
     p_cutoff: float
     bin_cutoffs: tuple[float, float, float]
     sim: np.ndarray | None = field(default=None, repr=False)
+    draws: np.ndarray | None = field(default=None, repr=False)  # per area (adaptive draws differ)
 
     @property
     def Bin(self) -> np.ndarray:  # noqa: N802 - ArcGIS's Gi_Bin
@@ -263,14 +328,14 @@ class GetisOrdResult:
 
 
 def _lisa_result(d: _LocalDraws, permutations, seed, alpha, correction) -> LocalMoranResult:
-    p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Is, d.lisa_larger, d.lisa_moments, permutations)
+    p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Is, d.lisa_larger, d.lisa_moments, d.draws)
     cut = p_cutoff(two_sided(p_sim), alpha, correction)
     return LocalMoranResult(d.ids, d.y, d.Is, d.q, p_sim, e_sim, se_sim, z_sim, p_z, d.EI, d.VI, permutations,
-                            seed, alpha, correction, cut, None if d.kept is None else d.kept[:, 0, :])
+                            seed, alpha, correction, cut, None if d.kept is None else d.kept[:, 0, :], d.draws)
 
 
 def _gi_result(d: _LocalDraws, permutations, seed, alpha, correction) -> GetisOrdResult:
-    p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Gs, d.gi_larger, d.gi_moments, permutations)
+    p_sim, e_sim, se_sim, z_sim, p_z = _sim_summary(d.Gs, d.gi_larger, d.gi_moments, d.draws)
     p_two = two_sided(p_sim)
     cuts = tuple(p_cutoff(p_two, level, correction) for level in GI_LEVELS)
     if (d.y < 0).any():
@@ -278,7 +343,7 @@ def _gi_result(d: _LocalDraws, permutations, seed, alpha, correction) -> GetisOr
                       DataWarning, stacklevel=3)
     return GetisOrdResult(d.ids, d.y, d.Gs, d.EGs, d.VGs, d.Zs, stats.norm.sf(np.abs(d.Zs)), p_sim, e_sim, se_sim,
                           z_sim, p_z, permutations, seed, alpha, correction, p_cutoff(p_two, alpha, correction),
-                          cuts, None if d.kept is None else d.kept[:, 1, :])
+                          cuts, None if d.kept is None else d.kept[:, 1, :], d.draws)
 
 
 def local_moran(
@@ -326,7 +391,8 @@ class HotspotResult:
     settings: dict
 
     COLUMNS = ("value", "gi_z", "gi_p", "gi_bin", "lisa_i", "lisa_p", "lisa_cluster")
-    SETTING_COLUMNS = ("permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff", "p_method")
+    SETTING_COLUMNS = ("permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff", "p_method",
+                       "max_draws")
 
     def to_frame(self, settings_columns: bool = False) -> pd.DataFrame:
         """``value, gi_z, gi_p, gi_bin, lisa_i, lisa_p, lisa_cluster`` indexed by area code.
@@ -356,11 +422,14 @@ class HotspotResult:
         cold = int(sum(bins.get(b, 0) for b in (-1, -2, -3)))
         lines = [
             f"inference: {s['permutations']} permutations, seed {s['seed']}, alpha {s['alpha']}, "
-            f"correction {s['correction']}; {P_METHOD}",
+            f"correction {s['correction']}; {s.get('p_method', P_METHOD)}",
             f"LISA p cut-off {s['p_cutoff']:.4g}: {lisa}",
             f"Gi* p cut-off {s['gi_p_cutoff']:.4g} (bins at 90/95/99 % two-sided: "
             + ", ".join(f"{c:.4g}" for c in self.gi.bin_cutoffs) + f"): {hot} hot, {cold} cold (any bin)",
         ]
+        if s.get("max_draws", s["permutations"]) > s["permutations"]:
+            lines.append(f"resolution: up to {s['max_draws']:,} draws per area (smallest two-sided p "
+                         f"{s['smallest_p']:.2g})")
         if s.get("note"):
             lines.append(f"note: {s['note']}")
         return "\n".join(lines)
@@ -373,6 +442,7 @@ def hotspots(
     seed: int | None = DEFAULT_SEED,
     alpha: float = 0.05,
     correction: str = "fdr",
+    adaptive: bool | Adaptive = False,
 ) -> HotspotResult:
     """Gi* hot/cold spots, LISA clusters and global Moran's I of ``values`` in one call.
 
@@ -390,6 +460,11 @@ def hotspots(
         The correction runs once over the two-sided p-values of both statistics (2n tests), so
         LISA and Gi* share one cut-off (``settings["p_cutoff"] == settings["gi_p_cutoff"]``) and
         the Gi* bins their cut-offs at 90/95/99 %.
+    adaptive
+        ``True`` (or an :class:`Adaptive`) for sequential Monte Carlo p-values: after the first
+        ``permutations`` draws, only areas that may still be significant keep drawing, up to
+        999,999 draws, so a correction over tens of thousands of areas can be passed. The
+        resolution reached is stated in ``settings`` (``max_draws``, ``smallest_p``).
 
     Returns
     -------
@@ -401,7 +476,10 @@ def hotspots(
     permutations, seed, alpha, correction = _check_settings(permutations, seed, alpha, correction, local=True)
     name = str(getattr(values, "name", None) or "values")
     ids, arr, graph = _prepare(values, graph)
-    draws = _local_pass(arr, ids, graph, permutations, seed)
+    ad = Adaptive() if adaptive is True else (adaptive or None)
+    if ad is not None and ad.max_permutations <= permutations:
+        ad = None
+    draws = _local_pass(arr, ids, graph, permutations, seed, adaptive=ad)
     lisa = _lisa_result(draws, permutations, seed, alpha, correction)
     gi = _gi_result(draws, permutations, seed, alpha, correction)
     # one output, one rule: LISA and Gi* share the cut-off, from the correction over both statistics'
@@ -412,8 +490,9 @@ def hotspots(
     gi = replace(gi, p_cutoff=cut, bin_cutoffs=tuple(p_cutoff(pooled, level, correction) for level in GI_LEVELS))
     glob = _moran_core(arr, graph, permutations, seed, name, adjusted=False)
     n = len(arr)
-    lisa_note = _cutoff_note(lisa.p_cutoff, permutations, correction, int(lisa.significant.sum()), "LISA", n, alpha)
-    gi_note = _cutoff_note(gi.p_cutoff, permutations, correction, int(gi.significant.sum()), "Gi*", n, alpha)
+    reach = int(draws.draws.max())
+    lisa_note = _cutoff_note(lisa.p_cutoff, reach, correction, int(lisa.significant.sum()), "LISA", n, alpha)
+    gi_note = _cutoff_note(gi.p_cutoff, reach, correction, int(gi.significant.sum()), "Gi*", n, alpha)
     if lisa_note and gi_note and lisa_note[4:] == gi_note[3:]:
         note = "LISA and Gi*" + lisa_note[4:]
     else:
@@ -427,8 +506,10 @@ def hotspots(
         "correction": correction,
         "p_cutoff": lisa.p_cutoff,
         "gi_p_cutoff": gi.p_cutoff,
-        "p_method": P_METHOD,
+        "p_method": P_METHOD if ad is None else f"{P_METHOD}; {ad.describe()}",
         "note": note,
+        "max_draws": int(draws.draws.max()),
+        "smallest_p": float(min(1.0, 2.0 / (draws.draws.max() + 1))),
     }
     return HotspotResult(pd.Series(arr, index=ids, name=name), gi, lisa, glob, settings)
 

@@ -52,10 +52,12 @@ class StatsSettings:
     alpha: float = 0.05
     correction: str = "fdr"
     seed: int = 12345
+    adaptive: bool = False  # sequential Monte Carlo p-values (hotspots.Adaptive), for large areas
 
     def describe(self) -> str:
         return (f"{self.variable} on {self.weights} weights (row-standardised); {self.permutations:,} permutations, "
-                f"seed {self.seed}, alpha {self.alpha}, correction {self.correction}")
+                f"seed {self.seed}, alpha {self.alpha}, correction {self.correction} (two-sided)"
+                + (", adaptive draws up to 999,999" if self.adaptive else ""))
 
 
 @dataclass
@@ -146,7 +148,7 @@ def statistics(areas: gpd.GeoDataFrame, counts: pd.Series, stats: StatsSettings,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = hotspots(values, graph, permutations=stats.permutations, seed=stats.seed, alpha=stats.alpha,
-                          correction=stats.correction)
+                          correction=stats.correction, adaptive=stats.adaptive)
     return result, graph, [str(w.message) for w in caught]
 
 

@@ -24,7 +24,7 @@ def test_hotspots_default_data(tmp_path, capsys):
     frame = pd.read_csv(out)
     assert list(frame.columns[:8]) == CONTRACT
     assert list(frame.columns[8:]) == ["permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff",
-                                       "p_method", "weights", "variable"]
+                                       "p_method", "max_draws", "weights", "variable"]
     assert len(frame) == 443
     assert (frame["permutations"] == 199).all() and (frame["seed"] == 12345).all()
     assert (frame["correction"] == "fdr").all() and (frame["weights"] == "queen").all()

@@ -261,7 +261,7 @@ def test_hotspots_frame_and_settings(columbus, queen):
     assert (np.sign(f.loc[f.gi_bin != 0, "gi_bin"]) == np.sign(f.loc[f.gi_bin != 0, "gi_z"])).all()
     wide = r.to_frame(settings_columns=True)
     assert list(wide.columns[7:]) == ["permutations", "seed", "alpha", "correction", "p_cutoff", "gi_p_cutoff",
-                                      "p_method"]
+                                      "p_method", "max_draws"]
     assert "two-sided" in wide["p_method"].iloc[0]
     assert pytest.approx(0.500188557, abs=1e-9) == r.moran.I
 
@@ -446,3 +446,57 @@ def test_two_sided_bins_on_pure_noise():
         shares90.append(np.mean(np.abs(b) >= 1))
     assert 0.03 <= np.mean(shares95) <= 0.07
     assert 0.07 <= np.mean(shares90) <= 0.13
+
+
+def _lattice(side):
+    from shapely.geometry import box
+
+    from placebased.weights import build_weights
+
+    cells = [box(i, j, i + 1, j + 1) for i in range(side) for j in range(side)]
+    grid = gpd.GeoDataFrame({"geometry": cells}, index=pd.Index([f"c{k}" for k in range(len(cells))],
+                                                                  name="area_code"))
+    return grid, build_weights(grid, "queen")
+
+
+def test_adaptive_p_values_agree_with_99999_fixed_draws(areas):
+    """Sequential (Besag-Clifford) p-values reach the decisions of 99,999 fixed draws on the county."""
+    from placebased.weights import build_weights
+
+    g = build_weights(areas, "queen")
+    y = areas["imd_score"].reindex(g.unique_ids)
+    fixed = hotspots(y, g, permutations=99_999, seed=3)
+    ad = hotspots(y, g, permutations=9_999, seed=3, adaptive=True)
+    # clearly non-significant areas stop at the first 9,999 draws; candidates go on
+    assert ad.lisa.draws.min() == 9_999 and ad.settings["max_draws"] == 999_999
+    assert (ad.lisa.draws == 9_999).mean() > 0.8
+    assert ad.settings["smallest_p"] == pytest.approx(2e-6)
+    assert "adaptive" in ad.settings["p_method"] and "resolution" in ad.summary()
+    f1, f2 = fixed.to_frame(), ad.to_frame()
+    cut = ad.settings["p_cutoff"]
+    clear = (np.abs(np.log(f1["lisa_p"] / cut)) > np.log(2)) & (np.abs(np.log(f2["lisa_p"] / cut)) > np.log(2))
+    assert clear.mean() > 0.9
+    assert (f1.loc[clear, "lisa_cluster"] == f2.loc[clear, "lisa_cluster"]).all()
+    assert (f1["lisa_cluster"] == f2["lisa_cluster"]).mean() > 0.98
+    assert (f1["gi_bin"] == f2["gi_bin"]).mean() > 0.97
+
+
+@pytest.mark.slow
+def test_adaptive_finds_a_planted_cluster_that_fixed_draws_cannot():
+    """With FDR over many areas fixed draws cannot reach the cut-off; adaptive draws find the cluster
+    and flag fewer than 1% of the other areas."""
+    side = 80
+    grid, g = _lattice(side)
+    rng = np.random.default_rng(7)
+    y = rng.normal(size=side * side) + 10
+    cluster = [i * side + j for i in range(30, 35) for j in range(30, 38)]  # 40 cells
+    y[cluster] += 2.5
+    y = pd.Series(y, index=grid.index)
+    fixed = hotspots(y, g, permutations=999, seed=1)
+    assert (fixed.to_frame()["gi_bin"] >= 2).sum() == 0
+    ad = hotspots(y, g, permutations=999, seed=1, adaptive=True)
+    hot = ad.to_frame()["gi_bin"] >= 2
+    in_cluster = hot.iloc[cluster]
+    assert in_cluster.sum() >= 20
+    others = hot.drop(hot.index[cluster])
+    assert others.mean() < 0.01

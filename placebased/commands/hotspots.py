@@ -39,6 +39,10 @@ def add_inference_args(p: argparse.ArgumentParser, local: bool = True) -> None:
         p.add_argument("--alpha", type=float, default=0.05, metavar="A", help="significance level (default 0.05)")
         p.add_argument("--correction", default="fdr", choices=["none", "fdr", "bonferroni"],
                        help="multiple-testing correction (default fdr, as ArcGIS)")
+        p.add_argument("--adaptive", action="store_true",
+                       help="sequential Monte Carlo p-values (Besag-Clifford): areas that may be significant "
+                            "keep drawing up to 999,999 permutations, so FDR over thousands of areas can pass "
+                            "(use it for regional or national runs); the resolution reached is stated")
 
 
 def register(sub) -> None:
@@ -91,7 +95,7 @@ def run(args) -> int:
     graph = build_weights(areas, spec.label)
     values, counts, population, what = _values(args, areas, graph)
     result = hotspots(values, graph, permutations=args.permutations, seed=args.seed, alpha=args.alpha,
-                      correction=args.correction)
+                      correction=args.correction, adaptive=args.adaptive)
     frame = result.to_frame(settings_columns=True)
     frame["weights"] = spec.label
     frame["variable"] = values.name
