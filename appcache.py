@@ -102,10 +102,44 @@ def save_upload(upload) -> str:
 
 @st.cache_resource(show_spinner=False)
 def c_store():
-    """The saved-work store (SQLite by default; PLACEBASED_DB for a path or database URL)."""
+    """The saved-work store (SQLite by default; PLACEBASED_DB for a path or database URL).
+
+    Raises PlaceBasedError when the database cannot be used (e.g. its server is unreachable); a failure is
+    not cached, so the next call tries again. Pages use :func:`store_or_warning`."""
     from placebased.store import Store
 
     return Store()
+
+
+_STORE_RETRY_S = 30.0
+_store_failure: dict[str, tuple[float, str]] = {}  # database setting -> (when it failed, why)
+
+
+def store_or_warning(what: str = "Saving and loading work") -> object | None:
+    """The saved-work store, or None after a ``st.warning`` saying why it is unavailable and that ``what`` is
+    disabled: the rest of the page keeps working. After a failure the database is tried again at most every
+    30 seconds (an unreachable server would otherwise slow every rerun)."""
+    import os
+    import time
+
+    from placebased.errors import PlaceBasedError
+    from placebased.store import DB_ENV
+
+    key = os.environ.get(DB_ENV, "")
+    failed = _store_failure.get(key)
+    if failed is None or time.monotonic() - failed[0] > _STORE_RETRY_S:
+        try:
+            store = c_store()
+        except PlaceBasedError as exc:
+            failed = _store_failure[key] = (time.monotonic(), str(exc))
+        else:
+            _store_failure.pop(key, None)
+            return store
+    from placebased.safety import escape_markdown
+
+    st.warning(escape_markdown(f"Saved work is unavailable: {failed[1]} {what} is disabled until this is fixed; "
+                               "everything else on this page works."), icon="⚠️")
+    return None
 
 
 def current_settings():
@@ -176,3 +210,20 @@ def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, co
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()
+
+
+@st.cache_resource(show_spinner="Matching comparison areas and fitting the count model…", max_entries=16)
+def c_evaluation(src: P.Sources, categories, targets: tuple[str, ...], start: str, settings):
+    """The evaluation of ``targets`` from ``start`` (:func:`placebased.evaluate.evaluate_incidents`)."""
+    from placebased.evaluate import evaluate_incidents
+
+    return evaluate_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), start, categories, settings)
+
+
+@st.cache_resource(show_spinner="Simulating evaluations on the areas' own history…", max_entries=16)
+def c_plan(src: P.Sources, categories, targets: tuple[str, ...], months_after: int, settings=None):
+    """The minimum detectable effect for ``targets`` (:func:`placebased.evaluate_power.plan_incidents`)."""
+    from placebased.evaluate_power import plan_incidents
+
+    return plan_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), months_after, categories,
+                          settings=settings)

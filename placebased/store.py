@@ -2,7 +2,10 @@
 
 One :class:`Store` wraps a database: an embedded SQLite file by default
 (``PLACEBASED_DB`` or ``~/.placebased/placebased.db``) or any SQLAlchemy URL, e.g.
-``postgresql+psycopg://user@host/db`` for a shared server.
+``postgresql+psycopg://user@host/db`` for a shared server. Anything holding ``://`` is a URL and is
+used as one (never as a local file name); a server that cannot be reached is a one-line
+:class:`~placebased.errors.DataError` naming the URL with its password hidden, and nothing is
+created locally.
 
 Nothing lost
 ------------
@@ -60,8 +63,11 @@ KINDS = {"scenario": "scenario (TOML text)", "selection": "target selection (are
 MAX_NAME, MAX_AUTHOR, MAX_CODE, MAX_SESSION = 200, 100, 50, 200
 MAX_TOML_CHARS, MAX_COMMENT_CHARS, MAX_REASON_CHARS, MAX_SELECTION_AREAS = 1_000_000, 5_000, 2_000, 50_000
 BUSY_TIMEOUT_S = 30
+#: seconds to wait for a database server to answer before saying it cannot be reached
+CONNECT_TIMEOUT_S = 10
+MAX_VERSION = 2**31 - 1
 
-__all__ = ["ConflictError", "SavedScenario", "SavedSelection", "Store", "default_db_path"]
+__all__ = ["ConflictError", "SavedScenario", "SavedSelection", "Store", "default_db", "is_url"]
 
 _metadata = sa.MetaData()
 versions_table = sa.Table(
@@ -127,10 +133,23 @@ class SavedSelection:
         return list(self.areas)
 
 
-def default_db_path() -> Path:
-    """``PLACEBASED_DB`` if set, else ``~/.placebased/placebased.db``."""
+def is_url(target: str | os.PathLike) -> bool:
+    """Whether ``target`` is a database URL (it holds ``://``) rather than a SQLite file path."""
+    return isinstance(target, str) and "://" in target
+
+
+def default_db() -> str | Path:
+    """``PLACEBASED_DB`` if set (a URL stays the text of the URL, a path becomes a Path), else
+    ``~/.placebased/placebased.db``.
+
+    >>> os.environ[DB_ENV] = "postgresql+psycopg://user@host/db"; default_db()
+    'postgresql+psycopg://user@host/db'
+    >>> del os.environ[DB_ENV]
+    """
     env = os.environ.get(DB_ENV, "").strip()
-    return Path(env).expanduser() if env else DEFAULT_DB.expanduser()
+    if not env:
+        return DEFAULT_DB.expanduser()
+    return env if is_url(env) else Path(env).expanduser()
 
 
 def _now() -> str:
@@ -159,8 +178,9 @@ def _check_kind(kind: str) -> str:
 def _check_version(v, what: str = "based_on") -> int | None:
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise DataError(f"{what} must be a version number (1, 2, ...) or None, not {v!r}.")
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_VERSION:
+        shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:40] + "..."
+        raise DataError(f"{what} must be a version number (1, 2, ...) or None, not {shown}.")
     return int(v)
 
 
@@ -186,9 +206,24 @@ def _check_areas(name: str, areas) -> dict[str, str]:
     out: dict[str, str] = {}
     for code, reason in items:
         c = _text(code, f"selection {name!r}: area code", MAX_CODE)
-        r = "" if reason is None or (not isinstance(reason, str) and pd.isna(reason)) else reason
+        missing = reason is None or (not isinstance(reason, str) and pd.api.types.is_scalar(reason)
+                                     and pd.isna(reason))
+        r = "" if missing else reason
         out[c] = _text(r, f"selection {name!r}: reason for {c}", MAX_REASON_CHARS, allow_empty=True)
     return out
+
+
+def _first_line(e: Exception) -> str:
+    """The first line of a database error's own message (the driver's, without SQLAlchemy's notes)."""
+    text = str(getattr(e, "orig", None) or e).strip()
+    return text.splitlines()[0].strip() if text else type(e).__name__
+
+
+def _hide_password(text: str) -> str:
+    """A URL-like text with anything between ``user:`` and ``@`` replaced by ``***``."""
+    import re
+
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", text)
 
 
 def _sqlite_url(path: Path) -> str:
@@ -209,15 +244,23 @@ class Store:
 
     def __init__(self, url_or_path: str | os.PathLike | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S):
         self._before_commit: Callable[[], None] | None = None  # test seam: runs inside each write
-        target = default_db_path() if url_or_path is None else url_or_path
-        text = str(target)
+        target = default_db() if url_or_path is None else url_or_path
+        self._from_env = url_or_path is None and bool(os.environ.get(DB_ENV, "").strip())
+        text = str(target).strip()
         memory = text in (":memory:", "sqlite://", "sqlite:///:memory:")
+        self._password: str | None = None
         if memory:
             url = "sqlite://"
             self.location = ":memory:"
-        elif "://" in text:
+        elif is_url(text):
             url = text
-            self.location = sa.engine.make_url(text).render_as_string(hide_password=True)
+            try:
+                parsed_url = sa.engine.make_url(text)
+            except (sa.exc.ArgumentError, ValueError):
+                raise ConfigError(f"{_hide_password(text)} is not a database URL; {self._fix()}, e.g. "
+                                  "postgresql+psycopg://user@host/db or a file path.") from None
+            self._password = parsed_url.password or None
+            self.location = parsed_url.render_as_string(hide_password=True)
         else:
             path = Path(text).expanduser().resolve()
             try:
@@ -232,7 +275,7 @@ class Store:
         try:
             parsed = sa.engine.make_url(url)
         except sa.exc.ArgumentError:
-            raise ConfigError(f"{text!r} is not a database URL or path; use a file path or e.g. "
+            raise ConfigError(f"{_hide_password(text)!r} is not a database URL or path; use a file path or e.g. "
                               "postgresql+psycopg://user@host/db.") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict = {}
@@ -240,14 +283,51 @@ class Store:
             kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
             if memory:
                 kwargs["poolclass"] = StaticPool
+        elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
         try:
             self.engine = sa.create_engine(url, **kwargs)
         except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as e:
-            raise ConfigError(f"{self.location}: cannot use this database ({e}); install its driver or "
-                              "use a SQLite path.") from None
+            driver = ' (pip install "psycopg[binary]")' if parsed.get_backend_name() == "postgresql" else ""
+            raise ConfigError(self._scrub(f"{self._described()}: cannot use this database ({_first_line(e)}); "
+                                          f"install its driver{driver}, or {self._fix()}.")) from None
         if self.is_sqlite:
             self._sqlite_events(memory, busy_timeout)
+        else:
+            self._check_server()
         self._create_schema()
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def _fix(self) -> str:
+        return f"check {DB_ENV}" if self._from_env else f"check --db (or {DB_ENV})"
+
+    def _described(self) -> str:
+        """The database for messages: a file path, or ``database URL (password hidden)``."""
+        if not is_url(self.location):
+            return self.location
+        return f"database {self.location}" + (" (password hidden)" if self._password else "")
+
+    def _scrub(self, text: str) -> str:
+        """``text`` with the URL's password (plain or URL-encoded) replaced by ``***``."""
+        if self._password:
+            from urllib.parse import quote, quote_plus
+
+            for form in {self._password, quote(self._password, safe=""), quote_plus(self._password)}:
+                if form:
+                    text = text.replace(form, "***")
+        return text
+
+    def _check_server(self) -> None:
+        """Connect once to a database server, so that an unreachable one is a one-line error now."""
+        try:
+            with self.engine.connect():
+                pass
+        except (sa.exc.DBAPIError, OSError) as e:
+            self.engine.dispose()
+            raise DataError(self._scrub(
+                f"{self._described()}: cannot connect ({_first_line(e)}); {self._fix()} and that the server "
+                "is running, reachable from this machine and accepts this user.")) from None
 
     # -- connection plumbing -------------------------------------------------------------------
 
@@ -293,11 +373,15 @@ class Store:
             raise self._db_error(e) from None
 
     def _db_error(self, e: Exception) -> PlaceBasedError:
-        msg = str(getattr(e, "orig", e)).splitlines()[0] if str(getattr(e, "orig", e)) else type(e).__name__
+        msg = _first_line(e)
         if "locked" in msg or "busy" in msg:
-            return ConflictError(f"{self.location}: the database is busy with another save; try again in a moment.")
-        return DataError(f"{self.location}: cannot use the saved-work database ({msg}); check the path or URL, "
-                         f"or move the file away to start a new one.")
+            return ConflictError(f"{self._described()}: the database is busy with another save; try again in a "
+                                 "moment.")
+        if self.is_sqlite:
+            return DataError(f"{self._described()}: cannot use the saved-work database ({msg}); check the path, "
+                             f"or move the file away to start a new one.")
+        return DataError(self._scrub(f"{self._described()}: cannot use the saved-work database ({msg}); "
+                                     f"{self._fix()} and that the server is running."))
 
     def _create_schema(self) -> None:
         try:
@@ -534,14 +618,15 @@ class Store:
                "versions": items, "comments": comments}
         return json.dumps(doc, ensure_ascii=False, indent=1)
 
-    def import_json(self, text: str | bytes) -> dict[str, int]:
+    def import_json(self, text: str | bytes, *, source: str | os.PathLike | None = None) -> dict[str, int]:
         """Add the versions and comments of an :meth:`export_json` text; all or nothing.
 
         Versions and comments already present (same content) are skipped. A version number that
         exists here with different content raises ConflictError and nothing is imported.
-        Returns counts ``{"versions": added, "comments": added, "skipped": n}``.
+        ``source`` (the file's name) starts every error message. Returns counts
+        ``{"versions": added, "comments": added, "skipped": n}``.
         """
-        versions, comments = _parse_export(text)
+        versions, comments = _parse_export(text, "import" if source is None else str(source))
         t, c = versions_table, comments_table
         added_v = added_c = skipped = 0
         try:
@@ -575,18 +660,28 @@ class Store:
         return {"versions": added_v, "comments": added_c, "skipped": skipped}
 
 
-def _parse_export(text: str | bytes) -> tuple[list[dict], list[dict]]:
-    """Validate an export document; return insertable version rows and comment rows."""
-    where = "import"
+def _parse_export(text: str | bytes, where: str = "import") -> tuple[list[dict], list[dict]]:
+    """Validate an export document; return insertable version rows and comment rows.
+
+    Every problem is a one-line DataError starting with ``where`` (the file name, or "import").
+    """
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"{where}: not a JSON file ({e}); choose a file made by 'export'.") from None
+    except RecursionError:
+        raise DataError(f"{where}: JSON nested too deeply to be a saved-work export; choose a file made by "
+                        "'export'.") from None
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
-        raise DataError(f"{where}: not a placebased saved-work export (format {EXPORT_FORMAT!r} missing); "
-                        "choose a file made by 'export'.")
-    if int(doc.get("schema_version", 0) or 0) > SCHEMA_VERSION:
-        raise DataError(f"{where}: made by a newer placebased (schema {doc['schema_version']}); upgrade placebased.")
+        what = "an object" if isinstance(doc, dict) else f"a JSON {type(doc).__name__}"
+        raise DataError(f"{where}: not a placebased saved-work export ({what} without \"format\": "
+                        f"{EXPORT_FORMAT!r}); choose a file made by 'export'.")
+    schema = doc.get("schema_version", 0) or 0
+    if isinstance(schema, bool) or not isinstance(schema, int):
+        raise DataError(f"{where}: schema_version must be a whole number, not {str(schema)[:40]!r}; choose a file "
+                        "made by 'export'.")
+    if schema > SCHEMA_VERSION:
+        raise DataError(f"{where}: made by a newer placebased (schema {schema}); upgrade placebased.")
     raw_v, raw_c = doc.get("versions", []), doc.get("comments", [])
     if not isinstance(raw_v, list) or not isinstance(raw_c, list):
         raise DataError(f"{where}: 'versions' and 'comments' must be lists; choose a file made by 'export'.")
@@ -607,8 +702,11 @@ def _parse_export(text: str | bytes) -> tuple[list[dict], list[dict]]:
         if key in seen:
             raise DataError(f"{at}: {kind} {name!r} version {version} appears twice; remove one.")
         seen.add(key)
-        body = (_check_toml(name, item.get("toml")) if kind == "scenario"
-                else json.dumps(_check_areas(name, item.get("areas")), ensure_ascii=False))
+        try:
+            body = (_check_toml(name, item.get("toml")) if kind == "scenario"
+                    else json.dumps(_check_areas(name, item.get("areas")), ensure_ascii=False))
+        except PlaceBasedError as e:
+            raise DataError(f"{at}: {e}") from None
         versions.append({
             "kind": kind, "name": name, "version": version,
             "based_on": _check_version(item.get("based_on"), f"{at}: based_on"),

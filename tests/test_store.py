@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from placebased.errors import ConfigError, ConflictError, DataError, PlaceBasedError
-from placebased.store import Store, default_db_path
+from placebased.store import Store, default_db
 
 REPO = Path(__file__).resolve().parents[1]
 TOML_1 = 'name = "youth focus"\n[weights]\nviolence = 2\n'
@@ -193,7 +193,7 @@ def test_conflicts_and_bad_input(store):
 
 def test_paths_urls_and_env(tmp_path, monkeypatch):
     monkeypatch.setenv("PLACEBASED_DB", str(tmp_path / "env" / "pb.db"))
-    assert default_db_path() == tmp_path / "env" / "pb.db"
+    assert default_db() == tmp_path / "env" / "pb.db"
     s = Store()
     s.save_scenario("a", TOML_1, "A")
     assert (tmp_path / "env" / "pb.db").exists()
@@ -202,7 +202,7 @@ def test_paths_urls_and_env(tmp_path, monkeypatch):
     assert u.load_scenario("a").toml_text == TOML_1
     u.close()
     monkeypatch.delenv("PLACEBASED_DB")
-    assert default_db_path() == Path("~/.placebased/placebased.db").expanduser()
+    assert default_db() == Path("~/.placebased/placebased.db").expanduser()
     m = Store(":memory:")
     m.save_selection("x", {"E1": "r"}, "A")
     assert m.load_selection("x").areas == {"E1": "r"}
@@ -405,3 +405,97 @@ def test_processes_saving_at_once_do_not_overwrite(db):
     winner = s.load_scenario("proc")
     assert winner.parsed()["who"] == winner.author
     s.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# a database URL is a URL: never a local file, an unreachable server is one line, no password shown
+
+UNREACHABLE = "postgresql+psycopg://u:s3cr%40tpw@127.0.0.1:1/x"  # port 1 refuses at once; password "s3cr@tpw"
+
+
+def _assert_no_password(text: str) -> None:
+    assert "s3cr" not in text and "tpw" not in text, text
+
+
+def test_url_in_env_stays_a_url(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PLACEBASED_DB", UNREACHABLE)
+    assert default_db() == UNREACHABLE
+    with pytest.raises(DataError) as err:
+        Store()
+    msg = str(err.value)
+    assert msg.startswith("database postgresql+psycopg://u:***@127.0.0.1:1/x (password hidden): cannot connect (")
+    assert "check PLACEBASED_DB" in msg and "\n" not in msg
+    _assert_no_password(msg)
+    assert not list(tmp_path.iterdir())  # nothing created locally
+
+
+def test_unreachable_url_given_directly(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=r"cannot connect .*check --db") as err:
+        Store(UNREACHABLE)
+    _assert_no_password(str(err.value))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg://u:s3cr%40tpw@127.0.0.1:notaport/x",
+                                 "nosuchdb+driver://u:s3cr%40tpw@127.0.0.1/x"])
+def test_bad_urls_are_config_errors_without_password(tmp_path, monkeypatch, url):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as err:
+        Store(url)
+    _assert_no_password(str(err.value))
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_unreachable_database_is_one_line(tmp_path):
+    env = {**os.environ, "PLACEBASED_DB": UNREACHABLE}
+    for args in (["--list"], ["--export", "out.json"]):
+        res = subprocess.run([sys.executable, "-m", "placebased.cli", "saved", *args], capture_output=True,
+                             text=True, cwd=tmp_path, env=env)
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert res.returncode == 2 and len(lines) == 1 and "Traceback" not in res.stderr
+        assert lines[0].startswith("error: database postgresql+psycopg://u:***@127.0.0.1:1/x (password hidden): "
+                                   "cannot connect (")
+        _assert_no_password(res.stderr + res.stdout)
+    assert not list(tmp_path.iterdir())
+
+
+def test_wrong_password_on_a_real_server(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(_fresh_postgres()).set(password="s3cr@tpw-wrong")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=r"\(password hidden\): cannot connect \(") as err:
+        Store(url.render_as_string(hide_password=False))
+    _assert_no_password(str(err.value))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("page", ["workshop", "priority"])
+def test_app_pages_stay_alive_without_the_database(page, monkeypatch):
+    """An unreachable PLACEBASED_DB: the page runs, says saved work is unavailable, and disables saving."""
+    from streamlit.testing.v1 import AppTest
+
+    import appcache
+
+    monkeypatch.setenv("PLACEBASED_DB", UNREACHABLE)
+    appcache.c_store.clear()
+    appcache._store_failure.clear()
+    try:
+        path = REPO / ("views/workshop.py" if page == "workshop" else "app.py")
+        at = AppTest.from_file(str(path), default_timeout=300)
+        at.run()
+        assert not at.exception, at.exception
+        warnings = [w.value for w in at.warning]
+        assert any("Saved work is unavailable" in w and "cannot connect" in w for w in warnings), warnings
+        _assert_no_password(" ".join(warnings))
+        if page == "workshop":
+            saves = [b for b in at.button if b.label == "Save comment"]
+            assert saves and all(b.disabled for b in saves)
+        else:
+            assert not [b for b in at.button if b.label in ("Save selection", "Save scenario")]
+            assert any(b.label == "Download ranked table (CSV)" for b in at.get("download_button"))
+    finally:
+        appcache.c_store.clear()
+        appcache._store_failure.clear()

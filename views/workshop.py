@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache lives next to app.py
     sys.path.insert(0, str(ROOT))
 
-from appcache import c_analysis, c_areas, c_score, c_store, current_settings  # noqa: E402
+from appcache import c_analysis, c_areas, c_score, current_settings, store_or_warning  # noqa: E402
 from placebased.categories import GROUPS  # noqa: E402
 from placebased.disclosure import suppression_note  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
@@ -176,8 +176,11 @@ def save_comment(code: str) -> None:
     if not author or not text:
         flash[code] = ("error", "Please write your name and a comment.")
         return
+    if store is None:
+        flash[code] = ("error", "Comments cannot be saved now: saved work is unavailable (see the note above).")
+        return
     try:
-        c_store().add_comment(code, text, author, session=session_name.strip() or None)
+        store.add_comment(code, text, author, session=session_name.strip() or None)
     except PlaceBasedError as exc:
         flash[code] = ("error", str(exc))
         return
@@ -187,8 +190,11 @@ def save_comment(code: str) -> None:
 
 
 def show_comments(code: str) -> None:
+    if store is None:
+        st.caption("Comments are unavailable: saved work cannot be reached.")
+        return
     try:
-        frame = c_store().comments(code, session=None if earlier else (session_name.strip() or None))
+        frame = store.comments(code, session=None if earlier else (session_name.strip() or None))
     except PlaceBasedError as exc:
         st.error(str(exc))
         return
@@ -219,7 +225,7 @@ def area_card(code: str, row: pd.Series, counts_cols: list[str]) -> None:
             c1, c2 = st.columns([1, 2])
             c1.text_input("Your name", key=f"ws_author_{code}", max_chars=100)
             c2.text_area("Your comment on this area", key=f"ws_text_{code}", max_chars=5000, height=90)
-            st.form_submit_button("Save comment", on_click=save_comment, args=(code,))
+            st.form_submit_button("Save comment", on_click=save_comment, args=(code,), disabled=store is None)
         if flash:
             (st.success if flash[0] == "ok" else st.error)(flash[1])
         with listing:
@@ -239,6 +245,7 @@ except PlaceBasedError as exc:
 shown_cats = [c for c in (analysis.selected if filters.categories else ()) if c in cards.columns]
 
 st.markdown(f"## {heading}: why these areas stand out")
+store = store_or_warning("Saving and showing comments")
 cols = st.columns(2, gap="large")
 for i, code in enumerate(codes):
     with cols[i % 2]:

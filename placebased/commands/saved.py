@@ -28,7 +28,6 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..errors import file_error
     from ..store import Store
 
     with Store(args.db) as store:
@@ -44,9 +43,25 @@ def run(args) -> int:
             eprint(f"saved work written to {args.export}")
         else:
             path = Path(args.import_)
-            if not path.exists():
-                raise file_error(path, "file not found", "check the path of the JSON export")
-            done = store.import_json(path.read_bytes())
+            done = store.import_json(_read_export(path), source=path)
             eprint(f"imported {done['versions']} versions and {done['comments']} comments "
                    f"({done['skipped']} already present)")
     return 0
+
+
+def _read_export(path) -> bytes:
+    """The bytes of a saved-work export, or a one-line error saying why it cannot be read."""
+    from ..errors import file_error
+
+    fix = "give the JSON file made by 'placebased saved --export'"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise file_error(path, "file not found", "check the path of the JSON export") from None
+    except IsADirectoryError:
+        raise file_error(path, "is a folder, not a file", fix) from None
+    except PermissionError as e:
+        raise file_error(path, f"cannot read the file ({e.strerror})",
+                         "check its permissions, or copy it somewhere you can read it") from None
+    except OSError as e:
+        raise file_error(path, f"cannot read the file ({e.strerror or type(e).__name__})", fix) from None
