@@ -25,9 +25,9 @@ from appcache import (
     c_provision,
     c_score,
     c_sites,
-    c_store,
     c_trends,
     save_upload,
+    store_or_warning,
 )
 from placebased import pipeline as P  # noqa: N812
 from placebased.errors import PlaceBasedError
@@ -47,6 +47,16 @@ from placebased.selection import selection_csv, selection_geojson, selection_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
+
+
+def _comments_or_none(code: str | None = None):
+    """Workshop comments for a profile, or None (with a warning) when saved work is unavailable."""
+    store = store_or_warning("Adding workshop comments to profiles")
+    try:
+        return None if store is None else store.comments(code)
+    except PlaceBasedError as exc:
+        st.warning(f"Workshop comments are left out of the profile: {escape_markdown(exc)}", icon="⚠️")
+        return None
 
 # ------------------------------------------------------------------------------------------ state
 
@@ -371,7 +381,7 @@ with right:
             with st.spinner("Drawing the profile…"):
                 ctx = replace(c_profile_context(src, filters, stats, scenario),
                               notes=P.profile_notes(list(ss["selection"]), ss["selection"],
-                                                    c_store().comments()))
+                                                    _comments_or_none()))
                 ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
                                            public=public)
         if ss.get("pdf"):
@@ -429,7 +439,7 @@ with d1:
 
     if st.button("Profile PDF of this area"):
         ctx = replace(c_profile_context(src, filters, stats, scenario),
-                      notes=P.profile_notes([code], ss["selection"], c_store().comments(code)))
+                      notes=P.profile_notes([code], ss["selection"], _comments_or_none(code)))
         ss["area_pdf"] = (code, render_profile(ctx, [code]))
     if ss.get("area_pdf") and ss["area_pdf"][0] == code:
         st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
@@ -446,58 +456,64 @@ with d2:
 # ------------------------------------------------------------------------------------------ saved work
 
 with st.expander("Saved work: scenarios and target selections", expanded=False):
-    store = c_store()
-    author = st.text_input("Your name (recorded with each save)", key="author")
-    w1, w2 = st.columns(2)
-    with w1:
-        sel_name = st.text_input("Selection name", value=ss.get("sel_name", "Target areas"), key="sel_name_in")
-        if st.button("Save selection", disabled=not (author and ss["selection"])):
-            try:
-                v = store.save_selection(sel_name, ss["selection"], author, based_on=ss.get("sel_version"))
-                ss["sel_version"], ss["sel_name"] = v, sel_name
-                st.success(f"Saved '{sel_name}' version {v}.")
-            except PlaceBasedError as exc:
-                st.error(str(exc))
-        saved = store.list("selection")
-        if len(saved):
-            pick_sel = st.selectbox("Load a saved selection", saved["name"].tolist(), key="load_sel")
-            if st.button("Load selection"):
-                loaded = store.load_selection(pick_sel)
-                ss["selection"] = {c: r for c, r in loaded.areas.items() if c in areas.index}
-                ss["sel_version"], ss["sel_name"] = loaded.version, loaded.name
-                st.rerun()
-    with w2:
-        if st.button("Save scenario", disabled=not author):
-            try:
-                v = store.save_scenario(scenario.name, scenario.to_toml(), author, based_on=ss.get("sc_version"))
-                ss["sc_version"] = v
-                st.success(f"Saved scenario '{scenario.name}' version {v}.")
-            except PlaceBasedError as exc:
-                st.error(str(exc))
-        scs = store.list("scenario")
-        if len(scs):
-            pick_sc = st.selectbox("Load a saved scenario", scs["name"].tolist(), key="load_sc")
-            if st.button("Load scenario"):
-                loaded = store.load_scenario(pick_sc)
-                sc = Scenario.from_dict(loaded.parsed())
-                ss["weights"] = dict(sc.weights)
-                ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
-                ss["sc_version"] = loaded.version
-                st.rerun()
-    e1, e2 = st.columns(2)
-    if e1.button("Prepare an export of all saved work"):  # built on request, not on every rerun
-        ss["export_json"] = store.export_json()
-    if ss.get("export_json"):
-        e1.download_button("Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
-                           "application/json")
-    backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
-    if backup is not None and e2.button("Import"):
+    store = store_or_warning()
+    if store is not None:
         try:
-            done = store.import_json(backup.getvalue())
-            e2.success(f"Imported {done['versions']} versions and {done['comments']} comments "
-                       f"({done['skipped']} already present).")
-        except PlaceBasedError as exc:
-            e2.error(str(exc))
+            author = st.text_input("Your name (recorded with each save)", key="author")
+            w1, w2 = st.columns(2)
+            with w1:
+                sel_name = st.text_input("Selection name", value=ss.get("sel_name", "Target areas"), key="sel_name_in")
+                if st.button("Save selection", disabled=not (author and ss["selection"])):
+                    try:
+                        v = store.save_selection(sel_name, ss["selection"], author, based_on=ss.get("sel_version"))
+                        ss["sel_version"], ss["sel_name"] = v, sel_name
+                        st.success(f"Saved '{sel_name}' version {v}.")
+                    except PlaceBasedError as exc:
+                        st.error(str(exc))
+                saved = store.list("selection")
+                if len(saved):
+                    pick_sel = st.selectbox("Load a saved selection", saved["name"].tolist(), key="load_sel")
+                    if st.button("Load selection"):
+                        loaded = store.load_selection(pick_sel)
+                        ss["selection"] = {c: r for c, r in loaded.areas.items() if c in areas.index}
+                        ss["sel_version"], ss["sel_name"] = loaded.version, loaded.name
+                        st.rerun()
+            with w2:
+                if st.button("Save scenario", disabled=not author):
+                    try:
+                        v = store.save_scenario(scenario.name, scenario.to_toml(), author,
+                                                based_on=ss.get("sc_version"))
+                        ss["sc_version"] = v
+                        st.success(f"Saved scenario '{scenario.name}' version {v}.")
+                    except PlaceBasedError as exc:
+                        st.error(str(exc))
+                scs = store.list("scenario")
+                if len(scs):
+                    pick_sc = st.selectbox("Load a saved scenario", scs["name"].tolist(), key="load_sc")
+                    if st.button("Load scenario"):
+                        loaded = store.load_scenario(pick_sc)
+                        sc = Scenario.from_dict(loaded.parsed())
+                        ss["weights"] = dict(sc.weights)
+                        ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
+                        ss["sc_version"] = loaded.version
+                        st.rerun()
+            e1, e2 = st.columns(2)
+            if e1.button("Prepare an export of all saved work"):  # built on request, not on every rerun
+                ss["export_json"] = store.export_json()
+            if ss.get("export_json"):
+                e1.download_button("Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
+                                   "application/json")
+            backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
+            if backup is not None and e2.button("Import"):
+                try:
+                    done = store.import_json(backup.getvalue())
+                    e2.success(f"Imported {done['versions']} versions and {done['comments']} comments "
+                               f"({done['skipped']} already present).")
+                except PlaceBasedError as exc:
+                    e2.error(str(exc))
+        except PlaceBasedError as exc:  # the database went away after the page started
+            st.warning(f"Saved work is unavailable: {escape_markdown(exc)}", icon="⚠️")
+
 
 if ss.get("suggestion") is not None:
     reg, suggested = ss["suggestion"]
