@@ -275,8 +275,9 @@ class SurveyResult:
         pick["responses"] = [("0" if v == 0 else f"<{self.threshold}") if v < self.threshold else str(int(v))
                              for v in pick["responses"]]
         pick["residents"] = pick["residents"].round().astype("int64")
-        cols = [c for c in ("area_code", "area_name", "lad_name", "imd_decile", "residents", "responses")]
-        return pick.reset_index()[[c for c in cols if c in pick.reset_index().columns]]
+        pick = pick.reset_index()
+        cols = ("area_code", "area_name", "lad_name", "imd_decile", "residents", "responses")
+        return pick[[c for c in cols if c in pick.columns]]
 
     def summary_text(self) -> str:
         n_out = len(self.outreach())

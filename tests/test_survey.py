@@ -108,7 +108,7 @@ def test_age_bands():
         "18-24", "25 and over", "10-17", pd.NA, "0-9"]
 
 
-def test_errors(tmp_path, directory):
+def test_errors(tmp_path):
     with pytest.raises(SchemaError, match="no postcode column"):
         survey_coverage(pd.DataFrame({"where": ["x"]}), areas=_areas())
     bad = tmp_path / "d.csv"
