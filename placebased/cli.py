@@ -4,6 +4,10 @@ Each sub-command lives in ``placebased/commands/<name>.py`` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (called with the parsed
 arguments; returns an exit code). Errors that are the user's (``PlaceBasedError``) print one
 line on stderr and exit 2; warnings about the data print one line each on stderr.
+
+Only the chosen command's module is imported, so ``placebased --help`` and ``--version`` start
+without the scientific stack (pandas, geopandas, numba); ``COMMANDS`` holds the one-line help
+that the top-level ``--help`` lists (a test checks it against each command's own).
 """
 
 from __future__ import annotations
@@ -15,30 +19,48 @@ import warnings
 
 from .errors import PlaceBasedError
 
-#: sub-command modules, in the order ``--help`` lists them
-COMMANDS = [
-    "areas", "counts", "hotspots", "moran", "score", "weights", "gaps", "site", "profile", "trends", "map",
-    "sna", "monitor", "survey", "evaluate", "saved",
-]
+#: sub-commands, in the order ``--help`` lists them, with their one-line help
+COMMANDS: dict[str, str] = {
+    "areas": "Write one row per area with its indicators (IMD decile, domains, population).",
+    "counts": "Count incidents per area and category (a summary goes to stderr).",
+    "hotspots": "Find hot and cold spots (Getis-Ord Gi*) and clusters (local Moran).",
+    "moran": "Global Moran's I of a column, for any polygon file.",
+    "score": "Score, rank and tier areas by a weighted composite of indicators.",
+    "weights": "Show the indicator catalogue, or suggest weights from a regression.",
+    "gaps": "Find priority areas with no provision of the chosen types within a radius.",
+    "site": "Suggest k new sites that would reach the most priority residents (MCLP).",
+    "profile": "Write PDF area profiles (A4, disclosure-controlled).",
+    "trends": "Trend (Mann-Kendall, Sen's slope) and emerging hot spot class per area.",
+    "map": "Write the app's map as one self-contained offline HTML file (for briefings).",
+    "sna": "Needs assessment: incidents by deprivation decile and their concentration (tables, PDF).",
+    "monitor": "Monitor the Serious Violence Duty core measures over time, with control limits.",
+    "survey": "Community-voice coverage: survey responses by IMD decile and age band.",
+    "evaluate": "Evaluate targets against matched comparison areas, or plan what it could detect.",
+    "saved": "List, export or import saved scenarios, target selections and workshop comments.",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="placebased",
         description="Place-based priority neighbourhoods for Serious Violence Duty partnerships.",
         epilog="Run 'placebased COMMAND --help' for a command's options and examples.",
     )
-    from . import __version__
-
     parser.add_argument("--version", action="version", version=f"placebased {__version__}")
+    return parser
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only`` the full options of that command alone (the others listed by name)."""
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f".commands.{name}", __package__)
-        except ModuleNotFoundError as exc:  # a command not written yet
-            if exc.name and exc.name.endswith(f"commands.{name}"):
-                continue
-            raise
+    for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, add_help=False)
+            continue
+        module = importlib.import_module(f".commands.{name}", __package__)
         module.register(sub)
     return parser
 
@@ -48,7 +70,18 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        # --help, --version, no command or an unknown one: no command module is imported
+        parser = build_parser(only="")
+        if command is None:
+            parser.parse_args(argv)  # exits for --help / --version / a bad option
+            parser.print_help()
+            return 1
+        parser.parse_args(argv)  # argparse names the valid commands and exits 2
+        return 2  # pragma: no cover
+    parser = build_parser(only=command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
