@@ -28,11 +28,12 @@ from .report_sections import BODY_W, MARGIN, PAGE_H, ProfilePDF, para, radius_te
 
 #: sections drawn from partner-data modules: (module, title, what it needs)
 PARTNER_SECTIONS = (
-    ("monitoring", "Monitoring the Home Office measures", "partner extracts mapped to the Serious Violence Duty "
-                                                          "measures (placebased monitor)"),
-    ("survey", "Community voice: who the survey reached", "survey responses with postcodes (placebased survey)"),
-    ("partner_times", "A&E and partner data: when violence happens", "A&E (ISTV) or partner records with times"),
-    ("harm", "Harm-weighted counts", "a crime-harm table (category, weight) given by the partnership"),
+    ("monitoring", "Monitoring the Home Office measures", "police (and hospital) records mapped to the Serious "
+                                                          "Violence Duty measures"),
+    ("survey", "Community voice: who the survey reached", "survey responses with postcodes (--survey FILE)"),
+    ("partner_times", "A&E and partner data: when violence happens", "A&E (ISTV) or partner records with "
+                                                                     "arrival times (--ae FILE)"),
+    ("harm", "Harm-weighted counts", "a crime-harm table of category and weight (--harm FILE)"),
 )
 TIER_ORDER = ("top 5%", "top 10%", "top 20%")
 
@@ -60,13 +61,13 @@ class SNAContext:
 
 def build_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, provision=None,
                   permutations: int = 999, seed: int = 12345, radius_m: float = 1000.0,
-                  partner_inputs: dict | None = None) -> SNAContext:
+                  partner_inputs: dict | None = None, threshold: int = 5) -> SNAContext:
     """Compute the report's parts once: priority score (the pipeline's :func:`analyse` and :func:`score`),
     provision reach and gaps, county map outlines, partner sections.
 
     ``incidents`` is an :class:`placebased.incidents.IncidentSet` (or its points). ``partner_inputs``
-    maps a partner module name (``monitoring``, ``survey``, ``partner_times``, ``harm``) to the inputs
-    of its section (see :func:`partner_sections`).
+    maps a partner module name (``monitoring``, ``survey``, ``partner_times``, ``harm``) to the keyword
+    inputs of its section (see :func:`partner_sections`); ``threshold`` is their disclosure threshold.
     """
     from .pipeline import Filters, StatsSettings, analyse, score
     from .report import county_label, default_sources
@@ -105,7 +106,7 @@ def build_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, pro
             ctx.notes.append(f"gaps in provision not computed ({exc})")
     ctx.map_data = MapData.build(areas, provision)
     ctx.sources = default_sources(areas, result_months_frame(result))
-    ctx.partner = partner_sections(areas, inc, partner_inputs or {})
+    ctx.partner = partner_sections(areas, inc, result, partner_inputs or {}, threshold)
     return ctx
 
 
@@ -125,11 +126,17 @@ def result_months_frame(result) -> pd.DataFrame:
     return pd.DataFrame({"month": list(result.months)})
 
 
-def partner_sections(areas, incidents, inputs: dict) -> dict[str, dict]:
-    """Sections from the partner-data modules: each is imported lazily and included when present and given
-    its inputs; otherwise the section is listed as not included with the reason."""
+def partner_sections(areas, incidents, result, inputs: dict, threshold: int = 5) -> dict[str, dict]:
+    """Sections from the partner-data modules, each imported lazily: included when the module exists and
+    its inputs were given (``inputs[name]``: keyword arguments of its adapter below), else listed as not
+    included with the reason. A section is a dict ``title, lines, table, png``; its tables are already
+    under disclosure control (the modules' public frames)."""
     import importlib
 
+    from .errors import PlaceBasedError
+
+    adapters = {"monitoring": _monitoring_section, "survey": _survey_section,
+                "partner_times": _partner_times_section, "harm": _harm_section}
     out: dict[str, dict] = {}
     for name, title, needs in PARTNER_SECTIONS:
         try:
@@ -137,21 +144,71 @@ def partner_sections(areas, incidents, inputs: dict) -> dict[str, dict]:
         except ImportError:
             out[name] = {"title": title, "lines": [f"Not included: this version of placebased has no {name} module."]}
             continue
-        section = getattr(module, "report_section", None)
-        if section is None or name not in inputs:
+        if name not in inputs:
             out[name] = {"title": title, "lines": [f"Not included: needs {needs}."]}
             continue
         try:
-            got = section(areas, incidents, **dict(inputs[name]))
-        except Exception as exc:  # noqa: BLE001 - a partner section must not stop the report
-            from .errors import PlaceBasedError
-
-            if not isinstance(exc, PlaceBasedError):
-                raise
+            got = adapters[name](module, areas, incidents, result, threshold, **dict(inputs[name]))
+        except PlaceBasedError as exc:  # bad partner data must not stop the report: say why it is missing
             got = {"lines": [f"Not included: {exc}"]}
-        out[name] = {"title": got.get("title", title), "lines": list(got.get("lines", [])),
-                     "table": got.get("table")}
+        out[name] = {"title": title, **got}
     return out
+
+
+def _monitoring_section(module, areas, _incidents, _result, _threshold, incidents=None, hospital=None,
+                        baseline_year=None, **load_opts) -> dict:
+    res = module.monitor(incidents=incidents, hospital=hospital, areas=areas, levels=("county", "lad"),
+                         baseline_year=baseline_year, **load_opts)
+    png = res.png(level="county", max_panels=6, dpi=130) if len(res.table) else None
+    return {"lines": [res.summary_text()], "png": png,
+            "caption": "County monthly counts with Laney u' control limits (shaded); points outside them are "
+                       "changes beyond normal variation."}
+
+
+def _survey_section(module, areas, _incidents, _result, threshold, responses=None, **opts) -> dict:
+    res = module.survey_coverage(responses, areas=areas, threshold=threshold, **opts)
+    table = res.to_frame(public=True)[["imd_decile", "responses", "share_responses", "share_residents"]].copy()
+    for col in ("share_responses", "share_residents"):  # fractions as text (blank where hidden) -> percentages
+        table[col] = [_pct(float(v)) if str(v).strip() else "" for v in table[col]]
+    return {"lines": [res.summary_text()], "table": table.rename(columns={
+                "imd_decile": "IMD decile", "responses": "Responses", "share_responses": "Share of responses",
+                "share_residents": "Share of residents"}),
+            "png": res.outreach_png(areas, dpi=130), "caption": "Deprived areas (IMD deciles 1-2) with few or no "
+                                                                 "responses: where to reach out."}
+
+
+def _partner_times_section(module, _areas, _incidents, _result, threshold, data=None, **opts) -> dict:
+    res = module.partner_times(data, threshold=threshold, **opts)
+    table = res.to_frame(public=True).rename(columns={"age_band": "Age band", "records": "Records",
+                                                      "in_window": "In the weekend window",
+                                                      "share_in_window": "Share in the window"})
+    return {"lines": [res.summary_text()], "table": table, "png": res.png(dpi=130),
+            "caption": "Arrivals by day of week and hour; the partnership's Saturday and Sunday 01:00-05:00 window "
+                       "is outlined."}
+
+
+def _harm_section(module, areas, incidents, result, _threshold, table=None) -> dict:
+    from . import sna
+
+    pts = result_points(result, incidents)
+    res = module.harm_weighting(pts, table)
+    weighted = sna.analyse(areas, res.points, result.settings)
+    h, base = weighted.headline(), result.headline()
+    line = (f"Weighted by harm, {_pct(h['share_deciles_1_2'])} of the harm of {_what(result).lower()} was in IMD "
+            f"deciles 1–2 (counts: {_pct(base['share_deciles_1_2'])}); the 10% of neighbourhoods with most harm "
+            f"held {_pct(h['share_top_10pct'], 0)} of it (counts: {_pct(base['share_top_10pct'], 0)}); Gini "
+            f"{_num(h['gini'], 2)} (counts: {_num(base['gini'], 2)}).")
+    by = res.to_frame()
+    by = by[by["category"].isin(result.categories)] if result.categories else by
+    return {"lines": [res.summary_text(), line],
+            "table": by[["category", "harm_weight", "harm"]].rename(columns={
+                "category": "Category", "harm_weight": "Harm weight", "harm": "Total harm"})}
+
+
+def result_points(result, incidents):
+    """The incident points of the analysed categories (for re-weighting)."""
+    pts = incidents.points
+    return pts[pts["category"].isin(result.categories)] if result.categories else pts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -773,7 +830,30 @@ def _partner(pdf, ctx) -> None:
             y = para(pdf, MARGIN, y, BODY_W, str(line), size=7.6, lh=3.6) + 0.6
         table = sec.get("table")
         if isinstance(table, pd.DataFrame) and len(table):
+            if y > PAGE_H - 30 - 4.1 * min(len(table), 20):
+                pdf.add_page()
+                y = MARGIN
             y = _plain_table(pdf, MARGIN, y + 1, BODY_W, table.head(20)) + 2
+        if sec.get("png"):
+            y = _figure(pdf, sec["png"], y, sec.get("caption", ""))
+
+
+def _figure(pdf, png: bytes, y: float, caption: str, max_w: float = BODY_W, max_h: float = 95.0) -> float:
+    """A PNG at its aspect ratio (at most ``max_w`` x ``max_h`` mm; a new page when it does not fit)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        ratio = im.height / im.width
+    w = min(max_w, max_h / ratio)
+    h = w * ratio
+    if y + h + 8 > PAGE_H - 16:
+        pdf.add_page()
+        y = MARGIN
+    pdf.image(io.BytesIO(png), x=MARGIN, y=y + 1, w=w, h=h, alt_text=caption or "chart")
+    y += h + 2
+    if caption:
+        y = para(pdf, MARGIN, y, BODY_W, caption, size=6.8, colour=style.BRAND["muted"], lh=3.1)
+    return y + 2
 
 
 def _plain_table(pdf, x, y, w, frame: pd.DataFrame) -> float:

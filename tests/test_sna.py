@@ -229,6 +229,20 @@ def test_cli_tables_contract(areas, tmp_path, capsys):
     assert rr["ci95_lower"] == pytest.approx(expect * math.exp(-1.959964 * se), rel=1e-5)
 
 
+def test_cli_writes_tables_and_pdf_together(tmp_path, capsys):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    rc = main(["sna", "--tables", str(tmp_path / "t"), "--out", str(tmp_path / "sna.pdf"), "--permutations", "99",
+               "--no-monitoring", "--start", "2025-07"])
+    assert rc == 0, capsys.readouterr().err
+    assert (tmp_path / "t" / "by_decile.csv").exists()
+    pdf = (tmp_path / "sna.pdf").read_bytes()
+    assert len(PdfReader(BytesIO(pdf)).pages) == 7
+    assert "Jul\u2013Sep 2025" in PdfReader(BytesIO(pdf)).pages[0].extract_text()
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["sna"]) == 2
     assert "--tables DIR" in capsys.readouterr().err
@@ -282,6 +296,33 @@ def test_pdf_renders_with_its_headline_figures(shipped_result):
                    "Priority neighbourhoods", "North Northamptonshire"):
         assert needle in text, needle
     assert "Traceback" not in text
+
+
+def test_pdf_includes_the_partner_sections(shipped_result, tmp_path):
+    from placebased.report import pdf_text
+    from placebased.sna_report import build_context, render_report
+
+    a, inc, r = shipped_result
+    survey = tmp_path / "survey.csv"
+    pd.DataFrame({"postcode": ["NN17 1TR", "NN17 1TR", "NN1 1AA", "XX99 9ZZ"], "age": [16, 34, 22, 40]}).to_csv(
+        survey, index=False)
+    ae = tmp_path / "ae.csv"
+    rows = [("2025-03-15 01:00", "18-24", "NN17 1TR")] * 6 + [("2025-03-14 22:00", "25-34", "NN1")] * 7
+    pd.DataFrame(rows, columns=["arrival_datetime", "age_band", "postcode"]).to_csv(ae, index=False)
+    harm = tmp_path / "harm.csv"
+    pd.DataFrame({"category": ["Robbery", "Violence and sexual offences"], "weight": [365, 150]}).to_csv(
+        harm, index=False)
+    inputs = {"monitoring": {}, "survey": {"responses": survey}, "partner_times": {"data": ae},
+              "harm": {"table": harm}}
+    ctx = build_context(a, inc, r, permutations=99, partner_inputs=inputs)
+    assert all("Not included" not in " ".join(sec["lines"]) for sec in ctx.partner.values()), ctx.partner
+    text = pdf_text(render_report(ctx))
+    for needle in ("Laney u'", "Representativeness", "weekend window", "Weighted by harm", "Total harm"):
+        assert needle in text, needle
+    assert "XX99" not in text and "NN17 1TR" not in text  # responses and records never shown one by one
+    # a missing input is said, not fatal
+    ctx = build_context(a, inc, r, permutations=99, partner_inputs={"survey": {"responses": tmp_path / "none.csv"}})
+    assert ctx.partner["survey"]["lines"][0].startswith("Not included:")
 
 
 def test_pdf_suppresses_small_decile_counts():

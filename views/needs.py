@@ -38,6 +38,13 @@ def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> byte
     return render_report(ctx, threshold=threshold)
 
 
+@st.cache_resource(show_spinner="Building the monitoring series…", max_entries=4)
+def c_monitor(src: P.Sources, level: str):
+    from placebased.monitoring import monitor
+
+    return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
+
+
 src = current_settings()[0]
 try:
     areas = c_areas(src)[0]
@@ -113,8 +120,8 @@ st.dataframe(dec.rename(columns=PLAIN), hide_index=True, column_config={
 st.caption(escape_markdown(rr.describe().capitalize() + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
 st.subheader("Concentration by local authority")
 lad = result.by_lad_frame().drop(columns=["lad_code"]).rename(columns=PLAIN)
-st.dataframe(lad, hide_index=True, column_config={c: pct for c in ("Top 5%", "Top 10%", "Top 20%",
-                                                                    "With any incident")})
+shares = ("Top 5%", "Top 10%", "Top 20%", "With any incident")
+st.dataframe(lad, hide_index=True, column_config=dict.fromkeys(shares, pct))
 st.caption(escape_markdown(result.overall.method.capitalize() + "."))
 if result.domains:
     st.subheader("By IoD domain decile")
@@ -122,6 +129,17 @@ if result.domains:
                  column_config={"Share of incidents": pct, "Share of residents": pct})
 for note in result.notes:
     st.caption(escape_markdown(note))
+
+st.subheader("Monitoring: the Serious Violence Duty measures")
+mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
+                     format_func={"county": "All areas", "lad": "Each local authority"}.get)
+try:
+    mon = c_monitor(src, mon_level)
+except PlaceBasedError as exc:
+    st.error(str(exc))
+else:
+    st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.monitoring)")
+    st.caption(escape_markdown(mon.summary_text()))
 
 st.subheader("Downloads")
 from placebased.sna_report import tables_zip  # noqa: E402

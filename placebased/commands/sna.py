@@ -46,6 +46,14 @@ def register(sub) -> None:
                    help="PDF: permutations of the hot spot statistics behind the priority score (default 999)")
     p.add_argument("--seed", type=int, default=12345, help="PDF: seed of the permutations (default 12345)")
     p.add_argument("--scenario", metavar="FILE.toml", help="PDF: scoring scenario (default: Balanced)")
+    p.add_argument("--hospital", nargs="+", metavar="FILE",
+                   help="PDF: hospital/A&E extracts for the monitoring section (knife-assault admissions)")
+    p.add_argument("--no-monitoring", action="store_true",
+                   help="PDF: leave out the monitoring section (it re-reads the incident files)")
+    p.add_argument("--survey", metavar="FILE", help="PDF: survey responses with postcodes (community-voice section)")
+    p.add_argument("--ae", metavar="FILE", nargs="+",
+                   help="PDF: A&E (ISTV) or partner records with arrival times (day x hour section)")
+    p.add_argument("--harm", metavar="FILE.csv", help="PDF: crime-harm table (category,weight) for harm weighting")
     p.set_defaults(func=run)
 
 
@@ -63,6 +71,22 @@ def write_tables(result, folder) -> list[Path]:
         _write(frame, folder / name)
         written.append(folder / name)
     return written
+
+
+def _partner_inputs(args) -> dict:
+    """Inputs of the PDF's partner-data sections (see :func:`placebased.sna_report.partner_sections`)."""
+    out: dict[str, dict] = {}
+    if not args.no_monitoring:
+        opts = {k: getattr(args, k) for k in ("x_column", "y_column", "crs", "category_column", "date_column")
+                if getattr(args, k, None)}
+        out["monitoring"] = {"incidents": args.incidents, "hospital": args.hospital, **opts}
+    if args.survey:
+        out["survey"] = {"responses": args.survey}
+    if args.ae:
+        out["partner_times"] = {"data": args.ae if len(args.ae) > 1 else args.ae[0]}
+    if args.harm:
+        out["harm"] = {"table": args.harm}
+    return out
 
 
 def _write(frame, path: Path) -> None:
@@ -102,7 +126,7 @@ def run(args) -> int:
         from ..sna_report import build_context, render_report
 
         ctx = build_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
-                            seed=args.seed)
+                            seed=args.seed, partner_inputs=_partner_inputs(args), threshold=args.threshold)
         pdf = render_report(ctx, threshold=args.threshold)
     if args.tables:
         written = write_tables(result, args.tables)
