@@ -45,6 +45,13 @@ def c_monitor(src: P.Sources, level: str):
     return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
 
 
+@st.cache_resource(show_spinner="Building the monitoring series…", max_entries=4)
+def c_monitor(src: P.Sources, level: str):
+    from placebased.monitoring import monitor
+
+    return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
+
+
 src = current_settings()[0]
 try:
     areas = c_areas(src)[0]
@@ -129,6 +136,17 @@ if result.domains:
                  column_config={"Share of incidents": pct, "Share of residents": pct})
 for note in result.notes:
     st.caption(escape_markdown(note))
+
+st.subheader("Monitoring: the Serious Violence Duty measures")
+mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
+                     format_func={"county": "All areas", "lad": "Each local authority"}.get)
+try:
+    mon = c_monitor(src, mon_level)
+except PlaceBasedError as exc:
+    st.error(str(exc))
+else:
+    st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.monitoring)")
+    st.caption(escape_markdown(mon.summary_text()))
 
 st.subheader("Monitoring: the Serious Violence Duty measures")
 mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
