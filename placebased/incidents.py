@@ -642,7 +642,7 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
             )
     if tcol:
         t = df[tcol].astype("string").str.strip()
-        parsed = pd.to_datetime(t, format="mixed", errors="coerce")
+        parsed = _to_datetime(t, format="mixed")
         hh = t.str.fullmatch(r"\d{1,2}")
         parsed = parsed.where(
             ~hh.fillna(False), pd.to_datetime(t.where(hh.fillna(False)) + ":00", format="%H:%M", errors="coerce")
@@ -692,6 +692,37 @@ def _check_date_format(date_format: str | None) -> None:
         raise bad from None
 
 
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+
+
+def _naive(parsed: pd.Series) -> pd.Series:
+    """``datetime64[ns]`` without a zone (zoned values as UK local time); dates outside 1900-2199 are
+    unreadable (NaT), which also keeps them inside the nanosecond range."""
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
+    parsed = parsed.where((parsed >= _EARLIEST) & (parsed < _LATEST))
+    return parsed.astype("datetime64[ns]")
+
+
+def _to_datetime(values: pd.Series, **kwargs) -> pd.Series:
+    """``pd.to_datetime(..., errors="coerce")`` that also copes with a mix of zoned and plain values."""
+    try:
+        return _naive(pd.to_datetime(values, errors="coerce", **kwargs))
+    except (ValueError, TypeError, OverflowError):  # pandas refuses mixed time zones even when coercing
+        pass
+    out = []
+    for v in values:
+        try:
+            t = pd.Timestamp(pd.to_datetime(v, **kwargs))
+        except (ValueError, TypeError, OverflowError):
+            t = pd.NaT
+        if t is not pd.NaT and t.tzinfo is not None:
+            t = t.tz_convert("Europe/London").tz_localize(None)
+        out.append(t if t is pd.NaT or _EARLIEST <= t < _LATEST else pd.NaT)
+    return pd.Series(pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), index=values.index).astype(
+        "datetime64[ns]")
+
+
 _NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
 
 
@@ -708,33 +739,44 @@ def _parse_dates(raw: pd.Series, date_format: str | None = None, path: Path | No
     if sample.empty:
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), False, None
     if date_format:
-        parsed = pd.to_datetime(raw, format=date_format, errors="coerce")
-        return parsed.astype("datetime64[ns]"), bool(re.search(r"%[HIMX]", date_format)), None
+        parsed = _to_datetime(raw, format=date_format)
+        return parsed, bool(re.search(r"%[HIMX]", date_format)), None
     if sample.str.fullmatch(r"\d{4}-\d{2}").all():
         return pd.to_datetime(raw, format="%Y-%m", errors="coerce"), False, None
-    iso = sample.str.match(r"\d{4}-\d{2}-\d{2}").mean() > 0.5
-    dayfirst, note = not iso, None
-    if not iso:
-        fields = sample.str.extract(_NUMERIC_DATE).dropna()
+    # ISO dates (year first) are read as ISO whatever the others: dayfirst would turn 2025-03-04 into 4 March
+    iso_rows = raw.str.match(r"\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
+    dayfirst, note = True, None
+    others = sample[~iso_rows.reindex(sample.index)]
+    if len(others):
+        fields = others.str.extract(_NUMERIC_DATE).dropna()
         if len(fields):
             first, second = fields[0].astype(int), fields[1].astype(int)
             day_evidence, month_evidence = first > 12, second > 12
             name = path.name if path is not None else "input"
             if day_evidence.any() and month_evidence.any():
-                a = sample[day_evidence[day_evidence].index[0]]
-                b = sample[month_evidence[month_evidence].index[0]]
+                a = others[day_evidence[day_evidence].index[0]]
+                b = others[month_evidence[month_evidence].index[0]]
                 raise file_error(path, f"column {column!r} mixes day-first dates ({a!r}) and month-first dates "
                                  f"({b!r})", "pass --date-format, e.g. %d/%m/%Y or %m/%d/%Y", SchemaError)
             if month_evidence.any():
                 dayfirst = False
-                example = sample[month_evidence[month_evidence].index[0]]
+                example = others[month_evidence[month_evidence].index[0]]
                 note = (f"{name}: dates in column {column!r} read as month-first (US style, MM/DD/YYYY) because "
                         f"of values such as {example!r}; pass --date-format if that is wrong")
             elif not day_evidence.any() and (first != second).any():
-                example = sample[(first != second)[first != second].index[0]]
+                example = others[(first != second)[first != second].index[0]]
                 note = (f"{name}: dates in column {column!r} such as {example!r} could be day-first or month-first "
                         "(no day above 12); read as day-first (British, DD/MM/YYYY); pass --date-format "
                         "%m/%d/%Y if they are US-style")
-    parsed = pd.to_datetime(raw, format="mixed", dayfirst=dayfirst, errors="coerce")
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if iso_rows.any():
+        got = _to_datetime(raw[iso_rows], format="ISO8601")
+        retry = got.isna()
+        if retry.any():  # ISO dates with other times ("2025-03-04 1:30pm")
+            got[retry] = _to_datetime(raw[iso_rows][retry], format="mixed")
+        parsed[iso_rows] = got
+    rest = ~iso_rows & raw.notna()
+    if rest.any():
+        parsed[rest] = _to_datetime(raw[rest], format="mixed", dayfirst=dayfirst)
     has_time = bool(sample.str.contains(r"\d{1,2}:\d{2}").any())
     return parsed.astype("datetime64[ns]"), has_time, note

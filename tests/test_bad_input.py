@@ -526,3 +526,16 @@ def test_a_table_given_as_boundaries(tmp_path, capsys):
     with pytest.raises(DataError, match=r"b\.csv: holds a table without geometries"):
         read_polygons(f)
     _cli_error(capsys, "areas", "--boundaries", str(f), "--out", str(tmp_path / "a.csv"))
+
+
+def test_iso_dates_stay_iso_beside_day_first_ones(tmp_path):
+    # dayfirst used to turn 2025-03-04 into 3 April when the file also held 14/03/2025
+    inc = load_incidents(_dated(tmp_path, ["2025-03-04", "14/03/2025", "2025-03-05"]))
+    assert inc.points["date"].tolist() == [pd.Timestamp(d) for d in ("2025-03-04", "2025-03-14", "2025-03-05")]
+
+
+def test_zoned_and_impossible_dates(tmp_path):
+    inc = load_incidents(_dated(tmp_path, ["2025-07-04T13:05:00Z", "2025-03-05 10:00", "2025-03-06 10:00"]))
+    assert inc.points["time"].tolist() == ["14:05", "10:00", "10:00"]  # UTC shown as UK local time
+    inc = load_incidents(_dated(tmp_path, ["9999-12-31", "01/01/20250", "2025-03-01", "2025-03-02"], "y.csv"))
+    assert inc.report.bad_dates == 2 and inc.points["date"].notna().sum() == 2
