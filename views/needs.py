@@ -45,13 +45,6 @@ def c_monitor(src: P.Sources, level: str):
     return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
 
 
-@st.cache_resource(show_spinner="Building the monitoring series…", max_entries=4)
-def c_monitor(src: P.Sources, level: str):
-    from placebased.monitoring import monitor
-
-    return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
-
-
 src = current_settings()[0]
 try:
     areas = c_areas(src)[0]
@@ -124,29 +117,18 @@ st.subheader("Incidents and residents by IMD decile")
 st.dataframe(dec.rename(columns=PLAIN), hide_index=True, column_config={
     "Share of incidents": pct, "Share of residents": pct,
     "Rate per 1,000": st.column_config.NumberColumn(format="%.1f")})
-st.caption(escape_markdown(rr.describe().capitalize() + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
+st.caption(escape_markdown(sna.sentence(rr.describe()) + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
 st.subheader("Concentration by local authority")
 lad = result.by_lad_frame().drop(columns=["lad_code"]).rename(columns=PLAIN)
 shares = ("Top 5%", "Top 10%", "Top 20%", "With any incident")
 st.dataframe(lad, hide_index=True, column_config=dict.fromkeys(shares, pct))
-st.caption(escape_markdown(result.overall.method.capitalize() + "."))
+st.caption(escape_markdown(sna.sentence(result.overall.method) + "."))
 if result.domains:
     st.subheader("By IoD domain decile")
     st.dataframe(result.domain_frame().rename(columns=PLAIN), hide_index=True,
                  column_config={"Share of incidents": pct, "Share of residents": pct})
 for note in result.notes:
     st.caption(escape_markdown(note))
-
-st.subheader("Monitoring: the Serious Violence Duty measures")
-mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
-                     format_func={"county": "All areas", "lad": "Each local authority"}.get)
-try:
-    mon = c_monitor(src, mon_level)
-except PlaceBasedError as exc:
-    st.error(str(exc))
-else:
-    st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.monitoring)")
-    st.caption(escape_markdown(mon.summary_text()))
 
 st.subheader("Monitoring: the Serious Violence Duty measures")
 mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
