@@ -473,6 +473,11 @@ def analyse(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings: SNASett
                      notes=tuple(notes) + deciles.notes + deciles.rate_ratio.notes + overall.notes)
 
 
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper case (the rest unchanged, unlike ``str.capitalize``)."""
+    return text[:1].upper() + text[1:]
+
+
 def _fmt(v: float) -> str:
     v = float(v)
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"

@@ -25,6 +25,7 @@ import pandas as pd
 from . import __version__, style
 from .report_charts import font, hatched_box, legend, section_title, set_colour, text_at
 from .report_sections import BODY_W, MARGIN, PAGE_H, ProfilePDF, para, radius_text
+from .sna import sentence
 
 #: sections drawn from partner-data modules: (module, title, what it needs)
 PARTNER_SECTIONS = (
@@ -442,7 +443,7 @@ def key_findings(ctx) -> list[str]:
         if n_top:
             out.append(f"{n_top} neighbourhoods are in the top 10% of the priority score (map in section 3).")
     if ctx.gap_summary:
-        out.append(ctx.gap_summary[0].upper() + ctx.gap_summary[1:] + ".")
+        out.append(sentence(ctx.gap_summary) + ".")
     return out
 
 
@@ -462,7 +463,7 @@ def _deprivation(pdf, ctx, threshold, sens) -> None:
     y = _heading(pdf, "Incidents and residents by decile", level=1, y=y)
     y = decile_table(pdf, MARGIN, y, BODY_W, r.deciles, threshold, sens) + 2
     rr = r.deciles.rate_ratio
-    text = rr.describe()[0].upper() + rr.describe()[1:] + f". Method: {rr.method}." + "".join(f" {n}" for n in rr.notes)
+    text = sentence(rr.describe()) + f". Method: {rr.method}." + "".join(f" {n}" for n in rr.notes)
     y = para(pdf, MARGIN, y, BODY_W, text, size=7.6, lh=3.6)
     for n in r.deciles.notes:
         y = para(pdf, MARGIN, y + 0.5, BODY_W, n, size=7.2, colour=style.BRAND["muted"], lh=3.3)
@@ -474,7 +475,7 @@ def _deprivation(pdf, ctx, threshold, sens) -> None:
             y = MARGIN
         y = _heading(pdf, f"By {DOMAIN_LABELS.get(dom, dom)} domain decile", level=1, y=y + 3)
         y = decile_table(pdf, MARGIN, y, BODY_W, table, threshold, sens) + 1
-        y = para(pdf, MARGIN, y, BODY_W, table.rate_ratio.describe().capitalize() + "." +
+        y = para(pdf, MARGIN, y, BODY_W, sentence(table.rate_ratio.describe()) + "." +
                  "".join(f" {n}" for n in table.rate_ratio.notes), size=7.4, lh=3.5)
 
 
@@ -697,10 +698,29 @@ def lad_table(pdf, x, y, w, result, threshold, sens) -> float:
 # -- section 3 -----------------------------------------------------------------------------------
 
 
+def authority_lines(areas: gpd.GeoDataFrame, close_m: float = 5.0, min_area_m2: float = 1e6) -> list[np.ndarray]:
+    """Outlines of the local authorities as coordinate arrays: each authority's areas merged with a
+    ``close_m`` buffer (so slivers between generalised polygons do not leave stray lines), holes smaller
+    than ``min_area_m2`` dropped."""
+    import shapely
+
+    if "lad_code" not in areas.columns or areas["lad_code"].nunique() < 2:
+        return []
+    out = []
+    for _code, part in areas.groupby("lad_code"):
+        merged = shapely.union_all(shapely.buffer(part.geometry.to_numpy(), close_m)).buffer(-close_m)
+        for poly in getattr(merged, "geoms", [merged]):
+            if poly.geom_type != "Polygon" or poly.area < min_area_m2:
+                continue
+            out.append(np.asarray(shapely.simplify(poly.exterior, 20.0).coords))
+    return out
+
+
 def county_map(map_data, faces: dict[str, str], width_mm: float, height_mm: float, outline: list[str] | None = None,
-               provision: bool = False, dpi: int = 170) -> bytes:
-    """PNG of every area filled with ``faces`` (code -> colour), LA boundaries, optional provision triangles
-    and bold outlines of ``outline`` codes; scale bar and north arrow from :class:`placebased.staticmap.MapData`."""
+               provision: bool = False, dpi: int = 170, lad_lines: list[np.ndarray] | None = None) -> bytes:
+    """PNG of every area filled with ``faces`` (code -> colour), ``lad_lines`` (:func:`authority_lines`),
+    provision triangles and bold outlines of ``outline`` codes; scale bar and north arrow from
+    :class:`placebased.staticmap.MapData`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import PathCollection
     from matplotlib.figure import Figure
@@ -728,11 +748,8 @@ def county_map(map_data, faces: dict[str, str], width_mm: float, height_mm: floa
     cols = [faces.get(str(c), "#eef0f2") for c in map_data.codes]
     ax.add_collection(PathCollection(map_data.paths, facecolors=cols, edgecolors="#ffffff", linewidths=0.25,
                                      zorder=1), autolim=False)
-    for g in map_data.lad_geoms:
-        for line in getattr(g, "geoms", [g]):
-            if line.geom_type == "LineString" and not line.is_empty:
-                xy = np.asarray(line.coords)
-                ax.plot(xy[:, 0], xy[:, 1], color="#333333", lw=0.9, zorder=3)
+    for xy in lad_lines or []:
+        ax.plot(xy[:, 0], xy[:, 1], color="#333333", lw=0.9, zorder=3)
     if outline:
         sel = [map_data.paths[i] for i in np.flatnonzero(np.isin(map_data.codes, outline))]
         ax.add_collection(PathCollection(sel, facecolors="none", edgecolors="#111111", linewidths=0.9, zorder=4),
@@ -773,7 +790,8 @@ def _maps(pdf, ctx) -> None:
     faces, items = _tier_faces(sf)
     mw, mh = BODY_W * 0.58, 100.0
     y = _heading(pdf, "Priority neighbourhoods (score classes)", level=1, y=y)
-    png = county_map(ctx.map_data, faces, mw, mh)
+    lines = authority_lines(ctx.areas)
+    png = county_map(ctx.map_data, faces, mw, mh, lad_lines=lines)
     pdf.image(io.BytesIO(png), x=MARGIN, y=y, w=mw, h=mh, alt_text="Map of priority neighbourhoods")
     legend(pdf, MARGIN, y + mh + 1, [("box", c, lab) for c, lab in items] + [("tick", "#333333", "LA boundary")],
            size=6.8)
@@ -796,7 +814,7 @@ def _maps(pdf, ctx) -> None:
               for c, col in ((c, "#eef0f2") for c in faces)}
     top_codes = [str(c) for c, t in sf["tier"].astype(str).items() if t in TIER_ORDER[:1]]
     mh2 = min(100.0, PAGE_H - 28 - y)
-    png2 = county_map(ctx.map_data, faces2, mw, mh2, outline=top_codes, provision=True)
+    png2 = county_map(ctx.map_data, faces2, mw, mh2, outline=top_codes, provision=True, lad_lines=lines)
     pdf.image(io.BytesIO(png2), x=MARGIN, y=y, w=mw, h=mh2, alt_text="Map of provision and gaps")
     legend(pdf, MARGIN, y + mh2 + 1, [("triangle", style.BRAND["provision"], "provision site"),
                                       ("box", "#f4a582", "gap: top priority, none within reach"),
@@ -804,7 +822,7 @@ def _maps(pdf, ctx) -> None:
     radius = radius_text(float((ctx.reach.attrs.get("settings", {}) if ctx.reach is not None else {}).get(
         "radius_m", 1000)))
     text = (f"{ctx.provision_label}: {len(ctx.provision) if ctx.provision is not None else 0:,} sites. "
-            + (ctx.gap_summary[0].upper() + ctx.gap_summary[1:] + "." if ctx.gap_summary else
+            + (sentence(ctx.gap_summary) + "." if ctx.gap_summary else
                "Gaps not computed.")
             + f" A gap is a top-priority neighbourhood with no site within {radius} of its centre. Replace the "
               "example sites with the partnership's own provision (youth services, outreach) for a real picture.")
@@ -886,7 +904,7 @@ def _methods(pdf, ctx, threshold, sens) -> None:
                          "33,755 LSOAs in England (1 = most deprived 10%). Residents: Census 2021 usual residents."),
         ("Rate ratio.", f"{r.deciles.rate_ratio.method}. The ratio compares the most and least deprived deciles "
                         "present in these areas. It describes an association, not a cause."),
-        ("Concentration.", r.overall.method.capitalize() + "; Gini = 2\u00b7\u03a3 i\u00b7x(i) / "
+        ("Concentration.", sentence(r.overall.method) + "; Gini = 2\u00b7\u03a3 i\u00b7x(i) / "
                            "(n\u00b7\u03a3 x) \u2212 (n + 1)/n over counts sorted ascending (0: every "
                            "neighbourhood the same; (n\u22121)/n: all incidents in one)."),
         ("Priority score.", "The existing placebased scoring (see 'placebased score --help'); hot spot statistics "
