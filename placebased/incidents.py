@@ -37,6 +37,8 @@ from . import _input_limits
 from .areas import BNG, DataWarning
 from .errors import DataError, SchemaError, file_error
 
+#: files of a police.uk download that are not street-level crimes (left out of a zip, with a note)
+POLICE_UK_OTHER = ("-outcomes.csv", "-stop-and-search.csv")
 POLICE_UK_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "Crime type")
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -201,8 +203,10 @@ def load_incidents(
     ----------
     paths
         Files or folders: police.uk street-level CSV (plain or ``.gz``), any CSV/Excel with
-        latitude/longitude (WGS84) or easting/northing (British National Grid), or
-        GeoJSON/GeoPackage/GeoParquet points.
+        latitude/longitude (WGS84) or easting/northing (British National Grid), a zip of such
+        CSVs (a police.uk download: its outcomes and stop-and-search files are left out), or
+        GeoJSON/GeoPackage/GeoParquet points. Sizes are checked before parsing
+        (:mod:`placebased._input_limits`: line length, columns, unpacked size).
     x_column, y_column, crs
         Name the coordinate columns and their system (``"wgs84"`` or ``"bng"``) when detection
         by name and value range is not enough.
@@ -260,6 +264,12 @@ def _read_text(path: Path) -> str:
         raw = _input_limits.read_bytes(path)
     except (OSError, EOFError, zlib.error) as exc:
         raise file_error(path, f"cannot be read ({exc})", "check it is a complete CSV or .csv.gz file") from None
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """CSV bytes as text: UTF-16 recognised by its BOM, binary content refused, line length and
+    column count checked (:func:`placebased._input_limits.check_table_shape`), then UTF-8 or cp1252."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 ("Unicode text" from Excel): re-encode as UTF-8
         try:
             raw = raw.decode("utf-16").encode("utf-8")
@@ -288,7 +298,11 @@ def _read_table(path: Path) -> pd.DataFrame:
         if len(df) == 0:
             raise file_error(path, "incident file has a header but no rows", "export it again with its rows")
         return df
-    text = _read_text(path)
+    return _parse_csv(_read_text(path), path)
+
+
+def _parse_csv(text: str, path: Path) -> pd.DataFrame:
+    suffix = _base_suffix(path)
     if not text.strip():
         raise file_error(path, "incident file is empty", "export it again with its rows")
     sep = "\t" if suffix == ".tsv" or (text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",")) else ","
@@ -344,6 +358,10 @@ def _find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
 
 def _load_one(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
     suffix = _base_suffix(path)
+    if suffix == ".zip" and path.is_file():
+        tables = _zipped_tables(path)
+        if tables:
+            return _load_zipped_tables(path, tables, **opts)
     if suffix in SPATIAL_SUFFIXES:
         return _load_spatial(path, **opts)
     if suffix not in TABLE_SUFFIXES:
@@ -354,6 +372,45 @@ def _load_one(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
         )
     df = _read_table(path)
     return _from_table(df, path, **opts)
+
+
+def _zipped_tables(path: Path) -> list[str]:
+    """The CSV files inside a zip that holds no spatial file (e.g. a police.uk download), in name order."""
+    names = [m.filename for m in _input_limits.check_zip(path, "incident files")]
+    visible = [n for n in names if not n.startswith("__MACOSX") and not Path(n).name.startswith(".")]
+    if any(n.lower().endswith(_input_limits.SPATIAL_MEMBERS) for n in visible):
+        return []
+    tables = sorted(n for n in visible if n.lower().endswith((".csv", ".tsv")))
+    if tables and not all(n.lower().endswith(POLICE_UK_OTHER) for n in tables):
+        tables = [n for n in tables if not n.lower().endswith(POLICE_UK_OTHER)]
+    if not tables:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise file_error(path, f"zip file holds no readable incident file (found {shown})",
+                         "zip CSV files (e.g. a police.uk download), GeoJSON or GeoPackage points")
+    return tables
+
+
+def _load_zipped_tables(path: Path, names: list[str], **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Each CSV inside the zip read as its own file (named ``zip!member`` in messages), then joined."""
+    import zipfile
+
+    frames, report = [], LoadReport()
+    others = [n for n in _input_limits.check_zip(path) if n.filename.lower().endswith(POLICE_UK_OTHER)]
+    if others:
+        report.notes.append(f"{path.name}: {len(others)} police.uk outcomes / stop-and-search files left out "
+                            "(they are not street-level crimes)")
+    with zipfile.ZipFile(path) as zf:  # check_zip has capped the unpacked size of every member
+        for name in names:
+            member = Path(f"{path}!{name}")
+            try:
+                raw = zf.read(name)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                raise file_error(member, f"cannot be unpacked ({exc})", "zip the files again") from None
+            gdf, rep = _from_table(_parse_csv(_decode(raw, member), member), member, **opts)
+            frames.append(gdf)
+            report.merge(rep)
+    points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return gpd.GeoDataFrame(points, geometry="geometry", crs=BNG), report
 
 
 def _load_spatial(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:

@@ -391,7 +391,7 @@ HOSTILE = {
     "binary renamed .csv": (lambda t: _write(t, "b.csv", bytes(range(256)) * 20), "binary file"),
     "workbook with no data": (_empty_workbook, "holds no table"),
     "GeoJSON that is not JSON": (lambda t: _write(t, "bad.geojson", "this is not json {"), "not valid JSON"),
-    "zip with no readable file": (_zip_without_data, "holds no readable spatial file"),
+    "zip with no readable file": (_zip_without_data, "holds no readable incident file"),
     "empty zip": (lambda t: _write(t, "z.zip", b"PK\x05\x06" + b"\x00" * 18), "holds no files"),
     "broken zip": (lambda t: _write(t, "z.zip", b"PK\x03\x04 not really"), "not a readable zip file"),
     "JSON that is not GeoJSON": (lambda t: _write(t, "list.geojson", "[1, 2, 3]"), "not GeoJSON"),
@@ -539,3 +539,24 @@ def test_zoned_and_impossible_dates(tmp_path):
     assert inc.points["time"].tolist() == ["14:05", "10:00", "10:00"]  # UTC shown as UK local time
     inc = load_incidents(_dated(tmp_path, ["9999-12-31", "01/01/20250", "2025-03-01", "2025-03-02"], "y.csv"))
     assert inc.report.bad_dates == 2 and inc.points["date"].notna().sum() == 2
+
+
+def test_zip_of_police_uk_csvs_is_read_member_by_member(tmp_path, capsys):
+    from placebased import _paths
+
+    files = _paths.default_incident_files()[:2]
+    z = tmp_path / "police.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.writestr(f"{f.name[:7]}/{f.name.removesuffix('.gz')}", gzip.decompress(f.read_bytes()))
+        zf.writestr("__MACOSX/._junk.csv", b"\x00\x01")
+        zf.writestr("2025-01/2025-01-northamptonshire-outcomes.csv", "Crime ID,Month,Longitude,Latitude\n")
+    inc = load_incidents(z)
+    assert inc.report.rows_read == sum(load_incidents(f).report.rows_read for f in files)
+    assert any("1 police.uk outcomes / stop-and-search files left out" in n for n in inc.report.notes)
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("a.csv", f"Longitude,Latitude\n{LON},{LAT}\n")
+        zf.writestr("b.csv", "a,b\n1,2\n")
+    msg = _cli_error(capsys, "counts", "--incidents", str(bad), "--out", str(tmp_path / "o.csv"))
+    assert "bad.zip!b.csv: no coordinate columns found" in msg
