@@ -71,6 +71,25 @@ def _for_excel(frame: pd.DataFrame, where) -> pd.DataFrame:
     return out
 
 
+def _has_cr(frame: pd.DataFrame) -> bool:
+    """Whether any text cell, index label or header holds a carriage return."""
+    def any_cr(values) -> bool:
+        return any(isinstance(v, str) and "\r" in v for v in values)
+
+    if any_cr(frame.columns.to_flat_index()) or any_cr(frame.index.to_flat_index()):
+        return True
+    return any(any_cr(frame.iloc[:, i]) for i in range(frame.shape[1])
+               if frame.iloc[:, i].dtype == object or isinstance(frame.iloc[:, i].dtype, pd.StringDtype
+                                                                  | pd.CategoricalDtype))
+
+
+def _csv_options(frame: pd.DataFrame) -> dict:
+    """pandas quotes a cell with a line feed but not one with a bare carriage return, which a spreadsheet
+    reads as a new row (whose first cell could then be a live formula): with CR line ends such cells are
+    quoted too. Tables without carriage returns keep plain line feeds."""
+    return {"lineterminator": "\r\n"} if _has_cr(frame) else {}
+
+
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):  # a Series: one column
         frame = frame.to_frame()
@@ -109,7 +128,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = T
         if fmt == "xlsx":
             safe.to_excel(tmp, index=index, sheet_name=sheet_name[:31], engine="openpyxl")
         else:
-            safe.to_csv(tmp, index=index, encoding=encoding)
+            safe.to_csv(tmp, index=index, encoding=encoding, **_csv_options(safe))
     return Path(path)
 
 
@@ -123,4 +142,4 @@ def table_bytes(frame: pd.DataFrame, fmt: str = "csv", *, index: bool = True, en
         buf = io.BytesIO()
         _for_excel(safe, "download").to_excel(buf, index=index, sheet_name=sheet_name[:31], engine="openpyxl")
         return buf.getvalue()
-    return safe.to_csv(index=index).encode(encoding)
+    return safe.to_csv(index=index, **_csv_options(safe)).encode(encoding)

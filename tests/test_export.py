@@ -77,6 +77,18 @@ def test_csv_file_round_trip(tmp_path):
     assert back["code_text"].iloc[0] == "-3"  # text that is just a number is left as it is
 
 
+def test_carriage_return_inside_a_cell_cannot_start_a_row(tmp_path):
+    """A bare CR is a row break to a spreadsheet (and to Python's csv reader): such cells must be quoted."""
+    frame = pd.DataFrame({"name": ["abc\r=1+1", "\r=2+2", "plain"], "n": [1, 2, 3]})
+    for data in (write_table(frame, tmp_path / "t.csv", index=False).read_bytes(), table_bytes(frame, index=False)):
+        import csv
+
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        assert rows == [["name", "n"], ["abc\r=1+1", "1"], ["'\r=2+2", "2"], ["plain", "3"]]
+    plain = write_table(pd.DataFrame({"name": ["a"]}), tmp_path / "p.csv", index=False).read_bytes()
+    assert plain == b"name\na\n"  # tables without a CR keep plain line feeds
+
+
 def test_xlsx_has_no_formula_cells(tmp_path):
     frame = _nasty_frame().assign(when=pd.date_range("2025-01-01", periods=6, freq="D", tz="Europe/London"))
     path = write_table(frame, tmp_path / "t.xlsx")
