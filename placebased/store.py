@@ -142,9 +142,10 @@ def default_db() -> str | Path:
     """``PLACEBASED_DB`` if set (a URL stays the text of the URL, a path becomes a Path), else
     ``~/.placebased/placebased.db``.
 
-    >>> os.environ[DB_ENV] = "postgresql+psycopg://user@host/db"; default_db()
-    'postgresql+psycopg://user@host/db'
-    >>> del os.environ[DB_ENV]
+    A URL is never turned into a file name (``Path`` would fold its ``//`` into a local path):
+
+    >>> is_url("postgresql+psycopg://user@host/db"), is_url("~/work/saved.db")
+    (True, False)
     """
     env = os.environ.get(DB_ENV, "").strip()
     if not env:
