@@ -354,7 +354,7 @@ def _cover(pdf, ctx, date, threshold) -> None:
     h = r.headline()
     rr = r.deciles.rate_ratio
     rr_text = _num(rr.rr, 1) + ("\u00d7" if not np.isnan(rr.rr) else "")
-    rr_sub = (f"rate per 1,000 in decile {rr.most} vs decile {rr.least}" +
+    rr_sub = (f"the rate per 1,000 residents in decile {rr.most}, compared with decile {rr.least}" +
               (f" (95% CI {rr.lower:.1f}\u2013{rr.upper:.1f})" if not np.isnan(rr.lower) else " (no interval)"))
     tiles = [
         (_pct(h["share_deciles_1_2"]), "of incidents were in the most deprived 20% of neighbourhoods in England "
@@ -455,9 +455,10 @@ def _deprivation(pdf, ctx, threshold, sens) -> None:
     if pdf.page_no() < 3:  # the contents placeholder already moved to a fresh page
         pdf.add_page()
     y = _heading(pdf, "1. Deprivation: incidents by IMD decile", y=MARGIN)
-    y = para(pdf, MARGIN, y, BODY_W, f"{_what(r)}, {_period(r)}, by the Index of Multiple Deprivation 2025 decile "
+    iod, _n_lsoa, residents = _vintage_words(ctx.areas)
+    y = para(pdf, MARGIN, y, BODY_W, f"{_what(r)}, {_period(r)}, by the Index of Multiple Deprivation {iod} decile "
              "of the neighbourhood where each was recorded (decile 1 = the most deprived 10% of neighbourhoods in "
-             "England). Rates are per 1,000 usual residents (Census 2021).", size=8.2, lh=3.9) + 2
+             f"England). Rates are per 1,000 residents ({residents}).", size=8.2, lh=3.9) + 2
     y = _heading(pdf, "Rate per 1,000 residents by decile", level=1, y=y)
     y = decile_rate_chart(pdf, MARGIN, y, BODY_W, 58, r.deciles, threshold, sens) + 4
     y = _heading(pdf, "Incidents and residents by decile", level=1, y=y)
@@ -895,13 +896,14 @@ def _methods(pdf, ctx, threshold, sens) -> None:
     pdf.add_page()
     y = _heading(pdf, "5. Methods, disclosure and sources", y=MARGIN)
     thr = max(threshold, 10) if sens else threshold
+    iod, n_lsoa, residents = _vintage_words(ctx.areas)
     items = [
         ("What was counted.", f"{_what(r)} ({', '.join(r.categories) or 'all categories'}), {_period(r)}: "
                               f"{_num(r.incidents)} incidents located in the {len(r.counts):,} neighbourhoods. "
                               "On police.uk data, serious violence is the proxy Violence and sexual offences + "
                               "Robbery + Possession of weapons; police.uk publishes no finer offence types."),
-        ("Deprivation.", "English Indices of Deprivation 2025 (MHCLG): the decile of each neighbourhood among all "
-                         "33,755 LSOAs in England (1 = most deprived 10%). Residents: Census 2021 usual residents."),
+        ("Deprivation.", f"English Indices of Deprivation {iod} (MHCLG): the decile of each neighbourhood among all "
+                         f"{n_lsoa} LSOAs in England (1 = most deprived 10%). Residents: {residents}."),
         ("Rate ratio.", f"{r.deciles.rate_ratio.method}. The ratio compares the most and least deprived deciles "
                         "present in these areas. It describes an association, not a cause."),
         ("Concentration.", sentence(r.overall.method) + "; Gini = 2\u00b7\u03a3 i\u00b7x(i) / "
@@ -928,6 +930,13 @@ def _methods(pdf, ctx, threshold, sens) -> None:
          "data.police.uk; NHS England. Contains OS data \u00a9 Crown copyright and database right 2025. Contains "
          "Royal Mail data \u00a9 Royal Mail copyright and database right 2025.", size=7.0,
          colour=style.BRAND["muted"], lh=3.3)
+
+
+def _vintage_words(areas) -> tuple[str, str, str]:
+    """(IoD year, LSOAs in England, residents' source) for the areas' vintage."""
+    if areas.attrs.get("vintage", 2025) == 2019:
+        return "2019", "32,844", "mid-2015 population, the IoD2019 denominator"
+    return "2025", "33,755", "Census 2021 usual residents"
 
 
 def _labelled(pdf, x, y, w, label, text) -> float:
