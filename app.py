@@ -24,5 +24,6 @@ page = st.navigation([
     st.Page(ROOT / "views" / "priority.py", title="Priority neighbourhoods", default=True),
     st.Page(ROOT / "views" / "workshop.py", title="Workshop", url_path="workshop"),
     st.Page(ROOT / "views" / "needs.py", title="Needs assessment", url_path="needs"),
+    st.Page(ROOT / "views" / "evaluate.py", title="Evaluate", url_path="evaluate"),
 ])
 page.run()

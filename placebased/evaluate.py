@@ -334,6 +334,28 @@ def evaluate(panel: Panel | pd.DataFrame, areas, targets: list[str], start: str,
         notes=tuple(notes))
 
 
+def outcome_label(categories) -> str:
+    """What was counted, in words: "serious violence", "robbery", or the categories' names."""
+    from .categories import GROUPS
+
+    if not categories:
+        return "incidents"
+    for g in GROUPS.values():
+        if g["police_uk"] and set(g["police_uk"]) == set(categories):
+            return g["label"].split(" (")[0].lower()
+    return ", ".join(str(c).lower() for c in categories)
+
+
+def evaluate_incidents(points, areas, targets: list[str], start: str, categories=None,
+                       settings: MatchSettings | None = None, end: str | None = None,
+                       outcome: str | None = None, alpha: float = 0.05) -> EvaluationResult:
+    """The whole evaluation from incident points: the monthly panel of ``categories``, then :func:`evaluate`."""
+    cats = list(categories) if categories else None
+    panel = monthly_panel(points, areas, cats)
+    return evaluate(panel, areas, targets, start, settings, end=end, outcome=outcome or outcome_label(cats),
+                    alpha=alpha)
+
+
 def _indicator_frame(areas, names: tuple[str, ...], table: pd.DataFrame | None) -> pd.DataFrame | None:
     parts = []
     missing = [n for n in names if n not in areas.columns]

@@ -100,6 +100,7 @@ class PlanResult:
     outcome: str = "incidents"
     unmatched: tuple[str, ...] = ()
     critical_z: float = float("nan")  # the |z| a fall must exceed (calibrated, see the module notes)
+    notes: tuple[str, ...] = ()
 
     def summary_row(self) -> pd.DataFrame:
         return pd.DataFrame([{
@@ -212,3 +213,20 @@ def _crossing(grid: np.ndarray, pw: np.ndarray, target: float) -> float:
             x0, x1, p0, p1 = grid[i - 1], grid[i], pw[i - 1], pw[i]
             return float(x0 + (target - p0) * (x1 - x0) / (p1 - p0)) if p1 > p0 else float(x1)
     return float("nan")
+
+
+def plan_incidents(points, areas, targets: list[str], months_after: int, categories=None,
+                   months_before: int | None = None, settings: MatchSettings | None = None, end: str | None = None,
+                   outcome: str | None = None, **kwargs) -> PlanResult:
+    """The minimum detectable effect from incident points (the history up to ``end``); ``kwargs`` as
+    :func:`minimum_detectable_effect` (power, alpha, n_sims, seed)."""
+    from dataclasses import replace
+
+    from .evaluate import monthly_panel, outcome_label
+
+    cats = list(categories) if categories else None
+    panel = monthly_panel(points, areas, cats)
+    counts = panel.counts if end is None else panel.counts[[m for m in panel.months if m <= end]]
+    plan = minimum_detectable_effect(counts, areas, list(targets), months_after, months_before, settings,
+                                     outcome=outcome or outcome_label(cats), **kwargs)
+    return replace(plan, notes=panel.notes)

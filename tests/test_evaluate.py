@@ -254,3 +254,32 @@ def test_cli_errors(real_targets, tmp_path, capsys):
     assert main(["evaluate", "--plan", "--targets", str(real_targets), "--out", str(out)]) == 2
     assert "--months-after" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_evaluate_page():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "evaluate.py"), default_timeout=300)
+    at.session_state["selection"] = dict.fromkeys(REAL_TARGETS, "")
+    at.run()
+    assert not at.exception and not at.error
+    assert any("in the target areas" in m.value for m in at.markdown)
+    assert at.dataframe[0].value.index.name == "covariate"
+    next(b for b in at.button if b.label.startswith("Estimate the minimum")).click().run()
+    assert not at.exception and any("could detect" in m.value for m in at.markdown)
+
+
+def test_priority_page_mde_line():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300)
+    at.session_state["selection"] = dict.fromkeys(REAL_TARGETS[:3], "")
+    at.run()
+    assert not at.exception
+    next(b for b in at.button if b.label == "What could an evaluation detect?").click().run()
+    assert not at.exception
+    assert any("could detect a fall" in c.value or "would not reliably detect" in c.value for c in at.caption)

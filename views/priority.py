@@ -386,6 +386,17 @@ with right:
                                            public=public)
         if ss.get("pdf"):
             c3.download_button("Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf")
+        mde_for = tuple(c for c in ss["selection"] if c in areas.index)
+        if st.button("What could an evaluation detect?", key="mde_button", help="Minimum detectable effect, "
+                     "12 months after a start: 200 simulations on these areas' own history (Evaluate page)"):
+            ss["mde_for"] = mde_for
+        if mde_for and ss.get("mde_for") == mde_for:
+            from appcache import c_plan
+
+            try:
+                st.caption(escape_markdown(c_plan(src, filters.categories, mde_for, 12).plain_words()))
+            except PlaceBasedError as exc:
+                st.caption(escape_markdown(str(exc)))
     with st.expander("Global Moran's I", expanded=False):
         g = analysis.hotspots.moran
         st.write(f"I = {g.I:.3f} (E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · {analysis.settings_line()}")

@@ -74,7 +74,7 @@ def _write(frame, path) -> None:
 
 
 def run(args) -> int:
-    from ..evaluate import MatchSettings, monthly_panel, read_targets
+    from ..evaluate import MatchSettings, read_targets
 
     if args.plan and not args.months_after:
         raise ConfigError("--plan needs --months-after N (months the intervention will run), e.g. 12.")
@@ -89,20 +89,15 @@ def run(args) -> int:
     targets = read_targets(args.targets, areas.index, args.selection)
     inc = load_incidents_from_args(args)
     cats = resolve(args.category, inc.categories)
-    panel = monthly_panel(inc.points, areas, cats)
-    outcome = " + ".join(args.category) if args.category else "incidents"
-    outcome = outcome.replace("serious_violence", "serious violence")
     settings = MatchSettings(k=args.k, caliper=args.caliper, exclude_neighbours=not args.allow_neighbours,
                              indicators=tuple(args.match_on))
     if args.plan:
-        from ..evaluate_power import minimum_detectable_effect
+        from ..evaluate_power import plan_incidents
 
-        counts = panel.counts if end is None else panel.counts[[m for m in panel.months if m <= end]]
-        plan = minimum_detectable_effect(counts, areas, targets, args.months_after, args.months_before, settings,
-                                         power=args.power, alpha=args.alpha, n_sims=args.sims, seed=args.seed,
-                                         outcome=outcome)
+        plan = plan_incidents(inc.points, areas, targets, args.months_after, cats, args.months_before, settings,
+                              end=end, power=args.power, alpha=args.alpha, n_sims=args.sims, seed=args.seed)
         print(plan.plain_words())
-        for note in panel.notes:
+        for note in plan.notes:
             eprint(f"note: {note}")
         if plan.unmatched:
             eprint(f"note: no comparison within the caliper for {', '.join(plan.unmatched)} (left out)")
@@ -110,9 +105,9 @@ def run(args) -> int:
             _write(plan.summary_row(), args.out)
             eprint(f"plan written to {args.out}")
         return 0
-    from ..evaluate import evaluate, plot
+    from ..evaluate import evaluate_incidents, plot
 
-    result = evaluate(panel, areas, targets, start, settings, end=end, outcome=outcome, alpha=args.alpha)
+    result = evaluate_incidents(inc.points, areas, targets, start, cats, settings, end=end, alpha=args.alpha)
     _write(result.summary_row(), args.out)
     if args.plot:
         _atomic.write_bytes(args.plot, plot(result))
