@@ -13,9 +13,11 @@ Disclosure control (every profile)
   the next smallest count is hidden too (``"*"``, secondary suppression);
 * charts never draw a bar whose height would reveal a hidden count (hatched marker instead);
 * incident locations are never drawn or listed;
-* a *public* profile also withholds the sensitive categories
-  (:func:`placebased.categories.is_sensitive`) unless their count reaches ``sensitive_min``;
-  withheld categories are left out of the totals and the monthly chart.
+* a *public* profile publishes every count through :mod:`placebased.disclosure`'s public rules:
+  counts rounded to the nearest 5 (the same in every output), 1-4 as ``"<5"``, sensitive
+  categories (:mod:`placebased.categories`) hidden unless they reach ``sensitive_min`` and never
+  in a total or the monthly chart, rates from the rounded counts, and a group profile audited
+  against its members' own public profiles so that no subtraction recovers a hidden count.
 """
 
 from __future__ import annotations
@@ -376,8 +378,13 @@ def _notes_dict(notes) -> dict[str, list[str]]:
 
 
 def profile_figures(ctx: ProfileContext, codes: Sequence[str], public: bool = False, threshold: int = 5,
-                    sensitive_min: int | None = None) -> dict:
+                    sensitive_min: int | None = None, rules=None) -> dict:
     """The numbers of one profile, disclosure control applied (no drawing).
+
+    A *public* profile publishes every count through :func:`placebased.disclosure.public_group`
+    (rounded to base 5, "<5", sensitive categories under ``sensitive_min`` hidden and left out of
+    totals, audited against the members' own public profiles); ``rules`` are the sensitive
+    categories (:class:`placebased.categories.SensitiveRules`; None: the shipped list).
 
     Returns a dict with ``codes``, ``names``, ``population``, ``categories`` (list of dicts with
     ``category, value, status, text, ratio``), ``total``, ``months`` (list of dicts), ``deciles``
@@ -390,10 +397,15 @@ def profile_figures(ctx: ProfileContext, codes: Sequence[str], public: bool = Fa
     pop = float(pd.to_numeric(a["population"], errors="coerce").sum()) if "population" in a else float("nan")
     county_pop = float(pd.to_numeric(ctx.areas["population"], errors="coerce").sum()) if "population" in a else np.nan
     fig: dict = {"codes": codes, "names": a["area_name"].astype(str).tolist() if "area_name" in a else codes,
-                 "population": pop, "public": public, "threshold": threshold, "sensitive_min": sensitive_min}
+                 "population": pop, "public": public, "threshold": threshold, "sensitive_min": sensitive_min,
+                 "rules": rules}
     cats: list[dict] = []
     total_shown = None
     withheld: list[str] = []
+    if public and ctx.counts is not None:
+        fig.update(_public_figures(ctx, codes, threshold, sensitive_min, rules, pop, county_pop))
+        fig["deciles"] = _deciles(ctx, a)
+        return fig
     if ctx.counts is not None:
         row = ctx.counts.loc[codes].drop(columns=[TOTAL], errors="ignore").sum(axis=0)
         county = ctx.counts.drop(columns=[TOTAL], errors="ignore").sum(axis=0)
@@ -431,6 +443,66 @@ def profile_figures(ctx: ProfileContext, codes: Sequence[str], public: bool = Fa
     fig["total"] = total_shown
     fig["deciles"] = _deciles(ctx, a)
     return fig
+
+
+_PUBLIC_STATUS = {"": "show", "small": "primary", "secondary": "secondary", "withheld": "secondary",
+                  "sensitive": "withheld"}
+
+
+def public_counts(ctx: ProfileContext, codes: Sequence[str], threshold: int = 5, sensitive_min: int = 10, rules=None):
+    """The published rows of a public profile of ``codes`` (:class:`placebased.disclosure.PublicGroup`):
+    categories with the public total, months of the non-sensitive categories, and each member's
+    own published rows. The same function serves single and group profiles (and the tests)."""
+    from .categories import sensitive_rules
+    from .disclosure import public_group
+
+    rules = rules if rules is not None else sensitive_rules()
+    counts = ctx.counts.loc[list(codes)].drop(columns=[TOTAL], errors="ignore")
+    monthly = None
+    if ctx.months and ctx.monthly is not None and len(ctx.monthly):
+        m = ctx.monthly
+        plain = [c for c in counts.columns if not rules(str(c))]
+        sel = m[m["area_code"].isin(list(codes)) & m["category"].isin(plain)]
+        monthly = (sel.assign(month=sel["month"].astype(str)).pivot_table(index="area_code", columns="month",
+                                                                          values="count", aggfunc="sum")
+                   .reindex(index=list(codes), columns=ctx.months).fillna(0.0).astype(float))
+    return public_group(counts, monthly, threshold, sensitive=rules, sensitive_threshold=sensitive_min)
+
+
+def _public_figures(ctx, codes, threshold, sensitive_min, rules, pop, county_pop) -> dict:
+    """Categories, total and months of a public profile (see :func:`public_counts`)."""
+    from .disclosure import round_count
+
+    g = public_counts(ctx, codes, threshold, sensitive_min, rules)
+    row = g.row
+    county = ctx.counts.drop(columns=[TOTAL], errors="ignore").sum(axis=0)
+    cats, withheld = [], []
+    for cat in row.cells():
+        status = _PUBLIC_STATUS[row.flags[cat]]
+        v = float(row.value[cat]) if status == "show" else None
+        crate = round_count(float(county[cat])) / county_pop * 1000 if county_pop else np.nan
+        arate = v / pop * 1000 if v is not None and pop else None
+        ratio = arate / crate if arate is not None and crate and crate > 0 and v > 0 else None
+        if status == "withheld":
+            withheld.append(str(cat))
+        cats.append({"category": str(cat), "value": v, "status": status, "text": str(row.text[cat]),
+                     "rate": arate, "ratio": ratio})
+    tstatus = _PUBLIC_STATUS[row.flags[TOTAL]]
+    tval = float(row.value[TOTAL]) if tstatus == "show" else None
+    county_total = round_count(float(sum(float(county[c]) for c in row.cells() if c not in row.sensitive)))
+    total = {"value": tval if tval is not None else float("nan"), "status": tstatus, "text": str(row.text[TOTAL]),
+             "rate": tval / pop * 1000 if tval is not None and pop else None, "county": county_total,
+             "county_rate": county_total / county_pop * 1000 if county_pop else None}
+    months = []
+    if g.months is not None:
+        for mo in g.months.cells():
+            st = _PUBLIC_STATUS[g.months.flags[mo]]
+            months.append({"month": mo, "value": float(g.months.value[mo]) if st == "show" else None,
+                           "status": st, "text": str(g.months.text[mo])})
+    members = {code: (str(r.text[TOTAL]), float(r.value[TOTAL]) if r.flags[TOTAL] == "" else None)
+               for code, (r, _mo) in g.members.items()}
+    return {"categories": _order_categories(cats), "withheld": withheld, "total": total, "months": months,
+            "member_totals": members, "public_rows": g}
 
 
 def _order_categories(cats: list[dict]) -> list[dict]:
@@ -482,7 +554,8 @@ def _deciles(ctx: ProfileContext, a: pd.DataFrame) -> list[tuple[str, float | No
 
 
 def render_profile(ctx: ProfileContext, codes: Sequence[str], group_name: str | None = None, public: bool = False,
-                   threshold: int = 5, sensitive_min: int | None = None, date: _dt.date | None = None) -> bytes:
+                   threshold: int = 5, sensitive_min: int | None = None, date: _dt.date | None = None,
+                   rules=None) -> bytes:
     """The PDF profile of one area or a group of areas, as bytes.
 
     Parameters
@@ -497,8 +570,10 @@ def render_profile(ctx: ProfileContext, codes: Sequence[str], group_name: str | 
         Withhold sensitive categories below ``sensitive_min`` (default ``max(10, 2 * threshold)``).
     threshold
         Counts from 1 to ``threshold - 1`` are shown as ``"<threshold"``.
+    rules
+        Sensitive categories (:func:`placebased.categories.sensitive_rules`); None: the shipped list.
     """
-    figs = profile_figures(ctx, codes, public=public, threshold=threshold, sensitive_min=sensitive_min)
+    figs = profile_figures(ctx, codes, public=public, threshold=threshold, sensitive_min=sensitive_min, rules=rules)
     return sections.draw_pdf(ctx, figs, group_name=group_name, date=date or _dt.date.today())
 
 
@@ -509,17 +584,18 @@ def safe_filename(code: str) -> str:
 _WORKER_CTX: ProfileContext | None = None
 
 
-def _render_one(job: tuple[str, str, bool, int]) -> str:
+def _render_one(job: tuple) -> str:
     from . import _atomic
 
-    code, out_path, public, threshold = job
+    code, out_path, public, threshold, rules = job
     assert _WORKER_CTX is not None
-    _atomic.write_bytes(out_path, render_profile(_WORKER_CTX, [code], public=public, threshold=threshold))
+    _atomic.write_bytes(out_path, render_profile(_WORKER_CTX, [code], public=public, threshold=threshold,
+                                                 rules=rules))
     return out_path
 
 
 def write_profiles_each(ctx: ProfileContext, codes: Sequence[str] | None, out_dir, public: bool = False,
-                        threshold: int = 5, workers: int = 2) -> list[str]:
+                        threshold: int = 5, workers: int = 2, rules=None) -> list[str]:
     """Write one PDF per area (``<code>.pdf``) into ``out_dir``; returns the paths written.
 
     ``codes`` None means every area. With ``workers > 1`` the PDFs are drawn by that many forked
@@ -532,7 +608,7 @@ def write_profiles_each(ctx: ProfileContext, codes: Sequence[str] | None, out_di
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     codes = ctx.check_codes(list(ctx.areas.index) if codes is None else codes)
-    jobs = [(c, str(out / f"{safe_filename(c)}.pdf"), public, threshold) for c in codes]
+    jobs = [(c, str(out / f"{safe_filename(c)}.pdf"), public, threshold, rules) for c in codes]
     _WORKER_CTX = ctx
     try:
         if workers > 1 and len(jobs) > 4 and "fork" in mp.get_all_start_methods():

@@ -18,7 +18,7 @@ import shapely
 from fpdf import FPDF
 
 from . import __version__, style
-from .categories import group_of
+from .categories import group_of, is_sensitive
 from .report_charts import (
     Cell,
     category_bars,
@@ -468,6 +468,9 @@ def _categories(pdf, ctx, figs, x, y, w) -> float:
     t = figs["total"]
     font(pdf, 7.0, bold=True)
     label = "Total" if not figs["withheld"] else "Total of the categories shown"
+    if figs["public"] and any(c["status"] == "withheld" or is_sensitive(c["category"], figs.get("rules"))
+                              for c in figs["categories"]):
+        label = "Total (sensitive categories not included)"
     text_at(pdf, x, y + 0.3, w, 3.8, f"{label}: {t['text']}")
     if t["value"] == 0:
         return para(pdf, x, y + 4.5, w, "No incidents recorded in this area in the period.",
@@ -544,8 +547,10 @@ def _footer_block(pdf, ctx, figs, y) -> None:
             "count is hidden too (\u201c*\u201d). Charts draw hidden values as hatched markers, never bars. "
             "Incident locations are never shown (police.uk locations are anonymised map points).")
     if figs["public"]:
-        disc += (f" Public version: rape, other sexual offences and domestic abuse categories are not shown "
-                 f"below {figs['sensitive_min']} incidents and are left out of totals.")
+        from .disclosure import public_note
+
+        disc = public_note(thr, figs["sensitive_min"]) + (
+            " Charts draw hidden values as hatched markers, never bars. Incident locations are never shown.")
     disc += (" \u2020Serious violence here is the police.uk proxy (violence and sexual offences, robbery, "
              "possession of weapons).")
     y = para(pdf, MARGIN, y + 1, BODY_W, disc, size=6.2, colour=style.BRAND["muted"], lh=2.7)
@@ -567,7 +572,10 @@ def _members_table(pdf, ctx, figs) -> None:
     keep = [c["category"] for c in figs["categories"] if c["status"] != "withheld"]
     tot = ctx.counts.loc[codes, keep].sum(axis=1) if ctx.counts is not None and keep else None
     status = None
-    if tot is not None:  # the group total is shown on page 1: protect the members against it
+    member_totals = figs.get("member_totals")  # public: each area's total as in its own public profile
+    if member_totals is not None:
+        tot = None
+    elif tot is not None:  # the group total is shown on page 1: protect the members against it
         status, _ = disclose(tot, figs["threshold"], total=float(tot.sum()))
     hf = ctx.hotspot_frame.reindex(codes) if ctx.hotspot_frame is not None else None
     sf = ctx.score_frame.reindex(codes) if ctx.score_frame is not None else None
@@ -589,6 +597,10 @@ def _members_table(pdf, ctx, figs) -> None:
         rate = "\u2014"
         if tot is not None and status[code] == "show" and r.get("population"):
             rate = _n(tot[code] / r["population"] * 1000, 1)
+        if member_totals is not None:
+            inc, shown_total = member_totals[code]
+            if shown_total is not None and r.get("population"):
+                rate = _n(shown_total / r["population"] * 1000, 1)
         gi = "\u2014"
         if hf is not None and pd.notna(hf.loc[code, "gi_bin"]):
             gi = f"{int(hf.loc[code, 'gi_bin']):+d}".replace("+0", "0")

@@ -1,11 +1,13 @@
 """Workshop view: a table safe to show a community room, and one plain sentence per area.
 
 :func:`workshop_table` joins counts, hot spots, priority scores and deprivation for chosen areas
-and returns **only aggregated, suppressed values** (:mod:`placebased.disclosure`): small counts
-as ``"<5"``, secondary suppression against the total (``"*"``), sensitive categories (sexual
-offences, domestic abuse) shown only where they reach ``sensitive_threshold`` and left out
-entirely when no chosen area does. It never returns incident points, raw small numbers, rates
-built on hidden counts, or geometry.
+and returns **only aggregated, suppressed values** under the public rule of
+:mod:`placebased.disclosure` (:func:`~placebased.disclosure.public_row`, the same as the public
+profiles): counts rounded to the nearest 5, small counts as ``"<5"``, secondary suppression
+against the total (``"*"``), sensitive categories (:mod:`placebased.categories`) shown only
+where they reach ``sensitive_threshold``, never in the total, and left out entirely when no
+chosen area reaches it. Ratios ("3.1 times the average") use the rounded counts. It never
+returns incident points, raw small numbers, rates built on hidden counts, or geometry.
 
 :func:`area_sentence` turns one row into a sentence for an area card, e.g. "Kettering 012B stands
 out for violence and sexual offences: 48 incidents in Jan–Sep 2025 (3.1 times the average for an
@@ -25,7 +27,7 @@ import pandas as pd
 
 from . import style
 from .categories import POLICE_UK_CATEGORIES, is_sensitive
-from .disclosure import SECONDARY_MARK, SENSITIVE, SHOWN, suppress, suppression_flags
+from .disclosure import SECONDARY_MARK, SENSITIVE, SHOWN, public_table, round_count
 from .errors import DataError
 from .safety import escape_text
 from .scoring import EXCLUDED, OTHER
@@ -256,10 +258,12 @@ def workshop_table(
             raise DataError(f"workshop: focus {f!r} is not a counted category; choose from: {', '.join(cats)}.")
     rows = _select_rows(counts, select)
     sub = counts.loc[rows]
-    kw = {"sensitive": sensitive, "sensitive_threshold": sensitive_threshold}
-    shown = suppress(sub, threshold, **kw)
-    flags = suppression_flags(sub, threshold, **kw)
+    # the one public rule (placebased.disclosure.public_row): each row is exactly what the area's own
+    # public profile shows (rounded to base 5, "<5", sensitive hidden and left out of the total)
+    shown, flags = public_table(sub, threshold, sensitive=sensitive, sensitive_threshold=sensitive_threshold,
+                                sensitive_text=f"<{sensitive_threshold}")
     raw = sub.apply(pd.to_numeric, errors="coerce").astype(float)
+    published = raw.apply(lambda col: col.map(round_count)).where(flags == SHOWN)
     mean = counts.apply(pd.to_numeric, errors="coerce").astype(float).mean()
 
     out = pd.DataFrame(index=pd.Index(rows, name="area_code"))
@@ -286,7 +290,7 @@ def workshop_table(
     if fixed is None and sensitive is not None:
         cols = [c for c in cols if not sensitive(str(c))]
     m = mean.reindex(cols).to_numpy(dtype=float)
-    v = raw[cols].to_numpy(dtype=float)
+    v = published[cols].to_numpy(dtype=float)  # ratios from the published (rounded) counts only
     vis = flags[cols].to_numpy() == SHOWN
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(vis & (v > 0) & (m > 0), v / m, np.nan)
@@ -323,7 +327,7 @@ def workshop_table(
         out = out.iloc[np.lexsort((out.index.to_numpy(), order))]
     else:
         # shown totals, largest first; hidden totals last (their order would hint at their values)
-        tot = np.where(flags[TOTAL] == SHOWN, raw[TOTAL], -1.0)
+        tot = np.where(flags[TOTAL] == SHOWN, published[TOTAL], -1.0)  # rounded: ties keep code order
         out = out.iloc[np.lexsort((out.index.to_numpy(), -tot))]
     return out
 
