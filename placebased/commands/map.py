@@ -33,8 +33,8 @@ The file holds Leaflet itself (from the installed django-js-lib-leaflet package)
 opens in a browser with no internet connection and requests nothing from anywhere. No basemap,
 no incident points unless --points (clustered; sensitive categories are never drawn). The legend
 states the classification and the inference settings. Computed as the app computes its map: the
-default categories are the serious-violence group (as the app); --permutations defaults to 999 as
-every command (the app uses 9,999).
+default categories are the serious-violence group (as the app); --permutations defaults to 9,999
+with FDR, as every command and the app.
 """
 
 #: ``--layer`` words -> the app's layer keys (placebased.mapping.LAYERS)
@@ -121,7 +121,8 @@ def run(args) -> int:
     inc = load_incidents_from_args(args)
     filters = P.Filters(categories=_categories(args, inc.categories))
     stats = P.StatsSettings(weights=args.weights, variable=args.variable, permutations=args.permutations,
-                            alpha=args.alpha, correction=args.correction, seed=args.seed)
+                            alpha=args.alpha, correction=args.correction, seed=args.seed,
+                            adaptive=args.adaptive)
     tables = P.load_tables_for(P.Sources(tables=tuple(args.table)), areas.index)
     analysis = P.analyse(areas, inc, tables, filters, stats)
     scenario = scenario_from_args(argparse.Namespace(scenario=args.scenario, preset=args.preset, draws=args.draws))

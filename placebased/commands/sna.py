@@ -42,8 +42,8 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="FILE.pdf", help="write the needs-assessment PDF report")
     p.add_argument("--threshold", type=int, default=5, metavar="N",
                    help="PDF: counts below N are suppressed (default 5)")
-    p.add_argument("--permutations", type=int, default=999, metavar="R",
-                   help="PDF: permutations of the hot spot statistics behind the priority score (default 999)")
+    p.add_argument("--permutations", type=int, default=9999, metavar="R",
+                   help="PDF: permutations of the hot spot statistics behind the priority score (default 9999)")
     p.add_argument("--seed", type=int, default=12345, help="PDF: seed of the permutations (default 12345)")
     p.add_argument("--scenario", metavar="FILE.toml", help="PDF: scoring scenario (default: Balanced)")
     p.add_argument("--hospital", nargs="+", metavar="FILE",
