@@ -100,8 +100,11 @@ def did_estimate(counts: pd.DataFrame, population: pd.Series, treated: list[str]
 
     df = _long(counts, population, set(treated), start)
     df = df[df.groupby("area")["y"].transform("sum") > 0]  # areas with no incident add nothing
-    if df.loc[df["treated"] == 1, "y"].sum() == 0 or df.loc[df["treated"] == 0, "y"].sum() == 0:
-        raise DataError("no incidents at all in the targets or the comparisons; choose more categories or areas.")
+    for grp, name in ((1, "targets"), (0, "comparisons")):
+        for per, when in ((0, "before"), (1, "from")):
+            if df.loc[(df["treated"] == grp) & (df["post"] == per), "y"].sum() == 0:
+                raise DataError(f"no incidents in the {name} {when} {start}, so no rate ratio can be estimated; "
+                                "choose more categories, more areas or another start month.")
     params, cov, g = _fit(df, pd.DataFrame({"did": df["treated"] * df["post"]}))
     b, se = float(params[0]), float(np.sqrt(cov[0, 0]))
     q = stats.t.ppf(1 - alpha / 2, g - 1)
@@ -111,17 +114,20 @@ def did_estimate(counts: pd.DataFrame, population: pd.Series, treated: list[str]
 
 
 def event_study(counts: pd.DataFrame, population: pd.Series, treated: list[str],
-                start: str) -> tuple[pd.DataFrame, float]:
-    """Treated x relative-month coefficients (reference: the month before ``start``) and the joint
-    pre-trend p (F test with G - 1 denominator df, cluster-robust covariance)."""
+                start: str) -> tuple[pd.DataFrame, float, str]:
+    """Treated x relative-month coefficients (reference: the month before ``start``) and the pre-trend
+    p: the joint F test (G - 1 denominator df, cluster-robust covariance) that every pre-period
+    coefficient is zero. When a pre-period month has no incident in the targets at all, those
+    coefficients run off to minus infinity and the joint test means nothing; the p then comes from
+    a linear differential trend (treated x month, pre-period only), and the third value says which."""
     from scipy import stats
 
     df = _long(counts, population, set(treated), start)
     df = df[df.groupby("area")["y"].transform("sum") > 0]
-    rel = (pd.PeriodIndex(df["month"], freq="M") - pd.Period(start, freq="M")).map(lambda x: x.n)
-    rel = np.asarray(rel)
+    rel = np.asarray((pd.PeriodIndex(df["month"], freq="M") - pd.Period(start, freq="M")).map(lambda x: x.n))
     ks = [k for k in sorted(set(rel)) if k != -1]
-    extra = pd.DataFrame({f"rel_{k}": ((rel == k) & (df["treated"].to_numpy() == 1)).astype(float) for k in ks})
+    is_t = df["treated"].to_numpy() == 1
+    extra = pd.DataFrame({f"rel_{k}": ((rel == k) & is_t).astype(float) for k in ks})
     params, cov, g = _fit(df, extra)
     b, cov = np.asarray(params[: len(ks)]), cov[: len(ks), : len(ks)]
     se = np.sqrt(np.diag(cov))
@@ -129,12 +135,18 @@ def event_study(counts: pd.DataFrame, population: pd.Series, treated: list[str],
                           "rate_ratio": np.exp(b)})
     pre = [i for i, k in enumerate(ks) if k < -1]
     if not pre:
-        return table, float("nan")
+        return table, float("nan"), "none"
+    monthly_t = df.loc[is_t].groupby(rel[is_t])["y"].sum()
+    if (monthly_t.reindex([k for k in set(rel) if k < 0], fill_value=0) == 0).any():
+        pre_df = df[rel < 0]
+        trend = pd.DataFrame({"trend": pre_df["treated"].to_numpy() * rel[rel < 0]})
+        p_lin, c_lin, g_lin = _fit(pre_df.reset_index(drop=True), trend)
+        t_stat = float(p_lin[0]) / float(np.sqrt(c_lin[0, 0]))
+        return table, float(2 * stats.t.sf(abs(t_stat), max(g_lin - 1, 1))), "linear trend (sparse months)"
     bp, vp = b[pre], cov[np.ix_(pre, pre)]
     wald = float(bp @ np.linalg.pinv(vp) @ bp)
     q = len(pre)
-    p = float(stats.f.sf(wald / q, q, max(g - 1, 1)))
-    return table, p
+    return table, float(stats.f.sf(wald / q, q, max(g - 1, 1))), "event study, joint F"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,6 +172,7 @@ class EvaluationResult:
     pre_months: int
     post_months: int
     pretrend_p: float
+    pretrend_test: str  # "event study, joint F", "linear trend (sparse months)" or "none"
     match: Match
     event_study: pd.DataFrame
     series: pd.DataFrame  # month, group, count, population, rate (per 1,000 residents)
@@ -175,6 +188,7 @@ class EvaluationResult:
         row = {"rate_ratio": e.rate_ratio, "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
                "n_targets": e.n_targets, "n_comparisons": e.n_comparisons, "pre_months": self.pre_months,
                "post_months": self.post_months, "pretrend_p": self.pretrend_p, "method": METHOD,
+               "pretrend_test": self.pretrend_test,
                "start": self.start, "outcome": self.outcome, "k": self.settings.k,
                "caliper": self.settings.caliper, "neighbours_excluded": self.settings.exclude_neighbours,
                "unmatched_targets": ";".join(self.match.unmatched),
@@ -205,10 +219,12 @@ class EvaluationResult:
     def text(self) -> str:
         lines = [self.plain_words()]
         if np.isfinite(self.pretrend_p):
+            how = "; a linear trend, as some months had no incident in the targets" if "linear" in \
+                self.pretrend_test else ""
             lines.append("Before the start the targets and comparisons moved together (pre-trend test p = "
-                          f"{self.pretrend_p:.2f})." if self.pretrend_p >= 0.05 else
-                          f"Warning: before the start the targets already moved differently from the comparisons "
-                          f"(pre-trend test p = {self.pretrend_p:.3f}), so the estimate may be biased.")
+                         f"{self.pretrend_p:.2f}{how})." if self.pretrend_p >= 0.05 else
+                         f"Warning: before the start the targets already moved differently from the comparisons "
+                         f"(pre-trend test p = {self.pretrend_p:.3f}{how}), so the estimate may be biased.")
         if self.displacement is not None:
             d = self.displacement
             lines.append(f"Displacement check, areas bordering the targets: rate ratio {d.rate_ratio:.2f} "
@@ -241,7 +257,10 @@ def plain_words(e: Estimate, outcome: str = "incidents", alpha: float = 0.05) ->
 def caveats(r: EvaluationResult) -> list[str]:
     out = []
     n = r.estimate.n_targets
-    if n < 10:
+    if n < 3:
+        out.append(f"Only {n} target area{'s' if n != 1 else ''}: with so few, an interval clustered by area is "
+                   "not meaningful; treat the numbers as a description, not a test.")
+    elif n < 10:
         out.append(f"Only {n} target area{'s' if n != 1 else ''}: intervals clustered by area are unreliable "
                    "(usually too narrow) with fewer than about 10; read the result as indicative.")
     if r.pre_months < 12 or r.post_months < 12:
@@ -316,7 +335,7 @@ def evaluate(panel: Panel | pd.DataFrame, areas, targets: list[str], start: str,
                         "(e.g. --caliper 2) or match on fewer indicators.")
     t, c = list(match.targets), list(match.comparisons)
     est = did_estimate(counts.loc[t + c], population, t, start, alpha)
-    es, pretrend_p = event_study(counts.loc[t + c], population, t, start)
+    es, pretrend_p, pretrend_test = event_study(counts.loc[t + c], population, t, start)
     disp = None
     if displacement and ring:
         ring_l = sorted(ring - set(targets) - excluded)
@@ -329,7 +348,8 @@ def evaluate(panel: Panel | pd.DataFrame, areas, targets: list[str], start: str,
     series = group_series(counts, population, {"targets": t, "comparisons": c})
     return EvaluationResult(
         estimate=Estimate(est["rate_ratio"], est["ci_low"], est["ci_high"], est["p_value"], len(t), len(c)),
-        start=start, pre_months=len(pre), post_months=len(post), pretrend_p=pretrend_p, match=match,
+        start=start, pre_months=len(pre), post_months=len(post), pretrend_p=pretrend_p, pretrend_test=pretrend_test,
+        match=match,
         event_study=es, series=series, displacement=disp, settings=settings, outcome=outcome, alpha=alpha,
         notes=tuple(notes))
 

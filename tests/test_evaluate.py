@@ -283,3 +283,14 @@ def test_priority_page_mde_line():
     next(b for b in at.button if b.label == "What could an evaluation detect?").click().run()
     assert not at.exception
     assert any("could detect a fall" in c.value or "would not reliably detect" in c.value for c in at.caption)
+
+
+def test_sparse_months_use_the_linear_pretrend_and_empty_periods_are_errors(grid, grid_targets):
+    counts = simulate(grid, grid_targets, seed=4)
+    counts.loc[grid_targets, "2024-02"] = 0  # a month without any incident in the targets
+    r = evaluate(counts, grid, grid_targets, "2024-07", MatchSettings(caliper=3.0), displacement=False)
+    assert r.pretrend_test == "linear trend (sparse months)" and 0 <= r.pretrend_p <= 1
+    assert "linear trend" in r.text() and r.summary_row()["pretrend_test"].iloc[0] == r.pretrend_test
+    counts.loc[grid_targets, MONTHS[6:]] = 0
+    with pytest.raises(PlaceBasedError, match="no incidents in the targets from 2024-07"):
+        evaluate(counts, grid, grid_targets, "2024-07", MatchSettings(caliper=3.0), displacement=False)
