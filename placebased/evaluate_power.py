@@ -123,6 +123,9 @@ class PlanResult:
         head = (f"With {self.n_targets} target area{'s' if self.n_targets != 1 else ''} and "
                 f"{self.n_comparisons} comparisons, {self.months_before} months before and {self.months_after} "
                 f"after, an evaluation ")
+        if self.unmatched:
+            head = (f"{len(self.unmatched)} of the {self.n_targets + len(self.unmatched)} targets have no comparison "
+                    f"within the caliper and are left out. ") + head
         pw = f"({self.power:.0%} power, {self.alpha:g} two-sided; {self.n_sims} simulations, seed {self.seed})"
         if not np.isfinite(self.mde_rate_ratio):
             return head + (f"would not reliably detect even a {100 * (1 - min(self.curve['rate_ratio'])):.0f}% fall "

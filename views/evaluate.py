@@ -28,7 +28,8 @@ ss = st.session_state
 src, filters, _stats, _scenario = current_settings()
 st.title("Did it work?")
 st.caption("Compare the target areas with similar areas (matched on the months before the start) in a count "
-           "model with area and month effects; standard errors clustered by area.")
+           "model with area and month effects; standard errors clustered by area. All months of the incidents "
+           "are used (the main page's month filter does not apply); its categories do.")
 
 try:
     areas = c_areas(src)[0]
