@@ -263,12 +263,12 @@ st.markdown("### Priority neighbourhoods")
 top = st.columns([3, 2])
 layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_func=LAYERS.get, key="layer")
 top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
-               f"{filters.describe()}")
+               f"{escape_markdown(filters.describe())}")
 top[1].caption("Incidents: " + P.load_summary(incidents, analysis))
 if incidents.report.notes:
     with top[1].expander(f"Notes on reading the incidents ({len(incidents.report.notes)})"):
         for n in incidents.report.notes:
-            st.caption(n)
+            st.caption(escape_markdown(n))
 
 provision = c_provision(src) if (show_provision or layer == "gaps") else None
 sites = None
@@ -311,7 +311,7 @@ if layer == "emerging":
         trend = c_trends(src, filters, stats)
         mf["emerging_class"] = trend.table["emerging_class"]
         for n in trend.notes:
-            st.caption(f"Note: {n}")
+            st.caption(escape_markdown(f"Note: {n}"))
     except PlaceBasedError as exc:
         st.error(str(exc))
         mf["emerging_class"] = None
@@ -399,9 +399,10 @@ with right:
                 st.caption(escape_markdown(str(exc)))
     with st.expander("Global Moran's I", expanded=False):
         g = analysis.hotspots.moran
-        st.write(f"I = {g.I:.3f} (E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · {analysis.settings_line()}")
+        st.markdown(escape_markdown(f"I = {g.I:.3f} (E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · "
+                                    f"{analysis.settings_line()}"))
     for n in analysis.notes:
-        st.caption(f"Note: {n}")
+        st.caption(escape_markdown(f"Note: {n}"))
 
 st.markdown("#### Ranked areas")
 show = scores[["area_name", "score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n", "drivers"]].copy()
@@ -425,7 +426,7 @@ for code, row in picked_rows.iterrows():
         changed = True
 if changed:
     st.rerun()
-st.caption(result.summary().replace("\n", " · "))
+st.caption(escape_markdown(result.summary().replace("\n", " · ")))
 
 # ------------------------------------------------------------------------------------------ area detail
 
@@ -438,7 +439,8 @@ code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {a
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,}; tier {scores.at[code, 'tier']}")
 d1, d2 = st.columns([1, 1])
 with d1:
-    st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · {scores.at[code, 'drivers']}")
+    st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · "
+                f"{escape_markdown(scores.at[code, 'drivers'])}")
     st.dataframe(result.explain(code)[["label", "raw", "normalised", "weight_pct", "contribution"]], hide_index=True,
                  width="stretch", height=250, column_config={
                      "label": st.column_config.TextColumn("Indicator", width="medium"),
@@ -544,4 +546,5 @@ st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.tom
 ranked_csv = table_bytes(scores.assign(**result.settings_columns()), "csv")
 st.download_button("Download ranked table (CSV)", ranked_csv, "priority_scores.csv", "text/csv")
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
-           "copyright 2025); MHCLG English Indices of Deprivation. " + json.dumps({"scenario": scenario.name}))
+           "copyright 2025); MHCLG English Indices of Deprivation. "
+           + escape_markdown(json.dumps({"scenario": scenario.name}, ensure_ascii=False)))
