@@ -454,3 +454,30 @@ def test_browser_payload_boundaries_show_literally_and_nothing_runs(inputs):
         assert sum(p in tip_text for p in PAYLOADS) >= 3, f"area names shown literally in tooltips: {tips}"
         assert "49" not in [t.strip() for t in tip_text.split("\n")]
         assert page.locator("img[src='x']").count() == 0 and page.locator("img[src*='evil.example']").count() == 0
+
+
+def test_app_workshop_page_on_payload_data(evil_app):
+    """The workshop page, opened from the main page's payload settings: cards name the areas literally and a
+    comment made of payloads is saved and shown back as inert text."""
+    at = evil_app
+    at.switch_page("views/workshop.py").run()
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error]
+    box = next((t for t in at.text_area if (t.key or "").startswith("ws_text_")), None)
+    assert box is not None, "the workshop page shows area cards with a comment box"
+    code = box.key[len("ws_text_"):]
+    at.text_input(key=f"ws_author_{code}").set_value("{{ 7*7 }} <img src=x onerror=alert(1)>")
+    at.text_area(key=f"ws_text_{code}").set_value(" ".join(PAYLOADS))
+    next(b for b in at.button if b.label == "Save comment").click().run()
+    assert not at.exception
+    texts = _markdown_texts(at)
+    raw = [(kind, t[:120]) for kind, t, _ in texts for live in LIVE_MARKUP if live in t]
+    assert not raw, f"raw payloads in Markdown the workshop renders: {raw[:6]}"
+    shown = decoded(" ".join(t for _, t, _ in texts)).replace("\\", "")
+    assert SENTINEL not in shown
+    assert " ".join(PAYLOADS) in " ".join(shown.split()), "the comment shows literally"
+    names = [p for p in PAYLOADS if p in shown]
+    assert len(names) == len(PAYLOADS)
+    page = _map_scripts(at)
+    if page:
+        assert_page_inert(page, [], "workshop map")
