@@ -278,9 +278,30 @@ def read_polygons(
     gdf["area_name"] = gdf[name_column].astype(str) if name_column else gdf.index.to_numpy()
     gdf = gdf.drop(columns=[id_column])
     gdf = _repair_geometries(gdf, path)
+    gdf, _ = declared_crs_checked(gdf, path)
     if gdf.crs is not None and gdf.crs.to_epsg() != 27700:
         gdf = gdf.to_crs(BNG)
     return gdf
+
+
+def declared_crs_checked(gdf: gpd.GeoDataFrame, path) -> tuple[gpd.GeoDataFrame, str | None]:
+    """``(gdf, note)``: a file that says longitude/latitude (as every GeoJSON does) but holds British
+    National Grid metres is read as EPSG:27700, with a note; other coordinates that cannot be degrees
+    are a one-line error. Files whose coordinates fit their CRS come back unchanged (note None)."""
+    if gdf.crs is None or not gdf.crs.is_geographic or len(gdf) == 0:
+        return gdf, None
+    b = gdf.geometry.total_bounds
+    if not np.isfinite(b).all() or (b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90):
+        return gdf, None
+    name = Path(str(path)).name
+    if b[0] >= 0 and b[2] <= 700_000 and b[1] >= 0 and b[3] <= 1_300_000:
+        note = (f"{name}: says longitude/latitude ({gdf.crs.name}) but its coordinates ({b[0]:,.0f}, {b[1]:,.0f}) "
+                f"to ({b[2]:,.0f}, {b[3]:,.0f}) are British National Grid metres; read them as EPSG:27700")
+        warnings.warn(note, DataWarning, stacklevel=3)
+        return gdf.set_crs(BNG, allow_override=True), note
+    raise file_error(path, f"coordinates ({b[0]:,.0f}, {b[1]:,.0f}) to ({b[2]:,.0f}, {b[3]:,.0f}) are not "
+                     f"longitude/latitude although the file says {gdf.crs.name}",
+                     "save the file with its real coordinate system (e.g. EPSG:27700)")
 
 
 def _guess_id_column(gdf: gpd.GeoDataFrame, path: Path) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from . import _input_limits
-from .areas import BNG, DataWarning
+from .areas import BNG, DataWarning, declared_crs_checked
 from .errors import DataError, SchemaError, file_error
 
 #: files of a police.uk download that are not street-level crimes (left out of a zip, with a note)
@@ -438,6 +438,9 @@ def _load_spatial(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
         raise file_error(path, "has no coordinate reference system", "save it with a CRS (EPSG:4326 or EPSG:27700)")
     report.without_location = int(missing.sum())
     gdf = gdf[~missing.to_numpy()]
+    gdf, note = declared_crs_checked(gdf, path)
+    if note:
+        report.notes.append(note)
     gdf = gdf.to_crs(BNG)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     attrs = table.astype(str).where(table.notna())

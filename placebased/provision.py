@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from . import _paths, postcodes
-from .areas import BNG, WGS84, DataWarning
+from .areas import BNG, WGS84, DataWarning, declared_crs_checked
 from .errors import ConfigError, DataError, SchemaError, file_error
 from .incidents import (
     SPATIAL_SUFFIXES,
@@ -268,6 +268,9 @@ def _read_spatial(path: Path, report: ProvisionReport) -> tuple[pd.DataFrame, gp
     if gdf.crs is None:
         raise file_error(path, "has no coordinate reference system", "save it with a CRS (EPSG:4326 or EPSG:27700)")
     gdf = gdf.reset_index(drop=True)
+    gdf, note = declared_crs_checked(gdf, path)
+    if note:
+        report.notes.append(note)
     geom = gdf.geometry.to_crs(BNG)
     kinds = set(geom.dropna().geom_type.unique()) - {"Point", "Polygon", "MultiPolygon"}
     if kinds:

@@ -560,3 +560,26 @@ def test_zip_of_police_uk_csvs_is_read_member_by_member(tmp_path, capsys):
         zf.writestr("b.csv", "a,b\n1,2\n")
     msg = _cli_error(capsys, "counts", "--incidents", str(bad), "--out", str(tmp_path / "o.csv"))
     assert "bad.zip!b.csv: no coordinate columns found" in msg
+
+
+def test_geojson_saying_degrees_but_holding_grid_metres(tmp_path):
+    # GeoJSON is longitude/latitude by definition; files exported in BNG without saying so used to
+    # "succeed" with infinite coordinates
+    sq = {"type": "Polygon", "coordinates": [[[470_000, 260_000], [471_000, 260_000], [471_000, 261_000],
+                                              [470_000, 261_000], [470_000, 260_000]]]}
+    b = _geojson(tmp_path, "b.geojson", [_feature(sq, code="Z1")])
+    with pytest.warns(DataWarning, match="British National Grid metres; read them as EPSG:27700"):
+        got = read_polygons(b, "code")
+    assert got.crs.to_epsg() == 27700 and np.isfinite(got.total_bounds).all()
+    assert got.total_bounds[0] == 470_000
+    pts = _geojson(tmp_path, "p.geojson", [_feature({"type": "Point", "coordinates": [EAST, NORTH]})])
+    with pytest.warns(DataWarning):
+        inc = load_incidents(pts)
+    assert inc.points.geometry.x.iloc[0] == EAST and "EPSG:27700" in inc.report.notes[-1]
+    with pytest.warns(DataWarning):
+        prov = load_provision(_geojson(tmp_path, "s.geojson", [_feature({"type": "Point",
+                                                                         "coordinates": [EAST, NORTH]}, name="A")]))
+    assert prov.geometry.x.iloc[0] == EAST
+    far = _geojson(tmp_path, "far.geojson", [_feature({"type": "Point", "coordinates": [5e6, 5e6]})])
+    with pytest.raises(DataError, match="are not longitude/latitude although the file says"):
+        load_incidents(far)
