@@ -609,11 +609,19 @@ def _badge_html(text: str, colour: str, size: int = 20) -> str:
             f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{map_text(text)}</span>")
 
 
-def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0) -> pd.DataFrame:
+def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0, *, rules=None) -> pd.DataFrame:
     """Aggregate points (EPSG:27700) on a square grid: ``lat, lon, count`` per occupied cell.
 
     The cluster sits at the mean of its points; counts use the ``weight`` column when present.
+    Points of sensitive categories (``category`` column; :class:`placebased.categories.SensitiveRules`
+    ``rules``, None: the shipped list) are never drawn, whatever the caller passed.
     """
+    if points is not None and len(points) and "category" in points:
+        from .categories import sensitive_rules
+
+        r = rules if rules is not None else sensitive_rules()
+        cats = points["category"].astype(str)
+        points = points[~cats.isin([c for c in cats.unique() if r(c)])]
     if points is None or len(points) == 0:
         return pd.DataFrame(columns=["lat", "lon", "count"])
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()

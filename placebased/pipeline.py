@@ -300,12 +300,13 @@ def area_month_series(analysis: Analysis, code: str, months: list[str]) -> pd.Se
     return series.loc[keep].rename(code)
 
 
-def point_layer(points: gpd.GeoDataFrame, categories) -> gpd.GeoDataFrame:
+def point_layer(points: gpd.GeoDataFrame, categories, rules=None) -> gpd.GeoDataFrame:
     """Points that may be drawn (analyst view): the chosen categories, never a sensitive one
-    (rape and other sexual offences, domestic abuse: victims' homes)."""
+    (sexual offences, domestic abuse, stalking...: victims' homes; ``rules`` as in
+    :func:`placebased.categories.is_sensitive`)."""
     from .categories import is_sensitive
 
-    cats = [c for c in categories if not is_sensitive(c)]
+    cats = [c for c in categories if not is_sensitive(c, rules)]
     return points[points["category"].isin(cats)]
 
 

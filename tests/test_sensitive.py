@@ -152,3 +152,91 @@ def test_shipped_list_is_package_data():
     assert files("placebased").joinpath("data", "sensitive_categories.toml").is_file()
     r = shipped_rules()
     assert len(r.phrases) > 80 and "19c" in r.codes and ("violence", "and", "sexual", "offence") in r.exceptions
+
+
+def _partner_csv(path, code="E01026949"):
+    """A small police.uk-style file whose categories are partner labels, inside one shipped LSOA."""
+    import gzip
+
+    from placebased import _paths
+
+    with gzip.open(_paths.default_incident_files()[0], "rt", encoding="utf-8") as fh:
+        lines = [ln for ln in fh.read().splitlines()[1:] if f",{code}," in ln][:1]
+    parts = lines[0].split(",")
+    lon, lat = parts[4], parts[5]
+    labels = ["Stalking"] * 3 + ["Op Kestrel"] * 12 + ["Robbery"] * 9 + ["Burglary"] * 14
+    rows = ["Crime ID,Month,Longitude,Latitude,Crime type"]
+    rows += [f"x{i},2025-0{1 + i % 3},{lon},{lat},{lab}" for i, lab in enumerate(labels)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return code
+
+
+def test_cli_profile_reports_and_adds_sensitive_labels(tmp_path, capsys):
+    from placebased.cli import main
+    from placebased.report import pdf_text
+
+    inc = tmp_path / "partner.csv"
+    code = _partner_csv(inc)
+    extra = tmp_path / "ours.txt"
+    extra.write_text("Op Kestrel\n", encoding="utf-8")
+    out = tmp_path / "p.pdf"
+    rc = main(["profile", "--area", code, "--public", "--incidents", str(inc), "--sensitive-labels", str(extra),
+               "--permutations", "99", "--out", str(out)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if ln.startswith("sensitive categories"))
+    assert "Stalking (word 'stalking')" in line and "Op Kestrel (added label 'op kestrel')" in line
+    assert "Robbery" not in line
+    text = pdf_text(out.read_bytes())
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert any(ln.startswith("Stalking") and "not shown" in ln for ln in lines)
+    assert any(ln.startswith("Op Kestrel") and "10" in ln for ln in lines)  # 12 >= 10: shown, rounded
+    assert "Total (sensitive categories not included): 25" in text  # 9 + 14 = 23, rounded to base 5
+    assert "rounded to the nearest 5" in text
+
+
+def test_cli_bad_sensitive_file_is_one_line(tmp_path, capsys):
+    from placebased.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sensitive\n", encoding="utf-8")
+    assert main(["profile", "--area", "E01026949", "--public", "--sensitive-labels", str(bad),
+                 "--out", str(tmp_path / "p.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "bad.toml" in err and "Traceback" not in err
+    assert not (tmp_path / "p.pdf").exists()
+
+
+def test_point_layer_and_clusters_never_draw_sensitive_points():
+    import geopandas as gpd
+
+    from placebased.mapping import cluster_points
+    from placebased.pipeline import point_layer
+
+    cats = ["Robbery", "Stalking", "Sexual harassment", "rapes", "Op Kestrel", "Violence and sexual offences"]
+    pts = gpd.GeoDataFrame({"category": cats}, geometry=gpd.points_from_xy([480000 + 10 * i for i in range(6)],
+                                                                           [260000] * 6), crs="EPSG:27700")
+    drawn = point_layer(pts, cats)
+    assert drawn["category"].tolist() == ["Robbery", "Op Kestrel", "Violence and sexual offences"]
+    rules = sensitive_rules(["Op Kestrel"], env=False)
+    assert point_layer(pts, cats, rules)["category"].tolist() == ["Robbery", "Violence and sexual offences"]
+    # the cluster layer checks again, whatever it is given
+    assert cluster_points(pts)["count"].sum() == 3
+    assert cluster_points(pts, rules=rules)["count"].sum() == 2
+
+
+def test_app_sidebar_adds_sensitive_labels_for_this_session():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    box = at.text_area(key="sensitive_extra")
+    box.input("Burglary\nbicycle thefts").run()
+    assert not at.exception
+    assert at.session_state["sensitive_labels"] == ("Burglary", "bicycle thefts")
+    shown = [d.value for d in at.sidebar.dataframe if "rule" in getattr(d.value, "columns", [])]
+    assert shown and set(shown[0]["label"]) == {"Burglary", "Bicycle theft"}
+    assert "added label 'burglary'" in set(shown[0]["rule"])

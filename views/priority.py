@@ -30,6 +30,7 @@ from appcache import (
     store_or_warning,
 )
 from placebased import pipeline as P  # noqa: N812
+from placebased.categories import classify_labels, sensitive_rules
 from placebased.errors import PlaceBasedError
 from placebased.export import table_bytes
 from placebased.indicators import check_user_tables
@@ -244,6 +245,22 @@ with sb.expander("Map", expanded=False):
     show_outlines = st.checkbox("Local authority outlines", value=True)
     radius = st.select_slider("Provision reach (m)", [500, 800, 1000, 1500, 2000, 3000], value=1000)
 
+with sb.expander("Sensitive categories", expanded=False):
+    extra_sensitive = tuple(ln.strip() for ln in st.text_area(
+        "More labels to treat as sensitive (one per line)", key="sensitive_extra",
+        help="Words or labels of your data, e.g. an operation name; matched like the shipped list "
+             "(case, punctuation and plurals ignored). Kept for this session only.").splitlines() if ln.strip())
+    try:
+        rules = sensitive_rules(extra_sensitive)
+    except PlaceBasedError as exc:
+        st.error(str(exc))
+        rules = sensitive_rules(extra_sensitive, env=False)
+    decided = classify_labels(sorted(incidents.points["category"].dropna().astype(str).unique()), rules)
+    st.caption(f"{int(decided['sensitive'].sum())} of {len(decided)} categories in the data are treated as "
+               "sensitive: never drawn as points; in public outputs hidden below 10 and left out of totals.")
+    st.dataframe(decided[decided["sensitive"]][["label", "rule"]], hide_index=True, use_container_width=True)
+ss["sensitive_labels"] = extra_sensitive  # read by the workshop page (this session only)
+
 # ------------------------------------------------------------------------------------------ compute
 
 try:
@@ -320,7 +337,8 @@ note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
                     "docs/emerging_hotspots.md)"}.get(layer, "")
 if layer == "priority":
     note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
-clusters = cluster_points(P.point_layer(incidents.points, analysis.selected)) if show_points else None
+clusters = cluster_points(P.point_layer(incidents.points, analysis.selected, rules), rules=rules) if show_points \
+    else None
 left, right = st.columns([7, 4], gap="medium")
 with left:
     fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
@@ -374,7 +392,8 @@ with right:
                            "text/csv")
         c2.download_button("GeoJSON", selection_geojson(ss["selection"], areas, scores),
                            "target_selection.geojson", "application/geo+json")
-        public = c3.toggle("Public", value=False, help="Leave out sensitive categories below 10")
+        public = c3.toggle("Public", value=False, help="Counts rounded to the nearest 5, 1-4 as <5; sensitive "
+                           "categories hidden below 10 and left out of totals")
         if c3.button("Profile PDF"):
             from placebased.report import render_profile
 
@@ -383,7 +402,7 @@ with right:
                               notes=P.profile_notes(list(ss["selection"]), ss["selection"],
                                                     _comments_or_none()))
                 ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
-                                           public=public)
+                                           public=public, rules=rules)
         if ss.get("pdf"):
             c3.download_button("Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf")
         mde_for = tuple(c for c in ss["selection"] if c in areas.index)

@@ -27,8 +27,8 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
     sys.path.insert(0, str(ROOT))
 
 from appcache import c_analysis, c_areas, c_score, current_settings, store_or_warning  # noqa: E402
-from placebased.categories import GROUPS  # noqa: E402
-from placebased.disclosure import suppression_note  # noqa: E402
+from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
+from placebased.disclosure import public_note  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
 from placebased.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
@@ -83,8 +83,10 @@ def when_text(created_at: str) -> str:
 
 
 @st.cache_resource(show_spinner="Preparing the workshop view…", max_entries=16)
-def c_workshop(src, filters, stats, scenario, threshold: int, select: tuple[str, ...] | None = None):
-    """The suppressed workshop table (all areas, or ``select``); read-only."""
+def c_workshop(src, filters, stats, scenario, threshold: int, select: tuple[str, ...] | None = None,
+               sensitive: tuple[str, ...] = ()):
+    """The suppressed workshop table (all areas, or ``select``); read-only. ``sensitive``: this
+    session's extra sensitive labels (added to the shipped list)."""
     areas = c_areas(src)[0]
     an = c_analysis(src, filters, stats)
     scores = c_score(src, filters, stats, scenario)[0].to_frame(drivers=False)
@@ -94,7 +96,8 @@ def c_workshop(src, filters, stats, scenario, threshold: int, select: tuple[str,
         period = None
     label = hotspot_label(an.selected, bool(filters.categories))
     focus = list(an.selected) if filters.categories else None
-    table = workshop_table(an.counts.counts, an.frame, scores, areas, threshold, sensitive_threshold=max(10, threshold),
+    table = workshop_table(an.counts.counts, an.frame, scores, areas, threshold, sensitive_rules(sensitive),
+                           sensitive_threshold=max(10, threshold),
                            select=list(select) if select is not None else None, focus=focus, period=period,
                            hotspot_label=label)
     return table, period, label
@@ -116,12 +119,19 @@ with st.sidebar:
                            help="'none' needs no internet; the others fetch map tiles from the internet.")
     st.caption("Using the analysis settings from the main page." if from_main else
                "Using the default settings (open the main page to choose categories, months and weights).")
+    with st.expander("Sensitive categories", expanded=False):
+        more = st.text_area("More labels to treat as sensitive (one per line)", key="ws_sensitive_extra",
+                            value="\n".join(ss.get("sensitive_labels", ())),
+                            help="Added to the shipped list for this session (as on the main page).")
+        extra_sensitive = tuple(ln.strip() for ln in more.splitlines() if ln.strip())
 
 try:
     areas, web, features, outlines, _notes = c_areas(src)
     analysis = c_analysis(src, filters, stats)
     result = c_score(src, filters, stats, scenario)[0]
-    table, period, what = c_workshop(src, filters, stats, scenario, threshold)
+    table, period, what = c_workshop(src, filters, stats, scenario, threshold, sensitive=extra_sensitive)
+    decided = classify_labels([c for c in analysis.counts.counts.columns if c != "total"],
+                              sensitive_rules(extra_sensitive))
 except PlaceBasedError as exc:
     st.error(str(exc))
     st.stop()
@@ -148,7 +158,9 @@ if click and click != ss.get("ws_last_click"):
     code = area_at(web, click["lat"], click["lng"])
     if code:
         ss["ws_pick"] = code
-st.caption(suppression_note(threshold, max(10, threshold)) + " No individual incidents are shown. " +
+with st.sidebar.expander("Categories treated as sensitive", expanded=False):
+    st.dataframe(decided[decided["sensitive"]][["label", "rule"]], hide_index=True, use_container_width=True)
+st.caption(public_note(threshold, max(10, threshold)) + " No individual incidents are shown. " +
            ("No basemap: nothing is fetched from the internet." if basemap == "none" else
             "Basemap tiles are fetched from the internet."))
 
@@ -238,7 +250,7 @@ picked_first = bool(pick and pick in areas.index and pick not in codes)
 if picked_first:
     codes = [pick] + codes
 try:
-    cards, _, _ = c_workshop(src, filters, stats, scenario, threshold, tuple(codes))
+    cards, _, _ = c_workshop(src, filters, stats, scenario, threshold, tuple(codes), extra_sensitive)
 except PlaceBasedError as exc:
     st.error(str(exc))
     st.stop()
@@ -259,7 +271,7 @@ other = st.selectbox("Area", [None] + list(areas.index), key="ws_other",
                      format_func=lambda c: "Choose an area…" if c is None else f"{names.get(c, '')} ({c})")
 if other is not None and other not in codes:
     try:
-        one, _, _ = c_workshop(src, filters, stats, scenario, threshold, (other,))
+        one, _, _ = c_workshop(src, filters, stats, scenario, threshold, (other,), extra_sensitive)
         area_card(other, one.loc[other], [c for c in shown_cats if c in one.columns])
     except PlaceBasedError as exc:
         st.error(str(exc))

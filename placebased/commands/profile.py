@@ -32,8 +32,12 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="FILE.pdf", help="PDF file to write (one profile of the --area codes)")
     p.add_argument("--each", metavar="DIR", help="write one PDF per area (<code>.pdf) into this folder")
     p.add_argument("--public", action="store_true",
-                   help="public version: leave out sensitive categories (sexual offences, domestic abuse) "
-                        "unless their count is large enough")
+                   help="public version: counts rounded to the nearest 5 (1-4 as <5), sensitive categories "
+                        "(sexual offences, domestic abuse, stalking...) hidden below 10 and left out of totals")
+    p.add_argument("--sensitive-labels", metavar="FILE",
+                   help="more category labels to treat as sensitive: text, one per line, or TOML like "
+                        "placebased/data/sensitive_categories.toml (added to the shipped list and to "
+                        "PLACEBASED_SENSITIVE_FILE)")
     p.add_argument("--threshold", type=int, default=5, metavar="N",
                    help="show counts from 1 to N-1 as '<N' (default 5)")
     p.add_argument("--scenario", metavar="FILE.toml",
@@ -67,6 +71,7 @@ def _read_notes(path):
 
 
 def run(args) -> int:
+    from ..categories import sensitive_rules, sensitive_summary
     from ..report import ProfileContext, render_profile, write_profiles_each
 
     if not args.out and not args.each:
@@ -77,6 +82,7 @@ def run(args) -> int:
         raise ConfigError(f"--threshold {args.threshold}: must be 1 or more (5 is usual; 10 for ONS outputs).")
     if args.out and not str(args.out).lower().endswith(".pdf"):
         raise ConfigError(f"--out {args.out}: give a file name ending in .pdf.")
+    rules = sensitive_rules(extra_file=args.sensitive_labels)  # a bad file stops here, before the statistics
     t0 = time.perf_counter()
     areas = load_areas_from_args(args)
     if args.area:
@@ -88,13 +94,16 @@ def run(args) -> int:
                                correction=args.correction)
     codes = ctx.check_codes(args.area) if args.area else None
     eprint(f"prepared {len(areas):,} areas and {len(inc.points):,} incidents in {time.perf_counter() - t0:.1f} s")
+    eprint(sensitive_summary([c for c in ctx.counts.columns if c != "total"] if ctx.counts is not None else [],
+                             rules))
     if args.out:
-        pdf = render_profile(ctx, codes, group_name=args.group_name, public=args.public, threshold=args.threshold)
+        pdf = render_profile(ctx, codes, group_name=args.group_name, public=args.public, threshold=args.threshold,
+                             rules=rules)
         _atomic.write_bytes(args.out, pdf)
         eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
     if args.each:
         t1 = time.perf_counter()
-        paths = write_profiles_each(ctx, codes, args.each, public=args.public, threshold=args.threshold,
+        paths = write_profiles_each(ctx, codes, args.each, public=args.public, threshold=args.threshold, rules=rules,
                                     workers=args.workers)
         eprint(f"wrote {len(paths):,} profiles to {args.each} in {time.perf_counter() - t1:.1f} s")
     return 0
