@@ -237,3 +237,26 @@ def test_cli_monitor_errors(tmp_path, capsys):
     assert "baseline year 1999 is not in the data" in capsys.readouterr().err
     assert main(["monitor"]) == 2
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_cli_force_extract_with_knife_flag_and_codes(tmp_path):
+    """A force extract with coordinates: the knife flag, offence codes and victim ages are read from its columns."""
+    f = tmp_path / "force.csv"
+    rows = ["date,easting,northing,offence,offence_code,knife_flag,victim_age"]
+    from placebased.postcodes import locate  # every record at the centroid of NN17 1TR (LSOA E01026949)
+
+    x, y = locate(["NN17 1TR"]).loc[0, ["x", "y"]]
+    for month in range(1, 13):
+        rows.append(f"2024-{month:02d}-10,{x:.0f},{y:.0f},Assault with injury,8N,Y,17")
+        rows.append(f"2024-{month:02d}-11,{x:.0f},{y:.0f},Assault with injury,8N,N,30")
+    rows.append(f"2024-06-01,{x:.0f},{y:.0f},Murder,1,N,45")
+    rows.append(f"2024-07-01,{x:.0f},{y:.0f},Manslaughter,4.1,N,22")
+    f.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "m.csv"
+    assert main(["monitor", "--incidents", str(f), "--level", "county", "lsoa", "--out", str(out)]) == 0
+    t = pd.read_csv(out)
+    county = t[t.level == "county"].groupby("measure")["count"].sum().to_dict()
+    assert county == {"knife_sv": 12, "knife_sv_under25": 12, "homicide": 2, "homicide_under25": 1}
+    lsoa = t[(t.level == "lsoa") & (t.measure == "knife_sv")].groupby("area_code")["count"].sum()
+    assert lsoa[lsoa > 0].index.tolist() == ["E01026949"]  # NN17 1TR's LSOA
+    assert main(["monitor", "--incidents", str(f), "--harm-table", str(f), "--out", str(out)]) == 2
