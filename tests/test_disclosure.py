@@ -195,3 +195,49 @@ def test_frame_shape_and_note():
     assert suppress(t, total=None).loc["x"].tolist() == ["<5", "8", "11"]  # no total column declared
     note = suppression_note()
     assert "<5" in note and "*" in note and "10" in note and "\n" not in note
+
+
+# ---------------------------------------------------------------------------------------------
+# the public rule (issue 12): rounding to base 5, sensitive categories out of totals
+
+
+def test_round_count_halves_up():
+    from placebased.disclosure import round_count
+
+    assert [round_count(v) for v in (0, 2, 3, 5, 7, 7.5, 8, 12, 13, 1233)] == [0, 0, 5, 5, 5, 10, 10, 10, 15, 1235]
+
+
+def test_public_row_rounds_hides_and_totals_without_sensitive():
+    from placebased.disclosure import public_row
+
+    r = public_row(pd.Series({"Robbery": 13, "Drugs": 3, "Burglary": 22, "Stalking": 4, "Rape": 12, "total": 999}))
+    assert r.text.to_dict() == {"Robbery": "15", "Drugs": "<5", "Burglary": "20", "Stalking": "not shown",
+                                "Rape": "10", "total": "40"}  # 13 + 3 + 22 = 38: sensitive never in the total
+    assert r.flags["Stalking"] == "sensitive" and r.flags["Drugs"] == "small"
+    assert (r.low["Robbery"], r.high["Robbery"]) == (13, 17) and (r.low["Rape"], r.high["Rape"]) == (10, 12)
+    # 4 + 4 = 8 published "10" would pin both small cells; no shown cell to hide, so the total goes
+    assert public_row(pd.Series({"A": 4, "B": 4, "C": 0})).text.tolist() == ["<5", "<5", "0", "*"]
+    # with a shown cell beside them, rounding leaves room: 38 -> "40", 30 -> "30", A + B in 6..14
+    assert public_row(pd.Series({"A": 4, "B": 4, "C": 30})).text.tolist() == ["<5", "<5", "30", "40"]
+
+
+@pytest.mark.parametrize("label", ["{{ 7*7 }}", "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")",
+                                   "![x](http://e.com/a.png)", "+cmd|' /C calc'!A0", "@SUM(1)"])
+def test_public_rows_keep_injection_labels_as_data(label):
+    from placebased.disclosure import public_group, public_table
+
+    counts = pd.DataFrame({label: [3, 9], "Robbery": [12, 0]}, index=["A", "B"])
+    text, flags = public_table(counts)
+    assert list(text.columns) == [label, "Robbery", "total"] and text.loc["A", label] == "<5"
+    g = public_group(counts)
+    assert label in g.row.text.index and g.row.text[label] == "10"  # 12 published; nothing evaluated
+
+
+def test_public_months_withheld_when_they_would_pin():
+    from placebased.disclosure import public_area
+
+    # total 8 ("10"); two months of 4 would be pinned by it and no month is left to hide: all withheld
+    row, months = public_area(pd.Series({"Robbery": 8}), pd.Series({"2025-01": 4, "2025-02": 4}))
+    assert row.text["total"] == "10" and set(months.text) == {"*"}
+    row, months = public_area(pd.Series({"Robbery": 23}), pd.Series({"2025-01": 20, "2025-02": 3}))
+    assert months.text.tolist() == ["20", "<5"]
