@@ -35,7 +35,7 @@ try:
     areas = c_areas(src)[0]
     months = P.months_available(c_incidents(src).points)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 if len(months) < 4:
     st.error("The incidents cover fewer than 4 months; an evaluation needs at least 3 before the start and 1 after.")
@@ -76,7 +76,7 @@ with tab_eval:
     try:
         result = c_evaluation(src, cats, targets, start, settings)
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         e = result.estimate
         c1, c2, c3, c4 = st.columns(4)
@@ -106,7 +106,7 @@ with tab_plan:
         try:
             plan = c_plan(src, cats, targets, int(months_after), settings)
         except PlaceBasedError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.markdown(escape_markdown(plan.plain_words()))
             st.line_chart(plan.curve.set_index("rate_ratio"), x_label="rate ratio", y_label="power")

@@ -50,7 +50,7 @@ try:
     areas = c_areas(src)[0]
     incidents = c_incidents(src)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 st.title("Needs assessment")
@@ -78,7 +78,7 @@ settings = sna.SNASettings(categories=tuple(sorted(cats)), start=start, end=end,
 try:
     result = c_sna(src, settings)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 h = result.headline()
@@ -136,7 +136,7 @@ mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_
 try:
     mon = c_monitor(src, mon_level)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
 else:
     st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.monitoring)")
     st.caption(escape_markdown(mon.summary_text()))
@@ -153,7 +153,7 @@ if st.session_state.get("sna_pdf_for") == (src, settings, threshold):
     try:
         pdf = c_sna_pdf(src, settings, threshold)
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         d2.download_button("Download the PDF", pdf, file_name="needs_assessment.pdf", mime="application/pdf",
                            key="sna_pdf")

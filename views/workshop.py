@@ -133,7 +133,7 @@ try:
     decided = classify_labels([c for c in analysis.counts.counts.columns if c != "total"],
                               sensitive_rules(extra_sensitive))
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 gi_bin = analysis.frame["gi_bin"]
@@ -208,7 +208,7 @@ def show_comments(code: str) -> None:
     try:
         frame = store.comments(code, session=None if earlier else (session_name.strip() or None))
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     if not len(frame):
         st.caption("No comments yet.")
@@ -252,7 +252,7 @@ if picked_first:
 try:
     cards, _, _ = c_workshop(src, filters, stats, scenario, threshold, tuple(codes), extra_sensitive)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 shown_cats = [c for c in (analysis.selected if filters.categories else ()) if c in cards.columns]
 
@@ -274,4 +274,4 @@ if other is not None and other not in codes:
         one, _, _ = c_workshop(src, filters, stats, scenario, threshold, (other,), extra_sensitive)
         area_card(other, one.loc[other], [c for c in shown_cats if c in one.columns])
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
