@@ -531,7 +531,13 @@ def attack_ranges(facts: Sequence[Published], targets: Sequence[tuple], links: S
     instance an area's months and its categories count the same incidents). Counts are whole
     numbers >= 0. Exact integer programming (scipy ``milp``), the strongest linear attacker.
     """
-    from scipy.optimize import LinearConstraint, milp
+    var, cons = _system(facts, targets, links)
+    return dict(_solve_each(var, cons, targets))
+
+
+def _system(facts, targets, links) -> tuple[dict, list]:
+    """Variables and linear constraints of the attacker's integer programme."""
+    from scipy.optimize import LinearConstraint
 
     var: dict = {}
     for f in facts:
@@ -560,7 +566,14 @@ def attack_ranges(facts: Sequence[Published], targets: Sequence[tuple], links: S
             r[var[t]] -= 1.0
         rows.append(r), lb.append(0.0), ub.append(0.0)
     cons = [LinearConstraint(np.array(rows), np.array(lb), np.array(ub))] if rows else []
-    out = {}
+    return var, cons
+
+
+def _solve_each(var: dict, cons: list, targets):
+    """(target, (lowest, highest)) for each target in turn (a generator, so callers can stop early)."""
+    from scipy.optimize import milp
+
+    n = len(var)
     for tg in targets:
         c = np.zeros(n)
         for t in tg:
@@ -574,8 +587,7 @@ def attack_ranges(facts: Sequence[Published], targets: Sequence[tuple], links: S
                 raise DataError(f"disclosure audit: the published figures are inconsistent ({res.message}).")
             else:
                 ends.append(sign * res.fun)
-        out[tuple(tg)] = (round(ends[0], 6), round(ends[1], 6) if not math.isinf(ends[1]) else math.inf)
-    return out
+        yield tuple(tg), (round(ends[0], 6), round(ends[1], 6) if not math.isinf(ends[1]) else math.inf)
 
 
 def hidden_targets(row: PublicRow, member, family: str = "cat", include_total: bool = True) -> list[tuple]:
@@ -587,9 +599,11 @@ def hidden_targets(row: PublicRow, member, family: str = "cat", include_total: b
 
 
 def _pinned(facts, targets, links) -> tuple | None:
+    """The first target the attacker can pin to one value, or None (stops at the first)."""
     if not targets:
         return None
-    for tg, (lo, hi) in attack_ranges(facts, targets, links).items():
+    var, cons = _system(facts, targets, links)
+    for tg, (lo, hi) in _solve_each(var, cons, targets):
         if hi - lo < 1:
             return tg
     return None
