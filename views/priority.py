@@ -14,10 +14,13 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
+from components.areamap import area_map, take_clicks, use_folium_map
+
 from appcache import (
     c_analysis,
     c_area_charts,
     c_areas,
+    c_web_geometry,
     c_catalogue_labels,
     c_gaps,
     c_incidents,
@@ -45,6 +48,7 @@ from placebased.mapping import (
 from placebased.safety import escape_markdown
 from placebased.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.selection import selection_csv, selection_geojson, selection_table
+from placebased.webmap import style_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
@@ -341,13 +345,28 @@ clusters = cluster_points(P.point_layer(incidents.points, analysis.selected, rul
     else None
 left, right = st.columns([7, 4], gap="medium")
 with left:
-    fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
-                     provision=provision if (show_provision or layer == "gaps") else None,
-                     provision_radius_m=float(radius), sites=sites, outlines=outlines if show_outlines else None,
-                     point_clusters=clusters, count_label="Incidents (selected categories)", features=features)
-    out = st_folium(fmap, height=660, use_container_width=True, returned_objects=["last_object_clicked"],
-                    key="map")
-    click = (out or {}).get("last_object_clicked")
+    if not use_folium_map(basemap):  # the geometry once, restyled in the browser (components/areamap)
+        for hit in take_clicks("areamap"):
+            if hit in ss["selection"]:
+                ss["selection"].pop(hit)
+            else:
+                ss["selection"][hit] = ""
+            ss["detail_pick"] = hit
+        geo = c_web_geometry(src)
+        area_map(geo["url"], style_payload(
+            geo["codes"], mf, layer=layer, selected=list(ss["selection"]), note=note,
+            provision=provision if (show_provision or layer == "gaps") else None, provision_radius_m=float(radius),
+            point_clusters=clusters, sites=sites, outlines=bool(show_outlines and outlines is not None),
+            count_label="Incidents (selected categories)"), height=660, key="areamap")
+        click = None
+    else:  # a basemap (or PLACEBASED_MAP=folium): the whole Leaflet document per rerun
+        fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,
+                         provision=provision if (show_provision or layer == "gaps") else None,
+                         provision_radius_m=float(radius), sites=sites, outlines=outlines if show_outlines else None,
+                         point_clusters=clusters, count_label="Incidents (selected categories)", features=features)
+        out = st_folium(fmap, height=660, use_container_width=True, returned_objects=["last_object_clicked"],
+                        key="map")
+        click = (out or {}).get("last_object_clicked")
     if click and click != ss["last_click"]:
         ss["last_click"] = click
         hit = area_at(web, click["lat"], click["lng"])

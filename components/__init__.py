@@ -1,0 +1,1 @@
+"""Streamlit custom components of the app (no build step, nothing fetched from another host)."""

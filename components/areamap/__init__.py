@@ -1,0 +1,51 @@
+"""``area_map``: the app's map as a Streamlit component that keeps the geometry in the browser.
+
+The geometry travels once, as a content-addressed file under the app's ``static/`` folder
+(:func:`placebased.webmap.write_geometry`, served by Streamlit's static serving); each rerun sends
+only the style arguments (:func:`placebased.webmap.style_payload`). The frontend
+(``frontend/index.html`` + ``areamap.js``) speaks the component protocol by hand and draws with the
+app's own copy of Leaflet on a canvas: nothing is requested from any other host.
+
+A click returns ``{"code", "n", "clicks"}``; :func:`take_clicks` turns the clicks not yet handled into
+area codes (each click toggles), so the page updates its selection *before* drawing the map, in the
+same rerun, and passes ``ack`` back so the browser's instant selection agrees with the server's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+_component = components.declare_component("areamap", path=str(FRONTEND))
+
+
+def use_folium_map(basemap: str | None = None) -> bool:
+    """The old folium map (a whole Leaflet document per rerun) is used with a basemap (tiles), or when
+    the environment variable ``PLACEBASED_MAP=folium`` asks for it; otherwise this component."""
+    return os.environ.get("PLACEBASED_MAP", "").strip().lower() == "folium" or (basemap or "none") != "none"
+
+
+def take_clicks(key: str) -> list[str]:
+    """Area codes clicked since the last call for the component ``key`` (oldest first)."""
+    value = st.session_state.get(key)
+    seen_key = f"{key}__ack"
+    ack = st.session_state.get(seen_key, 0)
+    if not isinstance(value, dict):
+        return []
+    clicks = value.get("clicks") or [{"code": value.get("code"), "n": value.get("n")}]
+    new = [c for c in clicks if isinstance(c, dict) and isinstance(c.get("n"), (int, float)) and c["n"] > ack
+           and isinstance(c.get("code"), str)]
+    if new:
+        st.session_state[seen_key] = max(c["n"] for c in new)
+    return [c["code"] for c in new]
+
+
+def area_map(geo_url: str, payload: dict, *, height: int = 660, key: str = "areamap", toggle: bool = True,
+             view_key: str | None = None):
+    """Draw the map (geometry at ``geo_url``, style ``payload``); returns the last click value."""
+    return _component(geo=geo_url, height=int(height), toggle=bool(toggle), ack=st.session_state.get(f"{key}__ack", 0),
+                      view_key=view_key or key, key=key, default=None, **payload)
