@@ -19,11 +19,20 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from appauth import allowed_pages, app_gate  # noqa: E402 - after the sys.path line
+
 st.set_page_config(page_title="placebased — priority neighbourhoods", page_icon="📍", layout="wide")
-page = st.navigation([
-    st.Page(ROOT / "views" / "priority.py", title="Priority neighbourhoods", default=True),
-    st.Page(ROOT / "views" / "workshop.py", title="Workshop", url_path="workshop"),
-    st.Page(ROOT / "views" / "needs.py", title="Needs assessment", url_path="needs"),
-    st.Page(ROOT / "views" / "evaluate.py", title="Evaluate", url_path="evaluate"),
-])
+# How the app is served, sign-in and the role (docs/deploy.md); only the pages the role may see are listed,
+# and each page checks again at its top (direct URL access).
+user = app_gate()
+PAGES = {  # key -> (file, title, url path)
+    "priority": ("priority.py", "Priority neighbourhoods", "priority"),
+    "workshop": ("workshop.py", "Workshop", "workshop"),
+    "needs": ("needs.py", "Needs assessment", "needs"),
+    "evaluate": ("evaluate.py", "Evaluate", "evaluate"),
+    "exports": ("exports.py", "Export log", "exports"),
+}
+keys = allowed_pages(user)
+page = st.navigation([st.Page(ROOT / "views" / PAGES[k][0], title=PAGES[k][1], url_path=PAGES[k][2],
+                              default=(i == 0)) for i, k in enumerate(keys)])
 page.run()

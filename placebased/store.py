@@ -93,6 +93,16 @@ comments_table = sa.Table(
     sa.Column("session", sa.String(MAX_SESSION), nullable=True),
     sa.Column("created_at", sa.String(40), nullable=False),
 )
+exports_table = sa.Table(  # the export log (issue 18): who downloaded what, when, with which settings
+    "placebased_exports",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("who", sa.String(MAX_AUTHOR * 3), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("file_name", sa.String(MAX_NAME), nullable=False),
+    sa.Column("settings", sa.Text, nullable=False),
+)
 meta_table = sa.Table(
     "placebased_meta",
     _metadata,
@@ -593,6 +603,38 @@ class Store:
             rows = conn.execute(q).all()
         cols = ["id", "area_code", "text", "author", "session", "created_at"]
         frame = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+        frame["id"] = frame["id"].astype("int64")
+        return frame
+
+    # -- export log ----------------------------------------------------------------------------
+
+    def record_export(self, who: str, kind: str, file_name: str, settings: Mapping | None = None) -> int:
+        """Record one download in the export log (``kind`` e.g. ``csv``, ``pdf``, ``geojson``, ``html``,
+        ``zip``; ``settings`` as JSON); return its id. Text is stored as given; escape it when showing it."""
+        who_ = _text(who, "export user", MAX_AUTHOR * 3)
+        kind_ = _text(kind, "export kind", 20).lower()
+        name_ = _text(file_name, "export file name", MAX_NAME)
+        try:
+            body = json.dumps(dict(settings or {}), ensure_ascii=False, sort_keys=True, default=str)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"export settings of {name_}: not JSON-serialisable ({e})") from None
+        if len(body) > MAX_TOML_CHARS:
+            raise DataError(f"export settings of {name_}: longer than {MAX_TOML_CHARS:,} characters")
+        with self._write() as conn:
+            res = conn.execute(sa.insert(exports_table).values(who=who_, created_at=_now(), kind=kind_,
+                                                              file_name=name_, settings=body))
+            return int(res.inserted_primary_key[0])
+
+    def exports(self, limit: int | None = None) -> pd.DataFrame:
+        """The export log, newest first: columns ``id, who, created_at, kind, file_name, settings`` (JSON text)."""
+        t = exports_table
+        q = sa.select(t).order_by(t.c.id.desc())
+        if limit is not None:
+            q = q.limit(int(limit))
+        with self._read() as conn:
+            rows = conn.execute(q).all()
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=["id", "who", "created_at", "kind", "file_name",
+                                                                "settings"])
         frame["id"] = frame["id"].astype("int64")
         return frame
 

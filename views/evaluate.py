@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache lives next to app.py
     sys.path.insert(0, str(ROOT))
 
+from appauth import export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_evaluation, c_incidents, c_plan, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
@@ -24,6 +25,7 @@ from placebased.evaluate import MatchSettings, outcome_label  # noqa: E402
 from placebased.export import table_bytes  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 
+user = gate("evaluate")  # roles (docs/deploy.md); checked here too for direct URL access
 ss = st.session_state
 src, filters, _stats, _scenario = current_settings()
 st.title("Did it work?")
@@ -96,8 +98,8 @@ with tab_eval:
             st.dataframe(result.to_frame(), width="stretch")
         with st.expander("Event study (treated × month, reference: the month before the start)", expanded=False):
             st.dataframe(result.event_study.round(3), width="stretch", hide_index=True)
-        st.download_button("Download the result (CSV)", table_bytes(result.summary_row(), "csv", index=False),
-                           "evaluation.csv", "text/csv")
+        export_button(st, "Download the result (CSV)", lambda: table_bytes(result.summary_row(), "csv", index=False),
+                      "evaluation.csv", "text/csv", user=user, settings=settings_of(src, filters))
 
 with tab_plan:
     if st.button("Estimate the minimum detectable effect", help="200 simulations on the areas' own history"):

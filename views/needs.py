@@ -17,11 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache lives next to app.py
     sys.path.insert(0, str(ROOT))
 
+from appauth import can, export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_incidents, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased import sna  # noqa: E402
 from placebased.errors import PlaceBasedError  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
+
+user = gate("needs")  # roles (docs/deploy.md); checked here too for direct URL access
 
 
 @st.cache_resource(show_spinner="Counting incidents by deprivation decile…", max_entries=16)
@@ -145,9 +148,11 @@ st.subheader("Downloads")
 from placebased.sna_report import tables_zip  # noqa: E402
 
 d1, d2 = st.columns(2)
-d1.download_button("Tables (ZIP of CSV)", tables_zip(result), file_name="needs_assessment_tables.zip",
-                   mime="application/zip", key="sna_zip")
-if d2.button("Prepare the PDF report", key="sna_make_pdf"):
+export_button(d1, "Tables (ZIP of CSV)", lambda: tables_zip(result), "needs_assessment_tables.zip", "application/zip",
+              user=user, settings=settings_of(src, settings, threshold=threshold), key="sna_zip")
+if not can(user, "exports"):
+    st.caption("Downloads are for analysts (your role shows the tables on screen).")
+elif d2.button("Prepare the PDF report", key="sna_make_pdf"):
     st.session_state["sna_pdf_for"] = (src, settings, threshold)
 if st.session_state.get("sna_pdf_for") == (src, settings, threshold):
     try:
@@ -155,5 +160,5 @@ if st.session_state.get("sna_pdf_for") == (src, settings, threshold):
     except PlaceBasedError as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        d2.download_button("Download the PDF", pdf, file_name="needs_assessment.pdf", mime="application/pdf",
-                           key="sna_pdf")
+        export_button(d2, "Download the PDF", pdf, "needs_assessment.pdf", "application/pdf", user=user,
+                      settings=settings_of(src, settings, threshold=threshold), key="sna_pdf")

@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from components.areamap import area_map, take_clicks, use_folium_map
 
+from appauth import can, export_button, gate, settings_of
 from appcache import (
     c_analysis,
     c_area_charts,
@@ -32,6 +33,7 @@ from appcache import (
     save_upload,
     store_or_warning,
 )
+from placebased import access
 from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
 from placebased.errors import PlaceBasedError
@@ -52,6 +54,7 @@ from placebased.webmap import style_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
+user = gate("priority")  # roles (docs/deploy.md); checked here too for direct URL access
 
 
 def _comments_or_none(code: str | None = None):
@@ -244,7 +247,7 @@ scenario = Scenario(name=ss["scenario_meta"]["name"], description=ss["scenario_m
 
 with sb.expander("Map", expanded=False):
     basemap = st.selectbox("Basemap", list(BASEMAPS), help="'none' needs no internet; the others fetch tiles.")
-    show_points = st.checkbox("Incident points (analyst view, clustered)", value=False)
+    show_points = can(user, "points") and st.checkbox("Incident points (analyst view, clustered)", value=False)
     show_provision = st.checkbox("Current provision (NHS example unless uploaded)", value=False)
     show_outlines = st.checkbox("Local authority outlines", value=True)
     radius = st.select_slider("Provision reach (m)", [500, 800, 1000, 1500, 2000, 3000], value=1000)
@@ -341,6 +344,8 @@ note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
                     "docs/emerging_hotspots.md)"}.get(layer, "")
 if layer == "priority":
     note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
+if show_points:
+    access.require(user, "points")
 clusters = cluster_points(P.point_layer(incidents.points, analysis.selected, rules), rules=rules) if show_points \
     else None
 left, right = st.columns([7, 4], gap="medium")
@@ -407,13 +412,14 @@ with right:
                 ss["selection"].pop(c, None)
             st.rerun()
         c1, c2, c3 = st.columns(3)
-        c1.download_button("CSV", selection_csv(ss["selection"], areas, scores), "target_selection.csv",
-                           "text/csv")
-        c2.download_button("GeoJSON", selection_geojson(ss["selection"], areas, scores),
-                           "target_selection.geojson", "application/geo+json")
+        exp_settings = settings_of(src, filters, stats, scenario, selection=list(ss["selection"]))
+        export_button(c1, "CSV", lambda: selection_csv(ss["selection"], areas, scores), "target_selection.csv",
+                      "text/csv", user=user, settings=exp_settings)
+        export_button(c2, "GeoJSON", lambda: selection_geojson(ss["selection"], areas, scores),
+                      "target_selection.geojson", "application/geo+json", user=user, settings=exp_settings)
         public = c3.toggle("Public", value=False, help="Counts rounded to the nearest 5, 1-4 as <5; sensitive "
                            "categories hidden below 10 and left out of totals")
-        if c3.button("Profile PDF"):
+        if can(user, "exports") and c3.button("Profile PDF"):
             from placebased.report import render_profile
 
             with st.spinner("Drawing the profile…"):
@@ -423,7 +429,8 @@ with right:
                 ss["pdf"] = render_profile(ctx, list(ss["selection"]), group_name="Target selection",
                                            public=public, rules=rules)
         if ss.get("pdf"):
-            c3.download_button("Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf")
+            export_button(c3, "Download PDF", ss["pdf"], "target_selection_profile.pdf", "application/pdf",
+                          user=user, settings={**exp_settings, "public": public})
         mde_for = tuple(c for c in ss["selection"] if c in areas.index)
         if st.button("What could an evaluation detect?", key="mde_button", help="Minimum detectable effect, "
                      "12 months after a start: 200 simulations on these areas' own history (Evaluate page)"):
@@ -488,12 +495,13 @@ with d1:
                      "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
     from placebased.report import render_profile
 
-    if st.button("Profile PDF of this area"):
+    if can(user, "exports") and st.button("Profile PDF of this area"):
         ctx = replace(c_profile_context(src, filters, stats, scenario),
                       notes=P.profile_notes([code], ss["selection"], _comments_or_none(code)))
         ss["area_pdf"] = (code, render_profile(ctx, [code]))
     if ss.get("area_pdf") and ss["area_pdf"][0] == code:
-        st.download_button("Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf")
+        export_button(st, "Download area profile (PDF)", ss["area_pdf"][1], f"profile_{code}.pdf", "application/pdf",
+                      user=user, settings=settings_of(src, filters, stats, scenario, area=code))
 with d2:
     for kind in ("trend", "week") if has_times else ("trend",):
         try:
@@ -510,7 +518,7 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
     store = store_or_warning()
     if store is not None:
         try:
-            author = st.text_input("Your name (recorded with each save)", key="author")
+            author = user.author or st.text_input("Your name (recorded with each save)", key="author")
             w1, w2 = st.columns(2)
             with w1:
                 sel_name = st.text_input("Selection name", value=ss.get("sel_name", "Target areas"), key="sel_name_in")
@@ -549,11 +557,12 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                         ss["sc_version"] = loaded.version
                         st.rerun()
             e1, e2 = st.columns(2)
-            if e1.button("Prepare an export of all saved work"):  # built on request, not on every rerun
+            # built on request, not on every rerun
+            if can(user, "exports") and e1.button("Prepare an export of all saved work"):
                 ss["export_json"] = store.export_json()
             if ss.get("export_json"):
-                e1.download_button("Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
-                                   "application/json")
+                export_button(e1, "Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
+                              "application/json", user=user, settings={"what": "all saved work"})
             backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
             if backup is not None and e2.button("Import"):
                 try:
@@ -580,9 +589,10 @@ if ss.get("suggestion") is not None:
             ss["suggestion"] = None
             st.rerun()
 
-st.download_button("Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml")
-ranked_csv = table_bytes(scores.assign(**result.settings_columns()), "csv")
-st.download_button("Download ranked table (CSV)", ranked_csv, "priority_scores.csv", "text/csv")
+export_button(st, "Download scenario (TOML)", scenario.to_toml(), "scenario.toml", "application/toml", user=user,
+              settings=settings_of(scenario))
+export_button(st, "Download ranked table (CSV)", lambda: table_bytes(scores.assign(**result.settings_columns()), "csv"),
+              "priority_scores.csv", "text/csv", user=user, settings=settings_of(src, filters, stats, scenario))
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
            "copyright 2025); MHCLG English Indices of Deprivation. "
            + escape_markdown(json.dumps({"scenario": scenario.name}, ensure_ascii=False)))

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache lives next to app.py
     sys.path.insert(0, str(ROOT))
 
+from appauth import gate  # noqa: E402
 from appcache import c_analysis, c_areas, c_score, current_settings, store_or_warning  # noqa: E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
 from placebased.disclosure import public_note  # noqa: E402
@@ -45,6 +46,7 @@ from placebased.workshop import (  # noqa: E402
 )
 
 install_static_assets(ROOT / "static")
+user = gate("workshop")  # roles (docs/deploy.md); checked here too for direct URL access
 
 # constant CSS only (no data in it): larger type for a projector or big screen
 st.markdown(
@@ -182,7 +184,7 @@ def card_codes(layer: str) -> tuple[list[str], str]:
 
 
 def save_comment(code: str) -> None:
-    author = (ss.get(f"ws_author_{code}") or "").strip()
+    author = user.author or (ss.get(f"ws_author_{code}") or "").strip()  # signed in: the account, no name field
     text = (ss.get(f"ws_text_{code}") or "").strip()
     flash = ss.setdefault("ws_flash", {})
     if not author or not text:
@@ -235,7 +237,10 @@ def area_card(code: str, row: pd.Series, counts_cols: list[str]) -> None:
         ss.setdefault(f"ws_author_{code}", ss.get("ws_last_author", ""))
         with st.form(f"ws_form_{code}", border=False):
             c1, c2 = st.columns([1, 2])
-            c1.text_input("Your name", key=f"ws_author_{code}", max_chars=100)
+            if user.author is None:
+                c1.text_input("Your name", key=f"ws_author_{code}", max_chars=100)
+            else:
+                c1.caption(f"Comments are saved as {escape_markdown(user.author)}.")
             c2.text_area("Your comment on this area", key=f"ws_text_{code}", max_chars=5000, height=90)
             st.form_submit_button("Save comment", on_click=save_comment, args=(code,), disabled=store is None)
         if flash:
