@@ -236,10 +236,10 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     """Count (date/time filters), then statistics on the selected categories, then the indicator table.
 
     Indicators of every category group use all categories (within the date and time filters);
-    the hot-spot statistics use the selected categories (``filters.categories``).
+    the hot-spot statistics use the selected categories (``filters.categories``) on ``stats.weights``;
+    the indicators' Gi* z follows the catalogue (queen contiguity, see :func:`indicator_table`), so a
+    scenario scores the same whatever weights the hot-spot map uses.
     """
-    from .indicators import build_indicator_table, compute_hotspot_z
-
     fallback = []
     if stats.variable != "count" and ("population" not in areas or areas["population"].isna().all()):
         fallback.append(f"these areas have no population, so hot spots use incident counts instead of "
@@ -250,16 +250,55 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     selected = tuple(c for c in (filters.categories or counts.categories) if c in counts.counts.columns)
     series = counts.counts[list(selected)].sum(axis=1) if selected else counts.counts["total"]
     result, graph, notes = statistics(areas, series, stats)
-    base = build_indicator_table(areas, counts.counts)
-    gi = compute_hotspot_z(base, graph, [g for g in gi_groups if f"{g}_eb_rate" in base])
-    table = build_indicator_table(areas, counts.counts, hotspot_z=gi, extra_tables=tables)
+    table = indicator_table(areas, counts.counts, gi_groups=gi_groups, tables=tables,
+                            graph=graph if stats.weights == GI_WEIGHTS else None)
     return Analysis(counts=counts, filter_report=frep, selected=selected, values=result.values, hotspots=result,
                     graph=graph, stats=stats, filters=filters, notes=fallback + notes + frep.notes, indicators=table)
 
 
-def score(analysis: Analysis, scenario, names: pd.Series | None = None, vintage: int = 2025):
-    """Score with ``scenario``; when none of its indicators exists for these areas (e.g. a boundary file
-    without LSOA codes), score on the incident indicators that do, and say so.
+# ---------------------------------------------------------------------------------------------
+# the one "indicator table -> Gi* z -> score" sequence (app, CLI score/gaps, profiles all call it)
+
+GI_WEIGHTS = "queen"
+"""Weights of the indicators' Gi* z (``<group>_gi_z``): the catalogue defines them on queen contiguity
+(row-standardised, area itself included), whatever weights a hot-spot map uses."""
+
+
+def areas_vintage(areas: pd.DataFrame) -> int:
+    """The IoD vintage of an area set (``areas.attrs['vintage']``, 2025 when unstated)."""
+    return int(areas.attrs.get("vintage", 2025) or 2025)
+
+
+def indicator_table(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, *, weights=None,
+                    gi_groups=None, tables=(), graph=None, catalogue=None) -> pd.DataFrame:
+    """Indicator table of ``areas``: area columns, incident indicators of ``counts``, Gi* z, users' tables.
+
+    The Gi* z columns are computed for ``gi_groups`` (default: the groups ``weights`` use with a positive
+    weight) on :data:`GI_WEIGHTS` contiguity as the catalogue defines them; ``graph`` may pass those
+    weights when already built. ``catalogue`` defaults to the areas' vintage
+    (:func:`placebased.indicators.catalogue_for_vintage`).
+    """
+    from .indicators import build_indicator_table, catalogue_for_vintage, compute_hotspot_z, needed_gi_groups
+
+    cat = catalogue_for_vintage(areas_vintage(areas)) if catalogue is None else catalogue
+    tables = list(tables or ())
+    groups = list(gi_groups) if gi_groups is not None else needed_gi_groups(weights or {}, cat)
+    base = build_indicator_table(areas, counts, catalogue=cat)
+    groups = [g for g in groups if f"{g}_eb_rate" in base]
+    if not groups:
+        return build_indicator_table(areas, counts, extra_tables=tables, catalogue=cat) if tables else base
+    if graph is None:
+        from .weights import build_weights
+
+        graph = build_weights(areas, GI_WEIGHTS)
+    hz = compute_hotspot_z(base, graph, groups)
+    return build_indicator_table(areas, counts, hotspot_z=hz, extra_tables=tables, catalogue=cat)
+
+
+def score_table(table: pd.DataFrame, scenario, names: pd.Series | None = None, vintage: int = 2025,
+                robustness_draws: int | None = None):
+    """Score an indicator table with ``scenario``; when none of its indicators exists for these areas
+    (e.g. a boundary file without LSOA codes), score on the incident indicators that do, and say so.
 
     Returns ``(ScoreResult, note or None)``.
     """
@@ -268,17 +307,17 @@ def score(analysis: Analysis, scenario, names: pd.Series | None = None, vintage:
     from .indicators import catalogue_for_vintage
     from .scoring import score_areas as _score_areas
 
-    score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage))
-    table = analysis.indicators
+    score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage), robustness_draws=robustness_draws,
+                          names=names)
     weighted = {k: w for k, w in scenario.weights.items() if w > 0}
     usable = {k: w for k, w in weighted.items() if k in table.columns and table[k].notna().any()}
     dropped = [k for k in weighted if k not in usable]
     if usable:
         if not dropped:
-            return score_areas(table, scenario, names=names), None
+            return score_areas(table, scenario), None
         note = (f"left out for lack of data in these areas: {', '.join(dropped)}; the other weights were "
                 "renormalised")
-        return score_areas(table, scenario.replace(weights=usable), names=names), note
+        return score_areas(table, scenario.replace(weights=usable)), note
     prefer = ["serious_violence_eb_rate", "serious_violence_rate", "serious_violence_count", "all_count"]
     usable = [c for c in prefer if c in table.columns and table[c].notna().any()]
     usable = usable[:1] or [c for c in table.columns if table[c].notna().any()][:1]
@@ -287,7 +326,28 @@ def score(analysis: Analysis, scenario, names: pd.Series | None = None, vintage:
     fallback = scenario.replace(name=f"{scenario.name} (fallback)", weights={usable[0]: 100.0})
     note = (f"none of the scenario's indicators ({', '.join(scenario.weights)}) exists for these areas; "
             f"scored on {usable[0]} alone")
-    return score_areas(table, fallback, names=names), note
+    return score_areas(table, fallback), note
+
+
+def score_areas_with(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, scenario, tables=(),
+                     robustness_draws: int | None = None):
+    """The whole sequence in one call: :func:`indicator_table` (Gi* z only where ``scenario`` weights it)
+    then :func:`score_table`, with the catalogue of the areas' vintage.
+
+    Returns ``(ScoreResult, indicator table, note or None)``.
+    """
+    table = indicator_table(areas, counts, weights=scenario.weights, tables=tables)
+    result, note = score_table(table, scenario, names=areas.get("area_name"), vintage=areas_vintage(areas),
+                               robustness_draws=robustness_draws)
+    return result, table, note
+
+
+def score(analysis: Analysis, scenario, names: pd.Series | None = None, vintage: int = 2025):
+    """Score an :class:`Analysis` with ``scenario`` (:func:`score_table` on its indicator table).
+
+    Returns ``(ScoreResult, note or None)``.
+    """
+    return score_table(analysis.indicators, scenario, names=names, vintage=vintage)
 
 
 def area_month_series(analysis: Analysis, code: str, months: list[str]) -> pd.Series:
@@ -389,7 +449,7 @@ def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=No
     ctx.hotspot_settings.setdefault("weights", analysis.stats.weights)
     ctx.hotspot_label = (f"{', '.join(analysis.selected) if analysis.selected else 'all incidents'}, "
                          f"{analysis.stats.variable.replace('_', ' ')}")
-    ctx.england = report.england_means()
+    ctx.england = report.england_means(areas_vintage(areas))
     ctx.sources = report.default_sources(areas, ctx.monthly)
     ctx.county_name = report.county_label(areas)
     if score_result is not None:

@@ -197,7 +197,7 @@ class ProfileContext:
         if counts is not None:
             ctx.counts = getattr(counts, "counts", counts)
             ctx.monthly = getattr(counts, "monthly", None)
-        ctx.england = england_means()
+        ctx.england = england_means(int(areas.attrs.get("vintage", 2025) or 2025))
         ctx.sources = list(sources) if sources else default_sources(areas, ctx.monthly)
         ctx.notes = _notes_dict(notes)
         if ctx.counts is not None:

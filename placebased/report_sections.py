@@ -45,30 +45,18 @@ CORRECTIONS = {"fdr": "FDR (Benjamini-Hochberg)", "bonferroni": "Bonferroni", "n
 # adapters to modules written elsewhere (each returns None when the module or data is missing)
 
 
-def run_scoring(scoring, ctx, scenario):
-    """Scores of every area: (frame, settings, indicator labels), as the score command computes them.
-
-    Indicators from :func:`placebased.indicators.build_indicator_table` (areas, counts and the Gi*
-    z-scores the scenario's weights need), scored by :func:`placebased.scoring.score_areas`.
-    """
-    from .indicators import build_indicator_table, compute_hotspot_z, needed_gi_groups
+def run_scoring(scoring, ctx, scenario):  # noqa: ARG001 - kept for callers; the pipeline scores
+    """Scores of every area: (frame, settings, indicator labels), as the score command computes them
+    (:func:`placebased.pipeline.score_areas_with`: catalogue of the areas' vintage, Gi* z on queen)."""
+    from .pipeline import score_areas_with
     from .scenario import Scenario, default_scenario
 
     if scenario is None:
         scenario = default_scenario()
     elif not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
-    table = build_indicator_table(ctx.areas, ctx.counts)
-    groups = needed_gi_groups(scenario.weights)
-    if groups:
-        from .weights import build_weights
-
-        graph = build_weights(ctx.areas, "queen")
-        table = build_indicator_table(ctx.areas, ctx.counts, hotspot_z=compute_hotspot_z(table, graph, groups))
-    names = ctx.areas.get("area_name")
-    res = scoring.score_areas(table, scenario, names=names)
-    frame = res.to_frame()
-    return frame, res.settings(), dict(res.labels)
+    res, _table, _note = score_areas_with(ctx.areas, ctx.counts, scenario)
+    return res.to_frame(), res.settings(), dict(res.labels)
 
 
 def default_provision() -> gpd.GeoDataFrame | None:
@@ -193,7 +181,8 @@ def draw_pdf(ctx, figs: dict, group_name: str | None, date: _dt.date) -> bytes:
     y_right = _hotspots(pdf, ctx, codes, x_r, y_right + 2, COL_W)
     y_right = _priority(pdf, ctx, codes, x_r, y_right + 2, COL_W)
     y = max(y_left, y_right) + 3
-    y_left = section_title(pdf, x_l, y, COL_W, "Deprivation: IoD 2025 deciles in England")
+    iod = ctx.areas.attrs.get("vintage", 2025)
+    y_left = section_title(pdf, x_l, y, COL_W, f"Deprivation: IoD {iod} deciles in England")
     y_left = decile_chart(pdf, x_l, y_left + 3, COL_W, figs["deciles"]) if figs["deciles"] else para(
         pdf, x_l, y_left, COL_W, "Deprivation indices not available for these areas.")
     y_left = _monthly(pdf, figs, x_l, y_left + 3, COL_W, ctx)
@@ -318,8 +307,9 @@ def _key_figures(pdf, ctx, figs, a, x, y, w) -> float:
             cx += c
         y += 4.3
     n_areas = len(ctx.areas)
+    iod = ctx.areas.attrs.get("vintage", 2025)
     return para(pdf, x, y + 0.4, w, f"County: {ctx.county_name} ({n_areas:,} areas; deciles are means over its "
-                f"areas). England: all {_n(eng.get('n_lsoa'))} LSOAs (IoD 2025). n/a: no England incident data "
+                f"areas). England: all {_n(eng.get('n_lsoa'))} LSOAs (IoD {iod}). n/a: no England incident data "
                 "loaded.", size=6.0, colour=style.BRAND["muted"], lh=2.6)
 
 

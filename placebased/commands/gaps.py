@@ -95,28 +95,24 @@ def priority_from_args(args, areas):
 
 
 def scoring_priority(args, areas):
-    """Score the areas with the scenario (no robustness draws: only score and tier are needed)."""
+    """Score the areas with the scenario (no robustness draws: only score and tier are needed), through
+    the same sequence as ``placebased score`` (:func:`placebased.pipeline.score_areas_with`)."""
     from ..aggregate import count_incidents
-    from ..indicators import build_indicator_table, compute_hotspot_z, load_catalogue, needed_gi_groups
+    from ..indicators import catalogue_for_vintage, default_weights
+    from ..pipeline import areas_vintage, score_areas_with
     from ..scenario import Scenario, default_scenario
-    from ..scoring import score_areas
 
     scenario = Scenario.load(args.scenario) if args.scenario else default_scenario()
-    catalogue = load_catalogue()
-    weights = scenario.weights or {k: v.default_weight for k, v in catalogue.items() if v.default_weight > 0}
+    catalogue = catalogue_for_vintage(areas_vintage(areas))
+    weights = scenario.weights or default_weights(catalogue)
     uses_incidents = any(w > 0 and k in catalogue and catalogue[k].incidents for k, w in weights.items())
-    counts = hz = None
+    counts = None
     if uses_incidents:
         inc = load_incidents_from_args(args)
         counts = count_incidents(inc.points, areas, without_location=inc.report.skipped).counts
-    table = build_indicator_table(areas, counts, catalogue=catalogue)
-    groups = needed_gi_groups(weights, catalogue)
-    if groups:
-        from ..weights import build_weights
-
-        hz = compute_hotspot_z(table, build_weights(areas, "queen"), groups)
-        table = build_indicator_table(areas, counts, hotspot_z=hz, catalogue=catalogue)
-    result = score_areas(table, scenario, robustness_draws=0, names=areas.get("area_name"), catalogue=catalogue)
+    result, _table, note = score_areas_with(areas, counts, scenario, robustness_draws=0)
+    if note:
+        eprint(f"note: {note}")
     frame = result.table
     return frame["tier"], frame["score"], f"scoring scenario {scenario.name!r} ({scenario.normalisation})"
 

@@ -66,26 +66,31 @@ def scenario_from_args(args):
     return sc.replace(**changes) if changes else sc
 
 
-def indicator_table_from_args(args, areas, weights):
-    """Indicator table: area columns, incident indicators, Gi* z where weighted, users' tables."""
+def counts_from_args(args, areas):
+    """Incident counts per area and category (``CountResult``), with the one-line load summary on stderr."""
     from ..aggregate import count_incidents
-    from ..indicators import build_indicator_table, compute_hotspot_z, needed_gi_groups, read_user_table
 
     inc = load_incidents_from_args(args)
     counts = count_incidents(inc.points, areas, without_location=inc.report.skipped)
     r, a = inc.report, counts.report
     eprint(f"incidents: read {r.rows_read:,}; in area {a.in_area:,}; outside area {a.outside:,}; "
            f"without location {r.skipped:,}")
-    tables = [read_user_table(path, areas.index, code_column=getattr(args, "code_column", None))
-              for path in getattr(args, "table", []) or []]
-    table = build_indicator_table(areas, counts=counts.counts, extra_tables=tables)
-    groups = needed_gi_groups(weights)
-    if groups:
-        from ..weights import build_weights
+    return counts
 
-        hz = compute_hotspot_z(table, build_weights(areas, "queen"), groups)
-        table = build_indicator_table(areas, counts=counts.counts, hotspot_z=hz, extra_tables=tables)
-    return table, counts
+
+def tables_from_args(args, areas) -> list:
+    from ..indicators import read_user_table
+
+    return [read_user_table(path, areas.index, code_column=getattr(args, "code_column", None))
+            for path in getattr(args, "table", []) or []]
+
+
+def indicator_table_from_args(args, areas, weights):
+    """Indicator table (:func:`placebased.pipeline.indicator_table`) and the counts, from the arguments."""
+    from ..pipeline import indicator_table
+
+    counts = counts_from_args(args, areas)
+    return indicator_table(areas, counts.counts, weights=weights, tables=tables_from_args(args, areas)), counts
 
 
 def needed_groups(sc) -> list[str]:
@@ -95,19 +100,19 @@ def needed_groups(sc) -> list[str]:
 
 
 def run(args) -> int:
-    from ..scoring import score_areas
+    from ..pipeline import GI_WEIGHTS, score_areas_with
 
     sc = scenario_from_args(args)
     areas = load_areas_from_args(args)
-    table, _ = indicator_table_from_args(args, areas, sc.weights)
-    from ..indicators import catalogue_for_vintage
-
-    result = score_areas(table, sc, names=areas["area_name"], catalogue=catalogue_for_vintage(args.vintage))
+    result, _table, note = score_areas_with(areas, counts_from_args(args, areas).counts, sc,
+                                            tables=tables_from_args(args, areas))
+    if note:
+        eprint(f"note: {note}")
     frame = result.to_frame()
     export.write_table(result.to_table(), args.out, index=True)  # the CSV states its own settings
     print(result.summary())
     if any(f"{g}_gi_z" in result.weights for g in needed_groups(sc)):
-        print("note: Gi* z-scores computed on queen contiguity (row-standardised, area itself included)")
+        print(f"note: Gi* z-scores computed on {GI_WEIGHTS} contiguity (row-standardised, area itself included)")
     eff = result.weights_frame()
     print("effective weights (chosen % -> share of score variance %, correlation with score):")
     for ind_id, row in eff.iterrows():
