@@ -37,3 +37,10 @@ def grid_areas():
             rows.append({"area_code": f"{col}{j + 1}", "area_name": f"Square {col}{j + 1}", "population": 1000,
                          "geometry": box(x0 + i * 1000, y0 + j * 1000, x0 + (i + 1) * 1000, y0 + (j + 1) * 1000)})
     return gpd.GeoDataFrame(rows, crs="EPSG:27700").set_index("area_code")
+
+
+def shown(markdown: str) -> str:
+    """What a person reads from text the app escaped for Markdown (``safety.escape_markdown``)."""
+    import html
+
+    return html.unescape(markdown).replace("\u2060", "").replace("  \n", "\n")

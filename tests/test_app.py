@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
+from conftest import shown
 
 TIMEOUT = 180
 
@@ -63,7 +64,7 @@ def test_bad_upload_shows_error_and_keeps_working(app):
     up.set_value(("bad.csv", b"a,b\n1,2\n", "text/csv"))
     app.run()
     assert not app.exception
-    errors = [e.value for e in app.error]
+    errors = [shown(e.value) for e in app.error]
     assert any("bad.csv" in e and "no coordinate columns" in e for e in errors), errors
     assert len(app.dataframe[0].value) > 0  # still working on the previous (default) data
 
@@ -93,7 +94,7 @@ def test_layers_render(app):
     for layer in ("imd", "gi", "lisa", "density", "emerging", "priority"):
         app.radio(key="layer").set_value(layer).run()
         assert not app.exception, layer
-        errors = [e.value for e in app.error]
+        errors = [shown(e.value) for e in app.error]
         assert not errors or (layer == "emerging" and "no incident has a date" in errors[0]), (layer, errors)
     next(u for u in app.file_uploader if u.label.startswith("Incidents")).set_value(None)
     app.run()

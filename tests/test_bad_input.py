@@ -34,6 +34,7 @@ from placebased.errors import ConfigError, DataError, PlaceBasedError, SchemaErr
 from placebased.incidents import MAX_WEIGHT, load_incidents
 from placebased.indicators import check_user_tables, read_user_table
 from placebased.provision import load_provision
+from conftest import shown
 
 LON, LAT = -0.8938, 52.2369  # Northampton town centre
 EAST, NORTH = 475_500, 260_600
@@ -474,7 +475,7 @@ def test_app_refuses_a_clashing_indicator_table_beside_the_upload(app, areas):
         ("pop.csv", csv.encode(), "text/csv"))
     app.run()
     assert not app.exception
-    errors = [e.value for e in app.error]
+    errors = [shown(e.value) for e in app.error]
     assert any("pop.csv" in e and "'population'" in e and "rename" in e for e in errors), errors
     assert len(app.dataframe[0].value) > 0  # the page still works, on the previous data
     next(u for u in app.file_uploader if u.label.startswith("Indicator tables")).set_value(None)
