@@ -86,7 +86,7 @@ EMERGING_CLASSES: tuple[str, ...] = (
 )
 #: class -> colour (reds for hot, blues for cold, stronger for the more lasting patterns)
 EMERGING_COLOURS: dict[str, str] = {
-    "new hot spot": "#fc9272",
+    "new hot spot": "#fee08b",  # pale yellow: distinct from "consecutive" (tests/test_palette.py)
     "consecutive hot spot": "#fb6a4a",
     "intensifying hot spot": "#67000d",
     "persistent hot spot": "#cb181d",
@@ -94,7 +94,7 @@ EMERGING_COLOURS: dict[str, str] = {
     "sporadic hot spot": "#fdd0a2",
     "oscillating hot spot": "#de77ae",
     "historical hot spot": "#bf9f7a",
-    "new cold spot": "#9ecae1",
+    "new cold spot": "#c7eae5",  # pale teal: distinct from "consecutive"
     "consecutive cold spot": "#6baed6",
     "intensifying cold spot": "#08306b",
     "persistent cold spot": "#2171b5",

@@ -34,7 +34,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from . import style
+from . import glossary, style
 from .areas import WGS84
 from .safety import escape_text
 
@@ -336,23 +336,23 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
         colours = cls.map(dict(enumerate(pal))).where(v.notna(), NO_DATA)
         lows = [float(v.min())] + list(bins[:-1])
         legend = [(pal[i], f"{lows[i]:.1f} – {bins[i]:.1f}") for i in range(len(bins))][::-1]
-        return colours, legend, f"Priority score (0–100), quantiles (mapclassify Quantiles, k={len(bins)})"
+        return colours, legend, glossary.layer_title("priority")
     if layer == "imd":
         d = data["imd_decile"]
         colours = d.map(IMD_COLOURS).fillna(NO_DATA)
         legend = [(IMD_COLOURS[i], f"Decile {i}" + (" (most deprived 10% in England)" if i == 1 else
                                                     " (least deprived)" if i == 10 else "")) for i in range(1, 11)]
-        return colours, legend, "IMD 2025 decile (England), unique values"
+        return colours, legend, glossary.layer_title("imd")
     if layer == "gi":
         b = data["gi_bin"].fillna(0).astype(int)
         colours = b.map(style.gi_bin_colour)
         legend = [(style.GI_BIN_COLOURS[i], style.GI_BIN_LABELS[i]) for i in (3, 2, 1, 0, -1, -2, -3)]
-        return colours, legend, "Getis-Ord Gi* confidence bins (ArcGIS Gi_Bin)"
+        return colours, legend, glossary.layer_title("gi")
     if layer == "lisa":
         c = data["lisa_cluster"].map(style.lisa_code)
         colours = c.map(style.LISA_COLOURS)
         legend = [(style.LISA_COLOURS[k_], style.LISA_LABELS[k_]) for k_ in ("HH", "LL", "HL", "LH", "ns")]
-        return colours, legend, "Local Moran (LISA) clusters"
+        return colours, legend, glossary.layer_title("lisa")
     if layer == "density":
         v = data["density"].astype(float).fillna(0)
         bins = _class_bins(v, "naturalbreaks", k)
@@ -361,21 +361,22 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
         colours = cls.map(dict(enumerate(pal)))
         lows = [float(v.min())] + list(bins[:-1])
         legend = [(pal[i], f"{lows[i]:.0f} – {bins[i]:.0f} per km²") for i in range(len(bins))][::-1]
-        return colours, legend, f"Incidents per km², natural breaks (Jenks, k={len(bins)})"
+        return colours, legend, glossary.layer_title("density")
     if layer == "emerging":
         from .emerging import EMERGING_COLOURS
 
         c = data["emerging_class"].fillna("No pattern detected")
         colours = c.map(lambda x: EMERGING_COLOURS.get(x, "#f2f2ee"))
         present = [x for x in EMERGING_COLOURS if x in set(c)]
-        return colours, [(EMERGING_COLOURS[x], x) for x in present], "Emerging hot spot analysis (space-time Gi*)"
+        return (colours, [(EMERGING_COLOURS[x], glossary.emerging_label(x)) for x in present],
+                glossary.layer_title("emerging"))
     if layer == "gaps":
         g = data["gap"].fillna(False).astype(bool)
         tiered = data.get("in_tier", pd.Series(False, index=idx)).fillna(False).astype(bool)
         colours = pd.Series("#f2f2ee", index=idx).where(~tiered, "#fdd49e").where(~g, "#b2182b")
         legend = [("#b2182b", "Priority area with no provision within the radius (gap)"),
                   ("#fdd49e", "Priority area with provision within reach"), ("#f2f2ee", "Not a priority area")]
-        return colours, legend, "Provision gaps in priority areas"
+        return colours, legend, glossary.layer_title("gaps")
     raise KeyError(f"unknown layer {layer!r}; choose one of {', '.join(LAYERS)}")
 
 
@@ -397,6 +398,9 @@ def tooltips(data: pd.DataFrame, count_label: str = "Incidents") -> pd.Series:
     name = data["area_name"].map(map_text) if "area_name" in data else pd.Series("", data.index)
     code = pd.Series(data.index.astype(str), index=data.index).map(map_text)
     tip = "<b>" + name + "</b> <span style='color:#5f6b76'>" + code + "</span>"
+    if "ward_name" in data:  # the place people know (placebased.places)
+        ward = data["ward_name"].map(lambda w: f"<br>in {map_text(w)} ward" if isinstance(w, str) and w else "")
+        tip = tip + ward
     if "score" in data:
         line = "<br>Score " + _col_text(data, "score", "{:.1f}") + ", rank " + _col_text(data, "rank", "{:,.0f}")
         if "rank_p05" in data and "rank_p95" in data:
@@ -406,13 +410,13 @@ def tooltips(data: pd.DataFrame, count_label: str = "Incidents") -> pd.Series:
             line = line + interval.where(has, "")
         tip = tip + line.where(data["score"].notna(), "<br>Not scored")
     if "imd_decile" in data:
-        tip = tip + "<br>IMD decile " + _col_text(data, "imd_decile", "{:,.0f}")
+        tip = tip + "<br>Deprivation decile " + _col_text(data, "imd_decile", "{:,.0f}") + " (1 = most deprived)"
     if "count" in data:
         tip = tip + f"<br>{map_text(count_label)}: " + _col_text(data, "count", "{:,.0f}")
     if "gi_bin" in data:
-        tip = tip + "<br>" + data["gi_bin"].map(lambda b: style.GI_BIN_LABELS.get(int(b), "") if pd.notna(b) else "")
+        tip = tip + "<br>" + data["gi_bin"].map(glossary.gi_bin_label)
     if "lisa_cluster" in data:
-        tip = tip + "<br>LISA: " + data["lisa_cluster"].map(lambda c: style.LISA_LABELS[style.lisa_code(c)])
+        tip = tip + "<br>Cluster: " + data["lisa_cluster"].map(glossary.lisa_label)
     return tip
 
 
@@ -565,8 +569,8 @@ PROVISION_COLOURS = ["#1a7f37", "#6a3d9a", "#b15928", "#1f78b4", "#e31a1c", "#ff
 
 
 def provision_colours(types: Iterable[str]) -> dict[str, str]:
-    """A stable colour per provision type."""
-    return {t: PROVISION_COLOURS[i % len(PROVISION_COLOURS)] for i, t in enumerate(sorted(set(map(str, types))))}
+    """A colour per provision type (one per family, colour-blind safe: :func:`style.provision_style`)."""
+    return {t: v["colour"] for t, v in style.provision_style(sorted(set(map(str, types)))).items()}
 
 
 def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float | None) -> None:
@@ -587,7 +591,7 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
         cover.add_to(m)
     PointLayer(badges).add_to(fg)
     fg.add_to(m)
-    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {map_text(t)}</div>"
+    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {map_text(glossary.provision_label(t))}</div>"
                     for t, c in cmap.items())
     m.get_root().html.add_child(RawHtml(
         "<div style='position:absolute;top:10px;left:54px;z-index:1000;background:white;padding:6px 8px;"
@@ -595,17 +599,15 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
 
 
 def _initials(kind: str) -> str:
-    """Up to two letters standing for a provision type ("GP practice" -> "GP", "Youth club" -> "YC")."""
-    words = [w for w in kind.replace("/", " ").split() if w[:1].isalnum()]
-    if words and words[0].isupper() and len(words[0]) <= 3:
-        return words[0]
-    return "".join(w[0].upper() for w in words[:2]) or "?"
+    """The badge of a provision type ("GP practice" -> "GP", "Care home or nursing home" -> "CR",
+    "Youth club" -> "YC"; :func:`style.provision_style`)."""
+    return style.provision_style([str(kind)])[str(kind)]["badge"]
 
 
 def _badge_html(text: str, colour: str, size: int = 20) -> str:
     """A round badge in plain HTML (shown by Leaflet's own divIcon: no icon font, no outside request)."""
     return (f"<span style='display:inline-flex;align-items:center;justify-content:center;width:{size}px;"
-            f"height:{size}px;border-radius:50%;background:{_colour(colour)};color:#fff;border:1.5px solid #fff;"
+            f"height:{size}px;border-radius:50%;background:{_colour(colour)};color:{style.text_on(_colour(colour))};border:1.5px solid #fff;"
             f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{map_text(text)}</span>")
 
 

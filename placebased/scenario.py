@@ -95,7 +95,7 @@ class Scenario:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "created", str(self.created or dt.date.today().isoformat()))
+        set_(self, "created", str(self.created or _preset_date(self.name, self.weights) or dt.date.today().isoformat()))
         set_(self, "normalisation", _check_choice(self.normalisation, NORMALISATIONS, "normalisation"))
         set_(self, "missing", _check_choice(self.missing, MISSING_POLICIES, "missing policy"))
         set_(self, "robust_normalisations",
@@ -314,6 +314,21 @@ _PRESETS: dict[str, dict] = {
     },
 }
 PRESET_DATE = "2025-11-20"
+
+
+def _preset_date(name, weights) -> str | None:
+    """The presets' date when ``name`` and the weights (as shares) are a preset's: one date for
+    "Balanced" in the app and the CLI; an edited scenario gets the day it was made."""
+    p = next((v for v in _PRESETS.values() if v["name"].lower() == str(name).strip().lower()), None)
+    if p is None:
+        return None
+    try:
+        w = {k: float(v) for k, v in dict(weights).items() if float(v) > 0}
+    except (TypeError, ValueError):
+        return None
+    tp, tw = sum(p["weights"].values()), sum(w.values()) or 1.0
+    same = set(w) == set(p["weights"]) and all(abs(w[k] / tw - p["weights"][k] / tp) < 1e-9 for k in w)
+    return PRESET_DATE if same else None
 
 
 def preset_names() -> list[str]:

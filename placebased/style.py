@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .glossary import GI_BINS, LISA
+
 #: Gi* bin -> (colour, label); bins as in ArcGIS: +-3 = 99 %, +-2 = 95 %, +-1 = 90 % confidence
 GI_BIN_COLOURS: dict[int, str] = {
     -3: "#4575b5",
@@ -26,15 +28,7 @@ GI_BIN_COLOURS: dict[int, str] = {
     2: "#ed7551",
     3: "#d62f27",
 }
-GI_BIN_LABELS: dict[int, str] = {
-    -3: "Cold spot, 99% confidence",
-    -2: "Cold spot, 95% confidence",
-    -1: "Cold spot, 90% confidence",
-    0: "Not significant",
-    1: "Hot spot, 90% confidence",
-    2: "Hot spot, 95% confidence",
-    3: "Hot spot, 99% confidence",
-}
+GI_BIN_LABELS: dict[int, str] = {k: t.label for k, t in GI_BINS.items()}  # words: placebased.glossary
 
 #: LISA cluster codes -> colour. Keys accept the short codes and esda's quadrant numbers
 #: (1 HH, 2 LH, 3 LL, 4 HL; 0 not significant).
@@ -45,13 +39,7 @@ LISA_COLOURS: dict[str, str] = {
     "LH": "#abd9e9",
     "ns": "#d9d9d9",
 }
-LISA_LABELS: dict[str, str] = {
-    "HH": "High-High (high, among high)",
-    "LL": "Low-Low (low, among low)",
-    "HL": "High-Low (high outlier)",
-    "LH": "Low-High (low outlier)",
-    "ns": "Not significant",
-}
+LISA_LABELS: dict[str, str] = {k: t.label for k, t in LISA.items()}  # words: placebased.glossary
 _LISA_QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL", 0: "ns"}
 
 #: priority classes (tiers) of the score, most urgent first
@@ -136,3 +124,83 @@ def lisa_colour(cluster) -> str:
 def tier_colour(tier) -> str:
     """Colour of a priority class; unknown classes get the neutral grey."""
     return TIER_COLOURS.get(str(tier).strip().lower(), TIER_COLOURS["other"])
+
+
+# ---------------------------------------------------------------------------------------------
+# provision: a colour per family of types and a badge per type (legends a colour-blind reader can
+# use: the colours are Okabe-Ito's plus brown and navy, at least CIEDE2000 10 apart under simulated
+# protanopia, deuteranopia and tritanopia, tests/test_palette.py; the badge letters differ too)
+
+#: family -> (colour, plain family name)
+PROVISION_FAMILIES: dict[str, tuple[str, str]] = {
+    "primary": ("#0072B2", "GP and primary care"),
+    "urgent": ("#D55E00", "Urgent and out-of-hours care"),
+    "community": ("#009E73", "Community health"),
+    "public": ("#CC79A7", "Public health"),
+    "hospital": ("#56B4E9", "Hospital and hospice"),
+    "care": ("#E69F00", "Care homes"),
+    "justice": ("#663300", "Prison and custody health"),
+    "specialist": ("#000099", "Sexual assault referral"),
+    "other": ("#F0E442", "Other NHS services"),
+    "youth": ("#000000", "Youth and community provision"),
+}
+#: provision type -> (badge text, family); types not listed are the partners' own ("youth")
+PROVISION_BADGES: dict[str, tuple[str, str]] = {
+    "GP practice": ("GP", "primary"),
+    "Primary care network hub": ("PCN", "primary"),
+    "Pharmacy prescriber pathfinder": ("Rx", "primary"),
+    "Urgent and emergency care": ("UEC", "urgent"),
+    "Walk-in centre": ("WIC", "urgent"),
+    "Out-of-hours service": ("OOH", "urgent"),
+    "Walk-in and out-of-hours service": ("WO", "urgent"),
+    "Community health service": ("CHS", "community"),
+    "Public health service": ("PHS", "public"),
+    "Hospital service": ("H", "hospital"),
+    "Hospice": ("HSP", "hospital"),
+    "Care home or nursing home": ("CR", "care"),
+    "Prison health service": ("PR", "justice"),
+    "Young offender institution": ("YOI", "justice"),
+    "Secure training centre": ("STC", "justice"),
+    "Secure children's home": ("SCH", "justice"),
+    "Immigration removal centre": ("IRC", "justice"),
+    "Border Force": ("BF", "justice"),
+    "Court": ("CT", "justice"),
+    "Police custody": ("PC", "justice"),
+    "Other justice estate": ("JE", "justice"),
+    "Sexual assault referral centre": ("SRC", "specialist"),
+    "Optometry service": ("OPT", "other"),
+    "Other NHS service": ("NHS", "other"),
+}
+
+
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
+    r, g, b = (v / 255 for v in rgb(colour))
+    lum = sum(w * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+              for w, c in zip((0.2126, 0.7152, 0.0722), (r, g, b)))
+    return "#111111" if lum > 0.25 else "#ffffff"
+
+
+def _initials(kind: str) -> str:
+    words = [w for w in str(kind).replace("/", " ").split() if w[:1].isalnum()]
+    if words and words[0].isupper() and len(words[0]) <= 3:
+        return words[0]
+    return "".join(w[0].upper() for w in words[:3]) or "?"
+
+
+def provision_style(types) -> dict[str, dict[str, str]]:
+    """Per provision type: ``badge`` (unique within ``types``), ``colour``, ``text`` (badge text
+    colour), ``family`` (plain family name). Partners' own types (not NHS ODS settings) are
+    "Youth and community provision" in black with their initials."""
+    out: dict[str, dict[str, str]] = {}
+    used: set[str] = set()
+    for t in dict.fromkeys(map(str, types)):
+        badge, fam = PROVISION_BADGES.get(t, (_initials(t), "youth"))
+        base, n = badge, 2
+        while badge in used:
+            badge = f"{base}{n}"
+            n += 1
+        used.add(badge)
+        colour, fam_name = PROVISION_FAMILIES[fam]
+        out[t] = {"badge": badge, "colour": colour, "text": text_on(colour), "family": fam_name}
+    return out

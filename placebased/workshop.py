@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import style
+from . import glossary, style
 from .categories import POLICE_UK_CATEGORIES, is_sensitive
 from .disclosure import SECONDARY_MARK, SENSITIVE, SHOWN, public_table, round_count
 from .errors import DataError
@@ -340,15 +340,7 @@ LAYER_CHOICES = {
     "priority": "Priority areas",
 }
 #: Gi* bins in plain words (99 / 95 / 90 % confidence = very likely / likely / possible)
-GI_PLAIN = {
-    3: "Hot spot (very likely)",
-    2: "Hot spot (likely)",
-    1: "Hot spot (possible)",
-    0: "No clear pattern",
-    -1: "Fewer incidents than nearby areas (possible)",
-    -2: "Fewer incidents than nearby areas (likely)",
-    -3: "Fewer incidents than nearby areas (very likely)",
-}
+GI_PLAIN = glossary.GI_PLAIN  # words: placebased.glossary
 TIER_COLOURS = ["#7f0000", "#d7301f", "#fc8d59", "#fdd49e", "#fee8c8"]
 CALM = "#f2f2ee"
 
