@@ -251,7 +251,7 @@ def style_payload(
 
 
 def workshop_payload(codes: list[str], colours: pd.Series, tips: pd.Series, title: str, legend, note: str,
-                     outlines: bool = True) -> dict:
+                     outlines: bool = True, selected: Iterable[str] = ()) -> dict:
     """The per-rerun arguments of the workshop map (areas only, no point layer of any kind, larger
     type): as :func:`placebased.mapping.workshop_map` draws it, from the workshop's colours and
     tooltips (:func:`placebased.workshop.plain_tooltips`)."""
@@ -259,7 +259,7 @@ def workshop_payload(codes: list[str], colours: pd.Series, tips: pd.Series, titl
     return {
         "palette": palette,
         "fill": idx,
-        "selected": [],
+        "selected": [str(c) for c in selected if c],
         "tips": tip_lines(tips, codes),
         "legend": legend_payload(title, legend, note),
         "style": {"fillOpacity": 0.8, "line": "#8a94a0", "weight": 0.5, "selectedLine": style.BRAND["selected"],

@@ -80,9 +80,50 @@ def browser_page(viewport=(1400, 1000)):
             browser.close()
 
 
-def map_frame(page, timeout_ms: int = 60000):
-    """The streamlit-folium iframe once Leaflet has drawn its polygons."""
+MAP_IFRAME = "iframe[title*='areamap']"
+TOOLTIP = ".pb-tip"
+
+
+def folium_frame(page, timeout_ms: int = 60000):
+    """The streamlit-folium iframe once Leaflet has drawn its polygons (the map with a basemap, or
+    PLACEBASED_MAP=folium)."""
     page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout_ms)
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
     return frame
+
+
+def map_frame(page, timeout_ms: int = 60000, renders: int = 1):
+    """The area map component's frame (components/areamap) once it has drawn its areas at least
+    ``renders`` times. The areas are on one canvas: use :func:`area_point`, :func:`hover_area` and
+    :func:`click_area`; the tooltip is ``frame.locator(TOOLTIP)``, the legend ``.pb-legend``."""
+    handle = page.wait_for_selector(MAP_IFRAME, timeout=timeout_ms)
+    frame = handle.content_frame()
+    frame.wait_for_function(f"window.__areamap && window.__areamap.ready && window.__areamap.renders >= {renders}",
+                            timeout=timeout_ms)
+    return frame
+
+
+def area_count(frame) -> int:
+    return frame.evaluate("window.__areamap.areas || 0")
+
+
+def area_point(frame, which) -> tuple[float, float, str]:
+    """Page coordinates of a point inside area ``which`` (index in the map's order, or a code)."""
+    p = frame.evaluate("w => window.__areamap.pointOf(w)", which)
+    if p is None:
+        raise AssertionError(f"area {which!r} is not on the map (or not in view)")
+    box = frame.frame_element().bounding_box()
+    return box["x"] + p["x"], box["y"] + p["y"], p["code"]
+
+
+def hover_area(page, frame, which) -> str:
+    x, y, code = area_point(frame, which)
+    page.mouse.move(x, y)
+    return code
+
+
+def click_area(page, frame, which) -> str:
+    x, y, code = area_point(frame, which)
+    page.mouse.click(x, y)
+    return code

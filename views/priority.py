@@ -14,14 +14,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components.areamap import area_map, take_clicks, use_folium_map
-
 from appauth import can, export_button, gate, settings_of
 from appcache import (
     c_analysis,
     c_area_charts,
     c_areas,
-    c_web_geometry,
     c_catalogue_labels,
     c_gaps,
     c_incidents,
@@ -30,9 +27,11 @@ from appcache import (
     c_score,
     c_sites,
     c_trends,
+    c_web_geometry,
     save_upload,
     store_or_warning,
 )
+from components.areamap import area_map, take_clicks, use_folium_map
 from placebased import access
 from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
@@ -50,6 +49,7 @@ from placebased.mapping import (
 from placebased.safety import escape_markdown
 from placebased.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.selection import selection_csv, selection_geojson, selection_table
+from placebased.webmap import style_payload
 from placebased.webmap import style_payload
 
 ROOT = Path(__file__).resolve().parent.parent

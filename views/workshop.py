@@ -27,13 +27,15 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
     sys.path.insert(0, str(ROOT))
 
 from appauth import gate  # noqa: E402
-from appcache import c_analysis, c_areas, c_score, current_settings, store_or_warning  # noqa: E402
+from appcache import c_analysis, c_areas, c_score, c_web_geometry, current_settings, store_or_warning  # noqa: E402
+from components.areamap import area_map, take_clicks, use_folium_map  # noqa: E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
 from placebased.disclosure import public_note  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
 from placebased.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 from placebased.scoring import EXCLUDED  # noqa: E402
+from placebased.webmap import workshop_payload  # noqa: E402
 from placebased.workshop import (  # noqa: E402
     GI_PLAIN,
     LAYER_CHOICES,
@@ -152,9 +154,18 @@ colours, legend, title = map_layer(layer, gi_bin, tier, tiers)
 note = ("A hot spot is an area that, with its neighbours, has more incidents than chance would give."
         if layer == "hotspots" else "Areas ranked by the partnership's priority score.")
 tips = plain_tooltips(table, gi_bin, tier, tiers, period)
-fmap = workshop_map(web, features, colours, tips, title, legend, note, basemap, outlines)
-out = st_folium(fmap, height=760, use_container_width=True, returned_objects=["last_object_clicked"], key="ws_map")
-click = (out or {}).get("last_object_clicked")
+if not use_folium_map(basemap):  # the geometry once, restyled in the browser (components/areamap)
+    for code in take_clicks("ws_areamap"):
+        ss["ws_pick"] = code
+    geo = c_web_geometry(src)
+    area_map(geo["url"], workshop_payload(geo["codes"], colours, tips, title, legend, note, outlines is not None,
+                                          selected=[ss.get("ws_pick")]), height=760, key="ws_areamap", toggle=False)
+    click = None
+else:
+    fmap = workshop_map(web, features, colours, tips, title, legend, note, basemap, outlines)
+    out = st_folium(fmap, height=760, use_container_width=True, returned_objects=["last_object_clicked"],
+                    key="ws_map")
+    click = (out or {}).get("last_object_clicked")
 if click and click != ss.get("ws_last_click"):
     ss["ws_last_click"] = click
     code = area_at(web, click["lat"], click["lng"])

@@ -438,6 +438,47 @@
     });
   }
 
+  function hitCount(lp) {
+    var n = 0;
+    for (var j = 0; j < layers.length; j++) {
+      if (layers[j]._pxBounds && layers[j]._containsPoint(lp)) { n += 1; }
+    }
+    return n;
+  }
+
+  // a point inside an area (by code or index), in the frame's viewport pixels: for tests and benchmarks
+  window.__areamap.pointOf = function (which) {
+    var i = typeof which === "number" ? which : index[which];
+    if (!layers[i]) { return null; }
+    var p = pointIn(i);
+    if (!p) {  // too small at this zoom, or out of view: bring it into view
+      map.fitBounds(layers[i].getBounds(), { maxZoom: 16, animate: false, padding: [40, 40] });
+      p = pointIn(i);
+    }
+    return p;
+  };
+  function pointIn(i) {
+    var lyr = layers[i];
+    var b = lyr.getBounds(), size = map.getSize(), best = null, bestD = Infinity;
+    var c = map.latLngToContainerPoint(b.getCenter());
+    for (var gx = 1; gx < 16; gx++) {
+      for (var gy = 1; gy < 16; gy++) {
+        var ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * gy / 16,
+          b.getWest() + (b.getEast() - b.getWest()) * gx / 16);
+        var cp = map.latLngToContainerPoint(ll);
+        if (cp.x < 2 || cp.y < 2 || cp.x > size.x - 2 || cp.y > size.y - 2) { continue; }
+        var lp = map.latLngToLayerPoint(ll);
+        if (!lyr._containsPoint(lp) || hitCount(lp) !== 1) { continue; }  // clear of every neighbour's edge
+        var d = cp.distanceTo(c);
+        if (d < bestD) { bestD = d; best = cp; }
+      }
+    }
+    if (!best) { return null; }
+    var r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + best.x, y: r.top + best.y, code: codes[i] };
+  }
+  window.__areamap.codes = function () { return codes.slice(); };
+
   window.addEventListener("message", function (ev) {
     var d = ev.data;
     if (!d || d.type !== "streamlit:render" || ev.source !== window.parent) { return; }
