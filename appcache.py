@@ -48,20 +48,6 @@ def c_web_geometry(src: P.Sources) -> dict:
     return _c_web_geometry(P.Sources(vintage=src.vintage, boundaries=src.boundaries, id_column=src.id_column))
 
 
-@st.cache_resource(show_spinner=False)
-def _c_web_geometry(src: P.Sources) -> dict:
-    from placebased.webmap import write_geometry
-
-    _areas, web, _features, outlines, _notes = _c_areas(src)
-    return write_geometry(web, Path(__file__).resolve().parent / "static", outlines)
-
-
-def c_web_geometry(src: P.Sources) -> dict:
-    """The areas' browser geometry, written once under ``static/geo/`` (``url``, ``codes``; see
-    :func:`placebased.webmap.write_geometry`)."""
-    return _c_web_geometry(P.Sources(vintage=src.vintage, boundaries=src.boundaries, id_column=src.id_column))
-
-
 @st.cache_resource(show_spinner="Reading incidents…")
 def _c_incidents(src: P.Sources):
     return P.load_incidents_for(src)

@@ -50,7 +50,6 @@ from placebased.safety import escape_markdown
 from placebased.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.selection import selection_csv, selection_geojson, selection_table
 from placebased.webmap import style_payload
-from placebased.webmap import style_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
