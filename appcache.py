@@ -54,7 +54,9 @@ def _c_incidents(src: P.Sources):
 
 
 def c_incidents(src: P.Sources):
-    return _c_incidents(P.Sources(incidents=src.incidents, incident_options=src.incident_options))
+    # without incidents the areas decide whether the shipped records apply (deprivation-only mode otherwise)
+    where = {} if src.incidents else {"vintage": src.vintage, "boundaries": src.boundaries, "id_column": src.id_column}
+    return _c_incidents(P.Sources(incidents=src.incidents, incident_options=src.incident_options, **where))
 
 
 @st.cache_resource(show_spinner="Reading indicator tables…")

@@ -28,3 +28,28 @@ POSTCODES = PROVISION / "northants_postcodes_codepoint_open_2025-04.csv.gz"
 def default_incident_files() -> list[Path]:
     """The shipped police.uk monthly files, in month order."""
     return sorted(POLICE_UK_DEFAULT.glob("*.csv.gz"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the shipped incidents and example provision describe Northamptonshire only
+
+NO_INCIDENTS_NOTE = ("no incidents given and these areas are not the shipped Northamptonshire ones, so the "
+                     "shipped police.uk records are not used: working on the indicators that exist (IoD, "
+                     "population, your tables); bring your police.uk download with --incidents FILE.zip")
+NO_PROVISION_NOTE = ("no provision given and these areas are not the shipped Northamptonshire ones, so the "
+                     "shipped NHS example is not used; bring your own with --provision FILE")
+
+
+def defaults_apply(areas) -> bool:
+    """True when the shipped incidents and example provision may be used for ``areas``: they are the
+    shipped Northamptonshire LSOAs (or lie inside them). ``areas`` None = the shipped areas."""
+    if areas is None:
+        return True
+    from .geography import is_shipped_area
+
+    return is_shipped_area(areas)
+
+
+def default_incident_files_for(areas) -> list[Path]:
+    """The shipped police.uk files when they describe ``areas``, else an empty list."""
+    return default_incident_files() if defaults_apply(areas) else []

@@ -330,7 +330,9 @@ def classify_labels(labels: Iterable[str], rules: SensitiveRules | None = None):
     r = rules if rules is not None else _default_rules()
     labs = list(dict.fromkeys(str(x) for x in labels))
     why = [r.rule(x) for x in labs]
-    return pd.DataFrame({"label": labs, "sensitive": [w is not None for w in why], "rule": [w or "" for w in why]})
+    return pd.DataFrame({"label": pd.Series(labs, dtype=object),  # typed, so no labels still filter as booleans
+                         "sensitive": pd.Series([w is not None for w in why], dtype=bool),
+                         "rule": pd.Series([w or "" for w in why], dtype=object)})
 
 
 def sensitive_summary(labels: Iterable[str], rules: SensitiveRules | None = None) -> str:

@@ -153,6 +153,27 @@ class IncidentSet:
     def categories(self) -> list[str]:
         return sorted(self.points["category"].dropna().unique().tolist())
 
+    @property
+    def empty(self) -> bool:
+        """True when no incidents were given (deprivation-only mode: see :func:`no_incidents`)."""
+        return bool(self.report.notes and self.report.notes[0] == NO_INCIDENTS) and len(self.points) == 0
+
+
+#: first note of the empty :class:`IncidentSet` used when no incidents apply to the areas
+NO_INCIDENTS = "no incidents"
+
+
+def no_incidents(note: str) -> IncidentSet:
+    """An empty incident set (deprivation-only mode) whose report carries ``note``."""
+    points = gpd.GeoDataFrame(
+        {"category": pd.Series(dtype="str"), "date": pd.Series(dtype="datetime64[us]"),
+         "month": pd.Series(dtype="string"), "time": pd.Series(dtype="string"),
+         "weight": pd.Series(dtype="float64"), "source": pd.Series(dtype="str"),
+         "source_row": pd.Series(dtype="int64"), "lsoa_code_source": pd.Series(dtype="string"),
+         "location": pd.Series(dtype="string")},
+        geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
+    return IncidentSet(points, LoadReport(notes=[NO_INCIDENTS, note]))
+
 
 def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     """Expand files and folders into a sorted list of files (folders: their CSV/spatial files)."""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .aggregate import CountResult, count_incidents
 from .categories import GROUPS, group_of
+from ._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
 from .errors import ConfigError
 
 
@@ -185,11 +186,17 @@ def load_areas_for(src: Sources) -> gpd.GeoDataFrame:
     return load_areas(src.vintage, src.boundaries, src.id_column)
 
 
-def load_incidents_for(src: Sources):
+def load_incidents_for(src: Sources, progress=None):
+    """The incidents of ``src``; none given: the shipped police.uk records when the areas are the shipped
+    Northamptonshire ones, else an empty set with a note (deprivation-only mode)."""
     from . import _paths
-    from .incidents import load_incidents
+    from .incidents import load_incidents, no_incidents
 
-    files = list(src.incidents) or _paths.default_incident_files()
+    files = list(src.incidents)
+    if not files:
+        files = _paths.default_incident_files_for(load_areas_for(src) if src.boundaries else None)
+        if not files:
+            return no_incidents(_paths.NO_INCIDENTS_NOTE)
     return load_incidents(files, **dict(src.incident_options))
 
 
@@ -199,10 +206,16 @@ def load_tables_for(src: Sources, area_codes) -> list:
     return [read_user_table(p, area_codes) for p in src.tables]
 
 
-def load_provision_for(src: Sources) -> gpd.GeoDataFrame:
+def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
+    """The provision of ``src``; none given: the shipped NHS example for the shipped areas, else None."""
+    from . import _paths
     from .provision import example_provision, load_provision
 
-    return example_provision() if src.provision is None else load_provision(src.provision)
+    if src.provision is not None:
+        return load_provision(src.provision)
+    if src.boundaries and not _paths.defaults_apply(load_areas_for(src)):
+        return None
+    return example_provision()
 
 
 @dataclass
@@ -240,6 +253,8 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     the indicators' Gi* z follows the catalogue (queen contiguity, see :func:`indicator_table`), so a
     scenario scores the same whatever weights the hot-spot map uses.
     """
+    if getattr(incidents, "empty", False):
+        return _analyse_without_incidents(areas, incidents, tables, filters, stats)
     fallback = []
     if stats.variable != "count" and ("population" not in areas or areas["population"].isna().all()):
         fallback.append(f"these areas have no population, so hot spots use incident counts instead of "
@@ -254,6 +269,56 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
                             graph=graph if stats.weights == GI_WEIGHTS else None)
     return Analysis(counts=counts, filter_report=frep, selected=selected, values=result.values, hotspots=result,
                     graph=graph, stats=stats, filters=filters, notes=fallback + notes + frep.notes, indicators=table)
+
+
+def hotspot_indicator(areas: pd.DataFrame, wanted: str | None = None) -> str | None:
+    """The area indicator hot spots run on without incidents: ``wanted`` when the areas hold it, else the
+    IMD score (or the first IoD score they hold); None when they hold none."""
+    def usable(c):
+        return c in areas.columns and pd.to_numeric(areas[c], errors="coerce").notna().any()
+
+    if wanted and usable(wanted):
+        return wanted
+    return next((c for c in ["imd_score"] + [c for c in areas.columns if str(c).endswith("_score")] if usable(c)),
+                None)
+
+
+def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats: StatsSettings) -> Analysis:
+    """Deprivation-only mode: no incident indicators; hot spots run on an area indicator (the one named by
+    ``stats.variable`` when the areas hold it, else the IMD score), and the notes say so."""
+    from .hotspots import hotspots
+    from .weights import build_weights
+
+    notes = [str(n) for n in incidents.report.notes[1:]]
+    var = hotspot_indicator(areas, stats.variable)
+    if var is None:
+        raise ConfigError("no incidents and no deprivation indicator for these areas: bring incidents "
+                          "(--incidents FILE) or LSOA boundaries / indicator tables.")
+    if var != stats.variable:
+        notes.append(f"no incidents: hot spots show clusters of {var} (choose another area indicator as the "
+                     "hot-spot variable, e.g. --variable income_score)")
+    stats = replace(stats, variable=var)
+    time_only = Filters(None, filters.start, filters.end, filters.hours, filters.weekdays)
+    counts, frep = aggregate(incidents.points, areas, time_only, without_location=0)
+    graph = build_weights(areas, stats.weights)
+    values = pd.to_numeric(areas[var], errors="coerce").astype(float)
+    values = values.fillna(float(np.nanmedian(values)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = hotspots(values, graph, permutations=stats.permutations, seed=stats.seed, alpha=stats.alpha,
+                          correction=stats.correction, adaptive=stats.adaptive)
+    table = indicator_table(areas, None, tables=tables)
+    return Analysis(counts=counts, filter_report=frep, selected=(), values=result.values, hotspots=result,
+                    graph=graph, stats=stats, filters=filters,
+                    notes=notes + [str(w.message) for w in caught], indicators=table)
+
+
+# ---------------------------------------------------------------------------------------------
+# the one "indicator table -> Gi* z -> score" sequence (app, CLI score/gaps, profiles all call it)
+
+GI_WEIGHTS = "queen"
+"""Weights of the indicators' Gi* z (``<group>_gi_z``): the catalogue defines them on queen contiguity
+(row-standardised, area itself included), whatever weights a hot-spot map uses."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ class ProfileContext:
 
     def _provision(self, provision) -> None:
         if provision is None:
-            provision = sections.default_provision()
+            provision = sections.default_provision(self.areas)
         if provision is None or len(provision) == 0:
             return
         pts = provision

@@ -59,8 +59,13 @@ def run_scoring(scoring, ctx, scenario):  # noqa: ARG001 - kept for callers; the
     return res.to_frame(), res.settings(), dict(res.labels)
 
 
-def default_provision() -> gpd.GeoDataFrame | None:
-    """The shipped example provision (NHS prescribing cost centres) via :mod:`placebased.provision`."""
+def default_provision(areas=None) -> gpd.GeoDataFrame | None:
+    """The shipped example provision (NHS prescribing cost centres) via :mod:`placebased.provision`;
+    None for ``areas`` other than the shipped Northamptonshire ones (the example lists no site there)."""
+    from . import _paths
+
+    if not _paths.defaults_apply(areas):
+        return None
     try:
         from .provision import example_provision
     except ImportError:

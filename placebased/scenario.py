@@ -293,10 +293,12 @@ def _toml_date(text: str) -> str:
 _PRESETS: dict[str, dict] = {
     "balanced": {
         "name": "Balanced",
-        "description": "Current serious violence (EB rate and Gi* cluster), deprivation, child poverty, young "
-        "population and anti-social behaviour, weighted as documented in indicators/catalogue.toml.",
+        "description": "Current serious violence (EB rate and Gi* cluster), deprivation, children and young "
+        "people's education deprivation, young population and anti-social behaviour, weighted as documented in "
+        "indicators/catalogue.toml. Its deprivation and population indicators (IMD score, IoD Children and Young "
+        "People sub-domain, under-25 share) exist for every LSOA in England.",
         "weights": {"serious_violence_eb_rate": 30.0, "serious_violence_gi_z": 10.0, "imd_score": 20.0,
-                    "idaci_score": 15.0, "under25_share": 15.0, "asb_eb_rate": 10.0},
+                    "cyp_score": 15.0, "under25_share": 15.0, "asb_eb_rate": 10.0},
     },
     "deprivation-led": {
         "name": "Deprivation-led",

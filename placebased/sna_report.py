@@ -90,7 +90,7 @@ def build_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, pro
     if provision is None:
         from .report_sections import default_provision
 
-        provision = default_provision()
+        provision = default_provision(areas)
     if provision is not None and len(provision):
         from .provision import gaps, reach
 

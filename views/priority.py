@@ -294,8 +294,10 @@ if incidents.report.notes:
             st.caption(escape_markdown(n))
 
 provision = c_provision(src) if (show_provision or layer == "gaps") else None
+if provision is None and (show_provision or layer == "gaps"):
+    st.info(P.NO_PROVISION_NOTE)
 sites = None
-if layer == "gaps":
+if layer == "gaps" and provision is not None:
     from placebased.provision import provision_types
 
     g1, g2 = st.columns([3, 1])

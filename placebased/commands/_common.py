@@ -69,11 +69,27 @@ def load_areas_from_args(args):
     return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
 
 
-def load_incidents_from_args(args):
+def load_incidents_from_args(args, optional: bool = False):
+    """The incidents of ``--incidents``; without it the shipped police.uk records when the areas are the
+    shipped Northamptonshire ones. For other areas: an empty set with a note (``optional``: the command
+    works on the indicators alone) or a one-line error."""
     from .. import _paths
-    from ..incidents import load_incidents
+    from ..incidents import load_incidents, no_incidents
 
-    files = args.incidents or _paths.default_incident_files()
+    files = args.incidents
+    if not files:
+        own = any(getattr(args, a, None) for a in ("boundaries", "la", "force"))
+        areas = load_areas_from_args(args) if own and hasattr(args, "vintage") else None
+        files = _paths.default_incident_files_for(areas)
+        if not files:
+            if not optional:
+                from ..errors import ConfigError
+
+                raise ConfigError("these areas are not the shipped Northamptonshire ones, so the shipped police.uk "
+                                  "records do not describe them; give your incidents with --incidents FILE (e.g. "
+                                  "the police.uk download zip), or hot spots of an area indicator with --variable imd_score.")
+            eprint(f"note: {_paths.NO_INCIDENTS_NOTE}")
+            return no_incidents(_paths.NO_INCIDENTS_NOTE)
     inc = load_incidents(
         files,
         x_column=args.x_column,

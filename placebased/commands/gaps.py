@@ -60,11 +60,17 @@ def add_population_arg(p: argparse.ArgumentParser) -> None:
                    help="residents to count: all (default) or aged 10-24")
 
 
-def load_provision_from_args(args):
+def load_provision_from_args(args, areas=None):
+    from .. import _paths
     from ..provision import example_provision, load_provision
 
     key = args.provision.strip().lower()
     if key in ("example", "example-nhs", "example-gp"):
+        if not _paths.defaults_apply(areas):
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--provision {args.provision}: the shipped example lists NHS sites in Northamptonshire "
+                              "only, not in these areas; give your own provision file with --provision FILE.")
         prov = example_provision("gp" if key == "example-gp" else "nhs")
         eprint(f"note: {prov.attrs['label']}")
         return prov
@@ -152,7 +158,7 @@ def run(args) -> int:
     from ..provision import area_centres, gaps, reach
 
     areas = load_areas_from_args(args)
-    prov = load_provision_from_args(args)
+    prov = load_provision_from_args(args, areas)
     rep = prov.attrs.get("report")
     if rep is not None:
         eprint(f"provision: {rep.summary()}")

@@ -118,7 +118,7 @@ def run(args) -> int:
         areas = load_areas_from_args(args)
     for w in caught:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    inc = load_incidents_from_args(args)
+    inc = load_incidents_from_args(args, optional=True)
     filters = P.Filters(categories=_categories(args, inc.categories))
     stats = P.StatsSettings(weights=args.weights, variable=args.variable, permutations=args.permutations,
                             alpha=args.alpha, correction=args.correction, seed=args.seed,
@@ -136,7 +136,7 @@ def run(args) -> int:
         from .gaps import load_provision_from_args
 
         args.provision = args.provision or "example"
-        provision = load_provision_from_args(args)
+        provision = load_provision_from_args(args, areas)
     note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
             "emerging": "Space-time Gi* per month, Mann-Kendall on the Gi* z-series (ArcGIS rules; see "
                         "docs/emerging_hotspots.md)"}.get(layer, "")

@@ -87,7 +87,7 @@ def run(args) -> int:
     areas = load_areas_from_args(args)
     if args.area:
         ProfileContext(areas=areas).check_codes(args.area)  # fail fast, before the statistics
-    inc = load_incidents_from_args(args)
+    inc = load_incidents_from_args(args, optional=True)
     notes = _read_notes(args.notes) if args.notes else None
     ctx = ProfileContext.build(areas, inc.points, scenario=args.scenario, notes=notes,
                                permutations=args.permutations, seed=args.seed, alpha=args.alpha,

@@ -70,8 +70,11 @@ def counts_from_args(args, areas):
     """Incident counts per area and category (``CountResult``), with the one-line load summary on stderr."""
     from ..aggregate import count_incidents
 
-    inc = load_incidents_from_args(args)
+    inc = load_incidents_from_args(args, optional=True)
     counts = count_incidents(inc.points, areas, without_location=inc.report.skipped)
+    if inc.empty:  # deprivation-only mode: no incident indicators at all (not zeros)
+        counts.counts = None
+        return counts
     r, a = inc.report, counts.report
     eprint(f"incidents: read {r.rows_read:,}; in area {a.in_area:,}; outside area {a.outside:,}; "
            f"without location {r.skipped:,}")

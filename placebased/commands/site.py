@@ -45,7 +45,7 @@ def run(args) -> int:
     if args.k < 1:
         raise ConfigError(f"--k {args.k}: give the number of new sites (1 or more).")
     areas = load_areas_from_args(args)
-    prov = load_provision_from_args(args)
+    prov = load_provision_from_args(args, areas)
     existing = select_types(prov, args.types)
     if args.population not in areas or areas[args.population].isna().all():
         raise ConfigError(f"--population {args.population}: these areas have no {args.population!r} column.")
