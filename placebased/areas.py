@@ -40,6 +40,7 @@ AREA_SCHEMA: dict[str, str] = {
     "area_name": "name of the area (LSOA name for LSOAs)",
     "lad_code": "local authority district code (2022/2024; North E06000061, West E06000062)",
     "lad_name": "local authority district name",
+    "ward_name": "electoral ward the LSOA lies in (most of its area; placebased.places), blank if unknown",
     "population": "usual residents, Census 2021 (LSOA 2021) or mid-2015 IoD2019 denominator (LSOA 2011)",
     "aged_10_24": "residents aged 10-24, ONS mid-2020 estimate (LSOA 2011; shared out over 2021 splits)",
     "under25_share": "share of residents aged under 25 (mid-2020 estimate), 0-1",
@@ -408,6 +409,7 @@ def _load_areas_cached(
     out = _join_indicators(geo, iod, vintage)
     out.attrs["source"] = source
     out.attrs["vintage"] = vintage
+    _add_ward_names(out)
     unjoined = out.attrs.get("unjoined", [])
     if boundaries is not None and unjoined and len(unjoined) < len(out):
         warnings.warn(
@@ -438,6 +440,14 @@ def _load_areas_cached(
                 stacklevel=2,
             )
     return out
+
+
+def _add_ward_names(out: gpd.GeoDataFrame) -> None:
+    """``ward_name`` after ``lad_name``: the ward people know (:mod:`placebased.places`; blank for non-LSOAs)."""
+    from .places import ward_names
+
+    pos = list(out.columns).index("lad_name") + 1 if "lad_name" in out.columns else len(out.columns) - 1
+    out.insert(pos, "ward_name", ward_names(out.index).to_numpy())
 
 
 def interpolate_from_lsoas(zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame,

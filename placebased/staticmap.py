@@ -70,6 +70,9 @@ class MapData:
     lad_geoms: np.ndarray
     provision_xy: np.ndarray  # (n, 2) eastings/northings, may be empty
     bounds: np.ndarray
+    ward_labels: gpd.GeoDataFrame | None = None  # ward polygons (ward_name, geometry; placebased.places)
+    town_labels: pd.DataFrame | None = None  # name, x, y (placebased.places.towns)
+    provision_types: np.ndarray | None = None  # type of each provision point
 
     @classmethod
     def build(cls, areas: gpd.GeoDataFrame, provision: gpd.GeoDataFrame | None = None,
@@ -90,6 +93,19 @@ class MapData:
                 pts = pts.to_crs(areas.crs)
             g = pts.geometry[pts.geometry.notna() & ~pts.geometry.is_empty]
             xy = np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else xy
+            kinds = pts.loc[g.index, "type"].astype(str).to_numpy() if "type" in pts else None
+        else:
+            kinds = None
+        from .places import towns
+
+        try:
+            town = towns(areas)
+            wards = None
+            if "ward_name" in areas and areas["ward_name"].notna().any():
+                w = gpd.GeoDataFrame({"ward_name": areas["ward_name"].to_numpy()}, geometry=list(geoms), crs=areas.crs)
+                wards = w.dropna(subset=["ward_name"]).dissolve("ward_name").reset_index()
+        except Exception:  # noqa: BLE001 - labels are a help, never a reason to fail a map
+            wards, town = None, None
         return cls(
             codes=areas.index.to_numpy(),
             paths=paths,
@@ -98,6 +114,9 @@ class MapData:
             lad_geoms=lad_geoms,
             provision_xy=xy,
             bounds=shapely.bounds(np.asarray(geoms)),
+            ward_labels=wards,
+            town_labels=town,
+            provision_types=kinds,
         )
 
     def neighbours(self, codes: list[str]) -> list[str]:
@@ -177,16 +196,21 @@ class MapData:
                     ax.plot(xy[:, 0], xy[:, 1], color="#555555", lw=0.9, ls=(0, (4, 2)), zorder=3, scalex=False,
                             scaley=False)
         sel_paths = [self.paths[i] for i in np.flatnonzero(np.isin(self.codes, list(sel)))]
-        ax.add_collection(PathCollection(sel_paths, facecolors="none", edgecolors="#ffffff", linewidths=3.2,
+        # the selection: a hatch fill, a white halo and a strong dark outline (readable on any fill)
+        with matplotlib.rc_context({"hatch.color": style.BRAND["selected"], "hatch.linewidth": 0.6}):
+            ax.add_collection(PathCollection(sel_paths, facecolors="none", edgecolors="none", hatch="////",
+                                             linewidths=0, zorder=4), autolim=False)
+        ax.add_collection(PathCollection(sel_paths, facecolors="none", edgecolors="#ffffff", linewidths=4.2,
                                          zorder=4), autolim=False)
         ax.add_collection(PathCollection(sel_paths, facecolors="none", edgecolors=style.BRAND["selected"],
-                                         linewidths=1.6, zorder=5), autolim=False)
+                                         linewidths=2.4, zorder=5), autolim=False)
         if len(self.provision_xy):
             xy = self.provision_xy
             inside = (xy[:, 0] >= xmin) & (xy[:, 0] <= xmax) & (xy[:, 1] >= ymin) & (xy[:, 1] <= ymax)
             if inside.any():
                 ax.scatter(xy[inside, 0], xy[inside, 1], marker="^", s=26, c=style.BRAND["provision"],
                            edgecolors="white", linewidths=0.6, zorder=6)
+        self._labels(ax, xmin, xmax, ymin, ymax)
         self._furniture(ax, xmin, xmax, ymin, ymax)
         ax.add_artist(Rectangle((xmin, ymin), xmax - xmin, ymax - ymin, facecolor="none",
                                edgecolor=style.BRAND["rule"], linewidth=1.0, zorder=9))
@@ -194,6 +218,54 @@ class MapData:
         with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "placebased"}):
             fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
         return buf.getvalue()
+
+    def _labels(self, ax, xmin, xmax, ymin, ymax, max_labels: int = 9) -> None:
+        """Place names: towns on a county-wide view (wider than 25 km), else the wards in view,
+        largest first, skipping any that would overlap one already drawn; white halo for contrast."""
+        from matplotlib import patheffects
+
+        w, h = xmax - xmin, ymax - ymin
+        county = w > 25_000
+        frame = self.town_labels if county else self._ward_points(xmin, xmax, ymin, ymax)
+        if frame is None or not len(frame):
+            return
+        col = "name" if county else "ward_name"
+        inside = frame[(frame["x"] > xmin + 0.04 * w) & (frame["x"] < xmax - 0.04 * w) & (frame["y"] > ymin + 0.14 * h)
+                       & (frame["y"] < ymax - 0.04 * h)]
+        placed: list[tuple[float, float, float, float]] = []
+        size = 7.0 if county else 6.2
+        fig_w_mm = ax.figure.get_size_inches()[0] * MM_PER_INCH
+        m_per_pt = w / fig_w_mm * 0.3528  # metres per typographic point on this map
+        halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+        for row in inside.itertuples(index=False):
+            text = str(getattr(row, col))
+            half_w = 0.3 * size * len(text) * m_per_pt
+            half_h = 0.7 * size * m_per_pt
+            box = (row.x - half_w, row.y - half_h, row.x + half_w, row.y + half_h)
+            if box[0] < xmin or box[2] > xmax or any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1]
+                                                         or box[1] > b[3]) for b in placed):
+                continue
+            placed.append(box)
+            ax.text(row.x, row.y, text, ha="center", va="center", fontsize=size, family="DejaVu Sans",
+                    weight="bold" if county else "normal", style="normal" if county else "italic",
+                    color="#1b1b1b" if county else "#33414e", zorder=7, path_effects=halo)
+            if len(placed) >= max_labels:
+                break
+
+    def _ward_points(self, xmin, xmax, ymin, ymax) -> pd.DataFrame | None:
+        """A label point per ward in view: inside the part of the ward that is on the map, largest part first."""
+        if self.ward_labels is None or not len(self.ward_labels):
+            return None
+        w, h = xmax - xmin, ymax - ymin
+        inner = shapely.box(xmin + 0.08 * w, ymin + 0.2 * h, xmax - 0.08 * w, ymax - 0.08 * h)
+        parts = shapely.intersection(self.ward_labels.geometry.to_numpy(), inner)
+        keep = ~shapely.is_empty(parts)
+        if not keep.any():
+            return None
+        pts = shapely.point_on_surface(parts[keep])
+        out = pd.DataFrame({"ward_name": self.ward_labels["ward_name"].to_numpy()[keep],
+                            "x": shapely.get_x(pts), "y": shapely.get_y(pts), "a": shapely.area(parts[keep])})
+        return out[out["a"] > 0.02 * w * h].sort_values("a", ascending=False)
 
     @staticmethod
     def _furniture(ax, xmin, xmax, ymin, ymax) -> None:
