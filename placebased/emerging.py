@@ -109,7 +109,7 @@ EMERGING_DESCRIPTIONS: dict[str, str] = {
     "new hot spot": "hot in the final step only",
     "consecutive hot spot": "hot in an unbroken run of final steps, never before",
     "intensifying hot spot": "hot in 90% of steps incl. the last, getting hotter",
-    "persistent hot spot": "hot in 90% of steps incl. the last, no trend",
+    "persistent hot spot": "hot in 90% of steps incl. the last, hot-spot strength steady",
     "diminishing hot spot": "hot in 90% of steps incl. the last, cooling",
     "sporadic hot spot": "hot in the final step, on and off before, never cold",
     "oscillating hot spot": "hot in the final step, cold at some earlier step",
@@ -117,7 +117,7 @@ EMERGING_DESCRIPTIONS: dict[str, str] = {
     "new cold spot": "cold in the final step only",
     "consecutive cold spot": "cold in an unbroken run of final steps, never before",
     "intensifying cold spot": "cold in 90% of steps incl. the last, getting colder",
-    "persistent cold spot": "cold in 90% of steps incl. the last, no trend",
+    "persistent cold spot": "cold in 90% of steps incl. the last, cold-spot strength steady",
     "diminishing cold spot": "cold in 90% of steps incl. the last, warming",
     "sporadic cold spot": "cold in the final step, on and off before, never hot",
     "oscillating cold spot": "cold in the final step, hot at some earlier step",
@@ -144,24 +144,30 @@ def emerging_legend_items(present=None, kind: str = "box") -> list[tuple[str, st
 def describe_trend(row, step: str = "month", alpha: float = 0.05) -> str:
     """One plain sentence about an area's row of :attr:`TrendResult.table` (for profiles and tooltips).
 
+    The first half follows the Mann-Kendall test of the counts (two-sided p against ``alpha``); the
+    second names the emerging hot spot class, whose "getting hotter / steady / cooling" is about the
+    strength of the hot spot over time (the Gi* z-scores), not the counts, and says so.
+
     Examples
     --------
     >>> describe_trend({"mk_p": 0.01, "sen_slope": 0.5, "emerging_class": "persistent hot spot", "n_steps": 12})
-    'Rising by about 0.5 incidents per month over 12 months (Mann-Kendall p = 0.010); persistent hot spot: hot in \
-90% of steps incl. the last, no trend.'
+    'Rising by about 0.5 incidents per month over 12 months (Mann-Kendall p = 0.010, two-sided, cut-off 0.05); \
+emerging hot spot class (Gi* z over time): persistent hot spot, hot in 90% of steps incl. the last, hot-spot \
+strength steady.'
     """
     p, slope = float(row["mk_p"]), float(row["sen_slope"])
     n = int(row.get("n_steps", 0)) if hasattr(row, "get") else 0
     span = f" over {n} {step}s" if n else ""
+    test = f"Mann-Kendall p = {p:.3f}, two-sided, cut-off {alpha:g}"
     if np.isnan(p):
         trend = "Too few steps for a trend test"
     elif p <= alpha and slope != 0:
-        trend = (f"{'Rising' if slope > 0 else 'Falling'} by about {abs(slope):.2g} incidents per {step}{span} "
-                 f"(Mann-Kendall p = {p:.3f})")
+        trend = f"{'Rising' if slope > 0 else 'Falling'} by about {abs(slope):.2g} incidents per {step}{span} ({test})"
     else:
-        trend = f"No clear trend{span} (Mann-Kendall p = {p:.3f})"
+        trend = f"No clear trend{span} ({test})"
     cls = str(row["emerging_class"])
-    return f"{trend}; {cls}: {EMERGING_DESCRIPTIONS.get(cls, '')}."
+    desc = EMERGING_DESCRIPTIONS.get(cls, "")
+    return f"{trend}; emerging hot spot class (Gi* z over time): {cls}{', ' + desc if desc else ''}."
 
 
 # ---------------------------------------------------------------------------------------------

@@ -197,7 +197,12 @@ def load_incidents_for(src: Sources, progress=None):
         files = _paths.default_incident_files_for(load_areas_for(src) if src.boundaries else None)
         if not files:
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
-    return load_incidents(files, **dict(src.incident_options))
+    inc = load_incidents(files, progress=progress, **dict(src.incident_options))
+    if inc.report.download:  # a police.uk download: keep the records in the areas
+        from .policeuk import filter_to_areas
+
+        inc = filter_to_areas(inc, load_areas_for(src))
+    return inc
 
 
 def load_tables_for(src: Sources, area_codes) -> list:
@@ -321,14 +326,6 @@ GI_WEIGHTS = "queen"
 (row-standardised, area itself included), whatever weights a hot-spot map uses."""
 
 
-# ---------------------------------------------------------------------------------------------
-# the one "indicator table -> Gi* z -> score" sequence (app, CLI score/gaps, profiles all call it)
-
-GI_WEIGHTS = "queen"
-"""Weights of the indicators' Gi* z (``<group>_gi_z``): the catalogue defines them on queen contiguity
-(row-standardised, area itself included), whatever weights a hot-spot map uses."""
-
-
 def areas_vintage(areas: pd.DataFrame) -> int:
     """The IoD vintage of an area set (``areas.attrs['vintage']``, 2025 when unstated)."""
     return int(areas.attrs.get("vintage", 2025) or 2025)
@@ -435,12 +432,40 @@ def point_layer(points: gpd.GeoDataFrame, categories, rules=None) -> gpd.GeoData
     return points[points["category"].isin(cats)]
 
 
+def incident_line(report, in_area: int, outside: int, scope: str | None = None, undated: int | None = None) -> str:
+    """What happened to the incident rows, in one line (``counts``, ``trends``, ``score`` and the app print it).
+
+    ``report`` is the reader's :class:`~placebased.incidents.LoadReport` (rows read, located, without a
+    usable location); ``in_area`` and ``outside`` are counted on the incidents in ``scope`` (the
+    categories and months the output uses, e.g. ``"serious violence, 2025-03 to end"``), so two outputs
+    with the same scope state the same numbers.
+
+    >>> from types import SimpleNamespace as NS
+    >>> incident_line(NS(rows_read=10, located=9, skipped=1), 7, 2, scope="Robbery")
+    'read 10; located 9; Robbery: in the areas 7, outside the areas 2; without a usable location 1'
+    """
+    head = f"read {report.rows_read:,}; located {report.located:,}"
+    if undated:
+        head += f"; undated {undated:,}"
+    where = f"in the areas {in_area:,}, outside the areas {outside:,}"
+    return f"{head}; {scope + ': ' if scope else ''}{where}; without a usable location {report.skipped:,}"
+
+
+def scope_label(categories=None, start: str | None = None, end: str | None = None) -> str:
+    """``"all categories"`` / the category names (first three, then how many more), and the months."""
+    cats = list(categories or [])
+    words = "all categories" if not cats else ", ".join(cats[:3]) + (f" and {len(cats) - 3} more" if len(cats) > 3
+                                                                      else "")
+    if start or end:
+        words += f", {start or 'start'} to {end or 'end'}"
+    return words
+
+
 def load_summary(incidents, analysis: Analysis) -> str:
-    """What happened to the incident rows, in one line: read, located, in and outside the areas,
-    without a location (never silently dropped)."""
-    r, a = incidents.report, analysis.counts.report
-    return (f"read {r.rows_read:,}; located {r.located:,}; in the areas {a.in_area:,}; outside the areas "
-            f"{a.outside:,}; without a usable location {r.skipped:,}")
+    """What happened to the incident rows, in one line (:func:`incident_line` on the analysis' counts:
+    all categories within the date and time filters)."""
+    a, f = analysis.counts.report, analysis.filters
+    return incident_line(incidents.report, a.in_area, a.outside, scope=scope_label(None, f.start, f.end))
 
 
 def map_frame(areas: gpd.GeoDataFrame, analysis: Analysis, scores: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -525,4 +550,7 @@ def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=No
         ctx._provision(provision)
     ctx.map_data = MapData.build(areas, ctx.provision_points)
     ctx.trend_table = trend_table
+    chosen = list(analysis.selected)
+    if trend_table is not None and chosen and set(chosen) != set(analysis.counts.categories):
+        ctx.trend_categories, ctx.trend_label = chosen, scope_label(chosen)
     return ctx

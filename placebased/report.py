@@ -142,6 +142,8 @@ class ProfileContext:
     near_m: float = 1000.0
     map_data: MapData | None = None
     trend_table: pd.DataFrame | None = None
+    trend_categories: list[str] | None = None  # categories of trend_table (None: all)
+    trend_label: str | None = None  # what they are called in the profile (None: all incidents)
 
     @classmethod
     def build(
@@ -247,6 +249,9 @@ class ProfileContext:
                 warnings.simplefilter("ignore")
                 self.trend_table = trends(points, self.areas, categories=cats or None, weights=weights,
                                           alpha=alpha, correction=correction).table
+            self.trend_categories = cats if group != "all" and cats else None
+            label = str(GROUPS.get(group, {}).get("label", group)).split(" (")[0]
+            self.trend_label = label if self.trend_categories else None
         except PlaceBasedError:  # undated incidents or too few steps: the profile says so
             self.trend_table = None
 
@@ -404,6 +409,7 @@ def profile_figures(ctx: ProfileContext, codes: Sequence[str], public: bool = Fa
     withheld: list[str] = []
     if public and ctx.counts is not None:
         fig.update(_public_figures(ctx, codes, threshold, sensitive_min, rules, pop, county_pop))
+        fig["month_label"] = None  # the public chart: every category that may be shown
         fig["deciles"] = _deciles(ctx, a)
         return fig
     if ctx.counts is not None:
@@ -418,7 +424,12 @@ def profile_figures(ctx: ProfileContext, codes: Sequence[str], public: bool = Fa
         shown = row[keep]
         total_val = float(shown.sum())
         status, tstatus = disclose(shown, threshold, total=total_val)
-        months, mstatus = _months(ctx, codes, keep, threshold)
+        # a single area's chart shows the categories its trend sentence is about (the hot spot categories)
+        month_cats, fig["month_label"] = keep, None
+        if len(codes) == 1 and ctx.trend_table is not None and ctx.trend_categories:
+            month_cats = [c for c in keep if c in set(ctx.trend_categories)]
+            fig["month_label"] = ctx.trend_label
+        months, mstatus = _months(ctx, codes, month_cats, threshold)
         if mstatus != "show" and tstatus == "show":
             tstatus = "secondary"
         fig["months"] = months

@@ -250,7 +250,8 @@ def _map(pdf, ctx, codes, x, y, w, h) -> float:
     y = legend(pdf, x, y, items)
     if bins is not None:
         gi = [("box", style.GI_BIN_COLOURS[b], lab) for b, lab in
-              ((-3, "cold 99%"), (-2, "95%"), (-1, "90%"), (0, "not sig."), (1, "hot 90%"), (2, "95%"), (3, "99%"))]
+              ((-3, "cold 99%"), (-2, "95%"), (-1, "90%"), (0, "not sig."), (1, "hot 90%"), (2, "95%"),
+               (3, "99% (two-sided)"))]
         y = legend(pdf, x, y, gi, size=6.0)
     else:
         y = para(pdf, x, y, w, "Hot spot colours not available (no incident statistics).", size=6.2,
@@ -345,36 +346,62 @@ def _period(ctx) -> str:
 def _hotspots(pdf, ctx, codes, x, y, w) -> float:
     y = section_title(pdf, x, y, w, "Hot spot status")
     hf = ctx.hotspot_frame
+    cut = (ctx.hotspot_settings or {}).get("p_cutoff")
     if hf is None:
         return para(pdf, x, y, w, "Hot spot statistics not available (no incidents loaded or the hot spot module "
                                   "is missing).", colour=style.BRAND["muted"])
     sub = hf.reindex(codes)
     if len(codes) == 1:
         r = sub.iloc[0]
-        gi = style.GI_BIN_LABELS.get(int(r.get("gi_bin", 0)) if pd.notna(r.get("gi_bin")) else 0)
-        y = labelled(pdf, x, y, w, "Getis-Ord Gi*:", f"{gi} (z = {_n(r.get('gi_z'), 2)}, "
-                                                    f"pseudo p = {_fmt_p(r.get('gi_p'))})")
-        code = style.lisa_code(r.get("lisa_cluster"))
-        y = labelled(pdf, x, y, w, "Local Moran (LISA):", f"{style.LISA_LABELS[code]} "
-                                                          f"(p = {_fmt_p(r.get('lisa_p'))})")
+        y = labelled(pdf, x, y, w, "Getis-Ord Gi*:", gi_statement(r, cut))
+        y = labelled(pdf, x, y, w, "Local Moran (LISA):", lisa_statement(r, cut))
     else:
         bins = pd.to_numeric(sub.get("gi_bin"), errors="coerce").fillna(0).astype(int)
         hot, cold = int((bins > 0).sum()), int((bins < 0).sum())
         y = labelled(pdf, x, y, w, "Getis-Ord Gi*:", f"{hot} of {len(codes)} areas hot spots "
-                     f"(99%: {int((bins == 3).sum())}, 95%: {int((bins == 2).sum())}, 90%: {int((bins == 1).sum())})"
+                     f"(two-sided 99%: {int((bins == 3).sum())}, 95%: {int((bins == 2).sum())}, "
+                     f"90%: {int((bins == 1).sum())})"
                      f"; {cold} cold spots")
         lisa = sub.get("lisa_cluster", pd.Series(dtype=object)).map(style.lisa_code).value_counts()
         parts = [f"{k} {int(lisa.get(k, 0))}" for k in ("HH", "LL", "HL", "LH", "ns")]
         y = labelled(pdf, x, y, w, "Local Moran (LISA):", ", ".join(parts))
     s = ctx.hotspot_settings or {}
-    cut = s.get("p_cutoff")
     settings = (f"{ctx.hotspot_label}; {s.get('weights', 'queen')} weights; {s.get('permutations', '?'):,} "
                 f"permutations, seed {s.get('seed', '?')}, alpha {s.get('alpha', '?')}, correction "
                 f"{CORRECTIONS.get(str(s.get('correction')), s.get('correction', '?'))}")
     if cut:
-        settings += f" (significant when p \u2264 {_fmt_p(cut)})"
+        settings += f"; Gi* and LISA significant when the two-sided p \u2264 {cut:.2g}"
     settings += "."
     return para(pdf, x, y + 0.3, w, settings, size=6.3, colour=style.BRAND["muted"])
+
+
+def verdict(p, cut) -> str:
+    """``"significant"`` / ``"not significant"`` at the cut-off, the same words for Gi* and LISA.
+
+    >>> verdict(0.002, 0.0015), verdict(0.001, 0.0015), verdict(float("nan"), 0.05)
+    ('not significant', 'significant', 'not tested')
+    """
+    if p is None or cut is None or pd.isna(p) or pd.isna(cut):
+        return "not tested"
+    return "significant" if float(p) <= float(cut) else "not significant"
+
+
+def gi_statement(row, cut) -> str:
+    """The profile's Gi* line: bin label (two-sided confidence), z, two-sided p and the verdict at ``cut``."""
+    b = int(row.get("gi_bin", 0)) if pd.notna(row.get("gi_bin")) else 0
+    level = {1: "90%", 2: "95%", 3: "99%"}.get(abs(b))
+    label = style.GI_BIN_LABELS.get(b) + (f", {level} two-sided" if level else "")
+    p = row.get("gi_p")
+    return (f"{label} (z = {_n(row.get('gi_z'), 2)}; two-sided p = {_fmt_p(p)}: {verdict(p, cut)}"
+            + (f" at p \u2264 {cut:.2g})" if cut else ")"))
+
+
+def lisa_statement(row, cut) -> str:
+    """The profile's LISA line: cluster label, two-sided p and the verdict at ``cut`` (as :func:`gi_statement`)."""
+    code = style.lisa_code(row.get("lisa_cluster"))
+    p = row.get("lisa_p")
+    return (f"{style.LISA_LABELS[code]} (two-sided p = {_fmt_p(p)}: {verdict(p, cut)}"
+            + (f" at p \u2264 {cut:.2g})" if cut else ")"))
 
 
 def _fmt_p(p) -> str:
@@ -421,7 +448,8 @@ def _priority(pdf, ctx, codes, x, y, w) -> float:
 
 
 def _monthly(pdf, figs, x, y, w, ctx=None) -> float:
-    y = section_title(pdf, x, y, w, "Incidents by month")
+    label = figs.get("month_label")
+    y = section_title(pdf, x, y, w, f"Incidents by month: {label}" if label else "Incidents by month")
     months = figs["months"]
     if not months:
         return para(pdf, x, y, w, "No dated incidents loaded.", colour=style.BRAND["muted"])
@@ -443,10 +471,12 @@ def _trend_sentence(ctx, figs) -> str:
     row = tt.loc[codes[0]]
     if figs.get("public") and float(row.get("total", 0) or 0) < 2 * figs.get("threshold", 5):
         return ""
+    if figs.get("month_label") != getattr(ctx, "trend_label", None):  # chart and sentence: same categories
+        return ""
     from .emerging import describe_trend
 
-    what = "serious violence" if ctx.hotspot_label.lower().startswith("serious") else "incidents analysed"
-    return f"Trend ({what}): " + describe_trend(row)
+    alpha = float((getattr(ctx, "hotspot_settings", None) or {}).get("alpha", 0.05))
+    return f"Trend ({figs['month_label'] or 'all incidents'}): " + describe_trend(row, alpha=alpha)
 
 
 def _categories(pdf, ctx, figs, x, y, w) -> float:

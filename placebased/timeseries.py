@@ -149,6 +149,7 @@ class SeriesResult:
     undated: int = 0
     outside: int = 0
     notes: list[str] = field(default_factory=list)
+    inside: int = 0  # incidents of the chosen categories and steps inside the areas (beside ``outside``)
 
     def wide(self, category: str | list[str] | None = None) -> pd.DataFrame:
         """Area x step table (index ``area_code``, one column per step) of one, several or all categories."""
@@ -290,7 +291,7 @@ def time_series(
     if np.all(np.mod(counts["count"].to_numpy(), 1) == 0):
         counts["count"] = counts["count"].astype("int64")
     return SeriesResult(counts=counts, steps=steps, step=step, categories=cats, gaps=gaps, undated=undated,
-                        outside=outside, notes=notes)
+                        outside=outside, notes=notes, inside=int(inside.sum()))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ returns incident points, raw small numbers, rates built on hidden counts, or geo
 
 :func:`area_sentence` turns one row into a sentence for an area card, e.g. "Kettering 012B stands
 out for violence and sexual offences: 48 incidents in Jan–Sep 2025 (3.1 times the average for an
-area), a hot spot at 95% confidence, and it is among the 10% most deprived areas in England."
+area), a hot spot at 95% confidence (two-sided), and it is among the 10% most deprived areas in England."
 
 Text here (area names, category names) is plain, not HTML: escape it with
 :func:`placebased.safety.escape_text` when putting it into a tooltip, popup or HTML card.
@@ -124,8 +124,8 @@ def area_sentence(
     ...                "focus_count": "48", "focus_ratio": 3.1, "hotspot": "hot spot",
     ...                "hotspot_confidence": 95, "imd_decile": 1}, period="Jan–Sep 2025")
     'Kettering 012B stands out for violence and sexual offences: 48 incidents in Jan–Sep 2025 \
-(3.1 times the average for an area), a hot spot at 95% confidence, and it is among the 10% most \
-deprived areas in England.'
+(3.1 times the average for an area), a hot spot at 95% confidence (two-sided), and it is among the \
+10% most deprived areas in England.'
     """
     name = str(_get(row, "area_name") or getattr(row, "name", None) or "This area")
     period = period or _get(row, "period")
@@ -149,7 +149,7 @@ deprived areas in England.'
     conf, spot = _get(row, "hotspot_confidence"), _get(row, "hotspot")
     if conf is not None and spot == "hot spot":
         what = f" for {hotspot_label}" if hotspot_label else ""
-        parts.append(f"a hot spot{what} at {int(conf)}% confidence")
+        parts.append(f"a hot spot{what} at {int(conf)}% confidence (two-sided)")
     rank = _get(row, "priority_rank")
     if rank is not None:
         of = f" of {int(n_ranked)}" if n_ranked else ""

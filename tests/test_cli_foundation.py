@@ -31,7 +31,7 @@ def test_counts_default_and_summary(tmp_path, capsys):
     df = pd.read_csv(out)
     assert df.columns[0] == "area_code" and df.columns[-1] == "total" and len(df) == 443
     err = capsys.readouterr().err
-    for word in ("read 57,565", "located", "in area", "outside area", "without location"):
+    for word in ("read 57,565", "located", "in the areas", "outside the areas", "without a usable location"):
         assert word in err
 
 

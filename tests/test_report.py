@@ -213,7 +213,7 @@ def test_pages_render_with_pdftoppm(real_ctx, tmp_path):
 
 def test_real_profile_states_trend_and_emerging_class(real_ctx):
     text = " ".join(pdf_text(render_profile(real_ctx, ["E01027153"])).split())
-    assert "Trend (serious violence):" in text
+    assert "Trend (Serious violence):" in text and "Incidents by month: Serious violence" in text
     row = real_ctx.trend_table.loc["E01027153"]
     assert row["emerging_class"] in text
     assert len(PdfReader(io.BytesIO(render_profile(real_ctx, ["E01027153"]))).pages) == 1

@@ -68,7 +68,8 @@ def test_sentences(tiny):
     assert t.loc["E1", "focus"] == "Violence and sexual offences"
     assert t.loc["E1", "sentence"] == (
         "Kettering 012B stands out for violence and sexual offences: 50 incidents in Jan–Sep 2025 (2.6 times the "
-        "average for an area), a hot spot for violence at 95% confidence, ranked 1st of 4 on the priority score, "
+        "average for an area), a hot spot for violence at 95% confidence (two-sided), ranked 1st of 4 on the "
+        "priority score, "
         "and it is among the 10% most deprived areas in England."
     )
     # E2: sensitive counts (2 rapes "<10", 15 domestic abuse shown) are left out of the public total (12 + 20

@@ -45,11 +45,10 @@ def run(args) -> int:
     export.write_table(result.counts, args.out, index=True)
     if args.monthly:
         export.write_table(result.monthly, args.monthly, index=False)
+    from ..pipeline import incident_line, scope_label
+
     r, a = inc.report, result.report
-    eprint(
-        f"read {r.rows_read:,}; located {r.located:,}; in area {a.in_area:,}; outside area {a.outside:,}; "
-        f"without location {r.skipped:,}"
-    )
+    eprint(incident_line(r, a.in_area, a.outside, scope=scope_label(cats, args.start, args.end)))
     for note in r.notes:
         eprint(f"note: {note}")
     if a.publisher_kept:

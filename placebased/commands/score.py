@@ -75,9 +75,11 @@ def counts_from_args(args, areas):
     if inc.empty:  # deprivation-only mode: no incident indicators at all (not zeros)
         counts.counts = None
         return counts
-    r, a = inc.report, counts.report
-    eprint(f"incidents: read {r.rows_read:,}; in area {a.in_area:,}; outside area {a.outside:,}; "
-           f"without location {r.skipped:,}")
+    from ..pipeline import incident_line, scope_label
+
+    eprint("incidents: " + incident_line(inc.report, counts.report.in_area, counts.report.outside,
+                                         scope=scope_label(None, getattr(args, "start", None),
+                                                           getattr(args, "end", None))))
     return counts
 
 

@@ -86,8 +86,10 @@ def run(args) -> int:
     if args.cube:
         export.write_table(result.emerging.cube, args.cube, index=False)
     series = result.series
-    eprint(f"read {inc.report.rows_read:,}; located {inc.report.located:,}; undated {series.undated:,}; "
-           f"outside the areas {series.outside:,}")
+    from ..pipeline import incident_line, scope_label
+
+    eprint(incident_line(inc.report, series.inside, series.outside, scope=scope_label(cats, args.start, args.end),
+                         undated=series.undated))
     for note in inc.report.notes:
         eprint(f"note: {note}")
     for note in series.notes:
