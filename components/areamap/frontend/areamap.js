@@ -134,7 +134,7 @@
       areasGroup = L.featureGroup(layers);
       areasGroup.on("mouseover", function (e) { hover(e.layer._pbIndex, e.containerPoint); });
       areasGroup.on("mouseout", function (e) { unhover(e.layer._pbIndex); });
-      areasGroup.on("click", function (e) { clicked(e.layer._pbIndex); });
+      areasGroup.on("click", function (e) { clicked(e.layer._pbIndex, e.originalEvent); });
       areasGroup.addTo(map);
       if (overlays.outlines) { map.removeLayer(overlays.outlines); }
       var lines = (doc.outlines || []).map(function (ln) { return decodeRing(ln, scale); });
@@ -248,7 +248,7 @@
     if (layers[i]) { restyleOne(i); }
     hideTip();
   }
-  function clicked(i) {
+  function clicked(i, ev) {
     if (!args || args.clickable === false) { return; }
     var code = codes[i];
     clicks += 1;
@@ -260,7 +260,8 @@
       sel = {}; sel[code] = true;
     }
     restyleOne(i);
-    window.__areamap.lastClick = { code: code, at: performance.now() };
+    var now = performance.now();
+    window.__areamap.lastClick = { code: code, at: now, lag: ev && ev.timeStamp ? now - ev.timeStamp : 0 };
     setValue({ code: code, n: n, clicks: pending.slice(-50) });
   }
 
