@@ -24,9 +24,10 @@ Saturday or a Sunday from 01:00 to 04:59 (the small hours after Friday and Satur
 is hours 1-4 of days Sat and Sun in the day x hour table. The share of records in the window is
 in_window / records with a known time, per age band and overall.
 
-Published tables are under disclosure control (:func:`placebased.disclosure.suppress`): counts
-from 1 to ``threshold - 1`` are hidden, with secondary suppression against each row's total, and
-a share is shown only where both its counts are. The heat map greys out the small cells.
+Published tables follow the one public rule (:func:`placebased.disclosure.public_row`): counts
+rounded to base 5, 1 to ``threshold - 1`` shown as ``<threshold``, secondary suppression against each
+row's total; a share is shown only where both its counts are, and is worked out from the rounded
+counts. The heat map greys out the small cells.
 """
 
 from __future__ import annotations
@@ -252,6 +253,20 @@ def _times(raw: pd.DataFrame, path) -> tuple[pd.Series, pd.Series]:
     return date.dt.normalize(), hour
 
 
+def _public(counts: pd.DataFrame, threshold: int):
+    """Published text, rounded values (NaN when hidden) and flags of a table of counts (rows with a
+    ``total``), by :func:`placebased.disclosure.public_row` per row; no category here is sensitive."""
+    from .disclosure import public_row
+
+    rows = {k: public_row(counts.loc[k], threshold, sensitive=None) for k in counts.index}
+    cols = [c for c in counts.columns if c != "total"] + ["total"]
+
+    def frame(attr):
+        return pd.DataFrame({k: getattr(r, attr) for k, r in rows.items()}).T.reindex(index=counts.index, columns=cols)
+
+    return frame("text"), frame("value").astype(float), frame("flags")
+
+
 # ---------------------------------------------------------------------------------------------
 # the result
 
@@ -271,23 +286,21 @@ class PartnerTimesResult:
         raw = self.window_by_age
         if not public:
             return raw.copy()
-        from .disclosure import suppress, suppression_flags
-
-        counts = pd.DataFrame({"in_window": raw["in_window"], "outside_window": raw["records"] - raw["in_window"],
-                               "total": raw["records"]}).set_axis(raw["age_band"])
-        shown = suppress(counts, self.threshold, sensitive=None, total="total")
-        flags = suppression_flags(counts, self.threshold, sensitive=None, total="total")
-        ok = (flags["in_window"] == "") & (flags["total"] == "")
-        share = [f"{s:.1%}" if k and np.isfinite(s) else ("" if not np.isfinite(s) else "*")
-                 for s, k in zip(raw["share_in_window"].to_numpy(float), ok.to_numpy())]
-        return pd.DataFrame({"age_band": raw["age_band"].to_numpy(), "records": shown["total"].to_numpy(),
-                             "in_window": shown["in_window"].to_numpy(), "share_in_window": share})
+        counts = pd.DataFrame({"in_window": raw["in_window"], "outside_window": raw["records"] - raw["in_window"]}
+                              ).set_axis(raw["age_band"])
+        text, value, flags = _public(counts, self.threshold)
+        ok = (flags["in_window"] == "") & (flags["total"] == "") & (value["total"] > 0)
+        share = [f"{v / t:.1%}" if k else ("" if n == 0 else "*")
+                 for v, t, k, n in zip(value["in_window"], value["total"], ok, raw["records"])]
+        return pd.DataFrame({"age_band": raw["age_band"].to_numpy(), "records": text["total"].to_numpy(),
+                             "in_window": text["in_window"].to_numpy(), "share_in_window": share})
 
     def day_hour_public(self) -> pd.DataFrame:
-        """The day x hour table as text with counts 1..threshold-1 shown as ``<threshold``."""
-        from .disclosure import suppress
-
-        out = self.day_hour.apply(lambda col: suppress(col, self.threshold, sensitive=None))
+        """The day x hour table as published (:func:`placebased.disclosure.public_row` per day, as ``public_table``:
+        counts rounded to base 5, 1..threshold-1 as ``<threshold``, secondary suppression against the
+        day's total, which is left out here)."""
+        text, _value, _flags = _public(self.day_hour, self.threshold)
+        out = text.drop(columns="total")
         out.columns = [f"{h:02d}" for h in self.day_hour.columns]
         return out
 

@@ -7,9 +7,10 @@ with the profiles' page furniture, fonts and chart helpers (:mod:`placebased.rep
 (monitoring, community-voice coverage, A&E times, harm weighting) are included when those modules and
 their inputs exist, and otherwise listed as not included.
 
-Disclosure: every count printed goes through :func:`placebased.disclosure.suppress` (with the row
-total, so a hidden count cannot be worked out from it); a share or rate built on a hidden count is
-not printed either. No incident location and no per-area count is shown.
+Disclosure: every count printed follows the one public rule (:func:`placebased.disclosure.public_row`:
+rounded to base 5, small counts hidden, secondary suppression against the row total, so a hidden count
+cannot be worked out from it); shares and rates are worked out from the rounded counts, and one built
+on a hidden count is not printed. No incident location and no per-area count is shown.
 """
 
 from __future__ import annotations
@@ -249,15 +250,26 @@ def tables_zip(result) -> bytes:
 
 
 def suppressed_counts(values: pd.Series, threshold: int, sensitive: bool = False) -> tuple[pd.Series, str]:
-    """Text of each count and of their total under :func:`placebased.disclosure.suppress` (one row with a total)."""
-    from .disclosure import suppress
+    """Text of each count and of their total as published (one row with a total; see :func:`public_counts`)."""
+    text, _value = public_counts(values, threshold, sensitive)
+    return text.drop("total"), str(text["total"])
+
+
+def public_counts(values: pd.Series, threshold: int, sensitive: bool = False) -> tuple[pd.Series, pd.Series]:
+    """``(text, value)`` of each count and of their ``total`` by the one public rule
+    (:func:`placebased.disclosure.public_row`: rounded to base 5, small counts ``<threshold``, secondary
+    suppression against the total); counts of sensitive categories use the threshold 10. ``value`` is the
+    rounded number published (NaN when hidden), from which shares and rates are worked out."""
+    from .disclosure import public_row
 
     thr = max(threshold, 10) if sensitive else threshold
-    row = pd.DataFrame([pd.to_numeric(values, errors="coerce").fillna(0).to_numpy()],
-                       columns=[f"c{i}" for i in range(len(values))])
-    row["total"] = float(row.sum(axis=1).iloc[0])
-    text = suppress(row, thr, sensitive=None, total="total").iloc[0]
-    return pd.Series([text[f"c{i}"] for i in range(len(values))], index=values.index), str(text["total"])
+    counts = pd.Series(pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(float),
+                       index=[f"c{i}" for i in range(len(values))])
+    r = public_row(counts, thr, sensitive=None, sensitive_threshold=max(thr, 10))
+    index = list(values.index) + ["total"]
+    text = pd.Series(list(r.text[list(counts.index)]) + [r.text["total"]], index=index)
+    value = pd.Series(list(r.value[list(counts.index)]) + [r.value["total"]], index=index, dtype=float)
+    return text, value
 
 
 def _hidden(text: str) -> bool:
@@ -481,9 +493,17 @@ def _deprivation(pdf, ctx, threshold, sens) -> None:
 
 
 def _decile_texts(table, threshold, sens):
-    t = table.table
-    counts, total = suppressed_counts(t["incidents"], threshold, sens)
+    """The decile table as published: count texts, and shares and rates worked out from the rounded counts."""
+    t = table.table.copy()
+    text, value = public_counts(t["incidents"], threshold, sens)
+    counts, total = text.drop("total"), str(text["total"])
     hidden = counts.map(_hidden)
+    shown = value.drop("total")
+    t["share_incidents"] = (shown / value["total"]).to_numpy() if value["total"] > 0 else np.nan
+    res = pd.to_numeric(t["residents"], errors="coerce").to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["rate_per_1000"] = np.where(res > 0, shown.to_numpy() / res * 1000, np.nan)
+    t.attrs["total_value"] = float(value["total"])
     return t, counts, total, hidden
 
 
@@ -573,7 +593,7 @@ def decile_table(pdf, x, y, w, table, threshold, sens) -> float:
                      _num(row["residents"]), _pct(row["share_residents"]),
                      "\u2014" if hid else _num(row["rate_per_1000"], 1)])
     tot_r = float(t["residents"].sum())
-    rate = float(t["incidents"].sum()) / tot_r * 1000 if tot_r else np.nan
+    rate = t.attrs["total_value"] / tot_r * 1000 if tot_r else np.nan  # the rounded total
     rows.append(["All", total, "100%", _num(tot_r), "100%", "\u2014" if _hidden(total) else _num(rate, 1)])
     return grid_table(pdf, x, y, w, cols, rows, total_row=True)
 
@@ -890,7 +910,7 @@ def _cell_text(v) -> str:
 
 
 def _methods(pdf, ctx, threshold, sens) -> None:
-    from .disclosure import suppression_note
+    from .disclosure import public_note
 
     r = ctx.result
     pdf.add_page()
@@ -912,7 +932,7 @@ def _methods(pdf, ctx, threshold, sens) -> None:
         ("Priority score.", "The existing placebased scoring (see 'placebased score --help'); hot spot statistics "
                             f"behind it: {ctx.score_settings.get('draws', '?') if ctx.score_settings else '?'} "
                             "weight draws; Gi* with permutation inference as stated in the app and CLI outputs."),
-        ("Disclosure control.", suppression_note(thr, None) + " Shares and rates built on a hidden count are not "
+        ("Disclosure control.", public_note(thr, max(thr, 10)) + " Shares and rates built on a hidden count are not "
                                 "shown. No incident location and no count for a single neighbourhood appears in "
                                 "this report; police.uk locations are anonymised map points in any case."),
         ("Data not counted.", " ".join(r.notes) or "None."),

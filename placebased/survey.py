@@ -25,9 +25,10 @@ share_responses / share_residents (1 = fair share, below 1 = under-heard) is giv
 **Outreach areas**: LSOAs in IMD deciles 1-2 with fewer than ``min_responses`` responses (default
 5), for targeting outreach; mapped (PNG) and listed.
 
-**Privacy**: responses are never shown one by one. Published tables suppress counts from 1 to
-``threshold - 1`` (:func:`placebased.disclosure.suppress`), with secondary suppression against the
-total, and a share is hidden where its count is. Postcodes that cannot be located are counted by
+**Privacy**: responses are never shown one by one. Published tables follow the one public rule
+(:func:`placebased.disclosure.public_row`): counts rounded to base 5, 1 to ``threshold - 1`` shown
+as ``<threshold``, secondary suppression against the total; a share is worked out from the rounded
+counts and hidden where its count is. Postcodes that cannot be located are counted by
 reason and listed by row number only (never the postcode or any other answer).
 """
 
@@ -236,16 +237,18 @@ class SurveyResult:
         return representativeness(self.by_decile if by == "decile" else self.by_age)[0]
 
     def _public(self, table: pd.DataFrame) -> pd.DataFrame:
-        from .disclosure import suppress
+        """The published table: responses by :func:`placebased.disclosure.public_row` (rounded to base 5,
+        1..threshold-1 as ``<threshold``, secondary suppression against the total), the share of
+        responses worked out from the rounded counts and left blank where a count or the total is hidden."""
+        from .disclosure import public_row
 
-        counts = pd.DataFrame([table["responses"].to_numpy()], columns=[str(v) for v in table.iloc[:, 0]])
-        counts["total"] = int(table["responses"].sum())
-        shown = suppress(counts, self.threshold, sensitive=None, total="total").iloc[0]
+        counts = pd.Series(table["responses"].to_numpy(), index=[str(v) for v in table.iloc[:, 0]])
+        r = public_row(counts, self.threshold, sensitive=None)
+        keys = list(counts.index)
         out = table.astype(object).copy()
-        out["responses"] = shown.iloc[:-1].to_numpy()
-        hidden = ~pd.Series(out["responses"]).astype(str).str.replace(",", "").str.fullmatch(r"\d+").to_numpy()
-        out["share_responses"] = np.where(hidden, "", [f"{v:.4f}" if v == v else "" for v in
-                                                       table["share_responses"].to_numpy(float)])
+        out["responses"] = [r.text[k] for k in keys]
+        total = float(r.value["total"]) if r.shown("total") else float("nan")
+        out["share_responses"] = [f"{r.value[k] / total:.4f}" if r.shown(k) and total > 0 else "" for k in keys]
         out["share_residents"] = [f"{v:.4f}" for v in table["share_residents"].to_numpy(float)]
         return out
 
@@ -272,8 +275,7 @@ class SurveyResult:
         a = self.per_area
         pick = a[a["imd_decile"].isin([1, 2]) & (a["responses"] < self.min_responses)].copy()
         pick = pick.sort_values(["imd_decile", "residents"], ascending=[True, False])
-        pick["responses"] = [("0" if v == 0 else f"<{self.threshold}") if v < self.threshold else str(int(v))
-                             for v in pick["responses"]]
+        pick["responses"] = _public_counts(pick["responses"], self.threshold)
         pick["residents"] = pick["residents"].round().astype("int64")
         pick = pick.reset_index()
         cols = ("area_code", "area_name", "lad_name", "imd_decile", "residents", "responses")
@@ -301,6 +303,13 @@ class SurveyResult:
                             title=f"Deprived areas (IMD deciles 1-2) with fewer than {self.min_responses} "
                                   "survey responses")
 
+
+
+def _public_counts(values: pd.Series, threshold: int) -> list[str]:
+    """Each count as published on its own (:func:`placebased.disclosure.public_row` of one cell)."""
+    from .disclosure import public_row
+
+    return [public_row(pd.Series({"n": v}), threshold, sensitive=None).text["n"] for v in values]
 
 def outreach_map(areas: gpd.GeoDataFrame, outreach: set, deprived: set, dpi: int = 150, title: str = "") -> bytes:
     """A static PNG map (no tiles) of the outreach areas, using :class:`placebased.staticmap.MapData`."""
