@@ -49,14 +49,16 @@ def c_web_geometry(src: P.Sources) -> dict:
 
 
 @st.cache_resource(show_spinner="Reading incidents…")
-def _c_incidents(src: P.Sources):
-    return P.load_incidents_for(src)
+def _c_incidents(src: P.Sources, _progress=None):
+    return P.load_incidents_for(src, progress=_progress)
 
 
-def c_incidents(src: P.Sources):
-    # without incidents the areas decide whether the shipped records apply (deprivation-only mode otherwise)
-    where = {} if src.incidents else {"vintage": src.vintage, "boundaries": src.boundaries, "id_column": src.id_column}
-    return _c_incidents(P.Sources(incidents=src.incidents, incident_options=src.incident_options, **where))
+def c_incidents(src: P.Sources, progress=None):
+    """Incidents of ``src``; the areas are part of the key: they decide whether the shipped records apply
+    and which records of a police.uk download are kept. ``progress(done, total, what)`` while reading a
+    download (not part of the key)."""
+    where = {"vintage": src.vintage, "boundaries": src.boundaries, "id_column": src.id_column}
+    return _c_incidents(P.Sources(incidents=src.incidents, incident_options=src.incident_options, **where), progress)
 
 
 @st.cache_resource(show_spinner="Reading indicator tables…")

@@ -103,6 +103,8 @@ class LoadReport:
     bad_dates: int = 0
     bad_weights: int = 0
     notes: list[str] = field(default_factory=list)
+    #: police.uk downloads read: ``{"months": set, "forces": set}`` (empty for other files)
+    download: dict = field(default_factory=dict)
 
     @property
     def skipped(self) -> int:
@@ -123,6 +125,8 @@ class LoadReport:
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
+        for key, values in other.download.items():
+            self.download.setdefault(key, set()).update(values)
 
     def summary(self) -> str:
         """One line for people: read, located and skipped rows by reason."""
@@ -217,6 +221,7 @@ def load_incidents(
     weight_column: str | None = None,
     max_bad_share: float = 0.5,
     date_format: str | None = None,
+    progress=None,
 ) -> IncidentSet:
     """Read one or more incident files (or folders) into EPSG:27700 points.
 
@@ -242,6 +247,9 @@ def load_incidents(
         A ``strptime`` format such as ``"%m/%d/%Y"`` for the date column. Without it dates are
         read day-first (British) unless the values show they are month-first (a second field
         above 12); where they cannot tell, a note says so.
+    progress
+        Called as ``progress(done, total, member)`` while a police.uk download zip is read (one call per
+        monthly file; see :mod:`placebased.policeuk`).
 
     Examples
     --------
@@ -265,7 +273,7 @@ def load_incidents(
         "date_format": date_format,
     }
     for f in files:
-        gdf, rep = _load_one(f, **opts)
+        gdf, rep = _load_one(f, progress=progress, **opts)
         frames.append(gdf)
         report.merge(rep)
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -377,11 +385,17 @@ def _find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
     return None
 
 
-def _load_one(path: Path, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
+def _load_one(path: Path, progress=None, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
     suffix = _base_suffix(path)
     if suffix == ".zip" and path.is_file():
         tables = _zipped_tables(path)
         if tables:
+            from . import policeuk
+
+            info = policeuk.classify(m.filename for m in _input_limits.check_zip(path)
+                                     if not m.filename.startswith("__MACOSX"))
+            if info is not None:
+                return _load_police_download(path, info, progress, **opts)
             return _load_zipped_tables(path, tables, **opts)
     if suffix in SPATIAL_SUFFIXES:
         return _load_spatial(path, **opts)
@@ -431,6 +445,75 @@ def _load_zipped_tables(path: Path, names: list[str], **opts) -> tuple[gpd.GeoDa
             frames.append(gdf)
             report.merge(rep)
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return gpd.GeoDataFrame(points, geometry="geometry", crs=BNG), report
+
+
+def _zip_member_text(zf, path: Path, name: str) -> tuple[Path, str]:
+    import zipfile
+
+    member = Path(f"{path}!{name}")
+    try:
+        raw = zf.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise file_error(member, f"cannot be unpacked ({exc})", "zip the files again") from None
+    return member, _decode(raw, member)
+
+
+def _load_police_download(path: Path, info, progress=None, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """A data.police.uk download: its street files month by month (one in memory at a time), then the
+    last outcome per ``Crime ID`` from its outcomes files (see :mod:`placebased.policeuk`)."""
+    import zipfile
+
+    from .policeuk import last_outcomes
+
+    if not info.street:
+        raise file_error(path, "police.uk download holds outcomes or stop-and-search files but no street-level "
+                         "crime file (YYYY-MM-<force>-street.csv)",
+                         "download again from data.police.uk with 'Include crime data' ticked")
+    frames, report = [], LoadReport()
+    total = len(info.street) + len(info.outcomes)
+    outcome_frames = []
+    with zipfile.ZipFile(path) as zf:  # check_zip has capped the unpacked size of every member
+        for i, m in enumerate(info.street):
+            member, text = _zip_member_text(zf, path, m.name)
+            df = _parse_csv(text, member)
+            if not all(c in df.columns for c in POLICE_UK_COLUMNS):
+                raise file_error(member, "is named like a police.uk street file but lacks its columns "
+                                 f"({', '.join(c for c in POLICE_UK_COLUMNS if c not in df.columns)})",
+                                 "download it again from data.police.uk")
+            gdf, rep = _from_table(df, member, **opts)
+            gdf["force"] = m.force
+            gdf["_file"] = i
+            frames.append(gdf)
+            report.merge(rep)
+            if progress:
+                progress(i + 1, total, m.name)
+        for j, m in enumerate(info.outcomes):
+            member, text = _zip_member_text(zf, path, m.name)
+            outcome_frames.append(_parse_csv(text, member))
+            if progress:
+                progress(len(info.street) + j + 1, total, m.name)
+    points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    # the same force and month twice (two downloads zipped together): its repeated crimes counted once
+    # (only there: police.uk itself lists some Crime IDs more than once within a month)
+    pairs = [(m.force, m.month) for m in info.street]
+    twice = {p for p in pairs if pairs.count(p) > 1}
+    in_twice = pd.Series(list(zip(points["force"], points["month"])), index=points.index).isin(twice)
+    within = points.duplicated(["crime_id", "force", "month", "_file"], keep=False)  # police.uk's own repeats
+    dup = in_twice & points["crime_id"].notna() & ~within & points.duplicated(["crime_id", "force", "month"])
+    if dup.any():
+        report.notes.append(f"{path.name}: {int(dup.sum()):,} records repeated (same Crime ID, force and month) "
+                            "counted once")
+        report.located -= int(dup.sum())
+        points = points[~dup.to_numpy()].reset_index(drop=True)
+    points = points.drop(columns="_file")
+    if outcome_frames:
+        last = last_outcomes(outcome_frames)
+        points = points.join(last, on="crime_id")
+        report.notes.append(f"{path.name}: {len(info.outcomes)} outcomes file(s): last outcome added to "
+                            f"{int(points['last_outcome'].notna().sum()):,} of {len(points):,} crimes")
+    report.notes += [f"{path.name}: {n}" for n in info.notes()]
+    report.download = {"months": set(info.months), "forces": set(info.forces)}
     return gpd.GeoDataFrame(points, geometry="geometry", crs=BNG), report
 
 
@@ -671,6 +754,7 @@ def _normalise_police(df: pd.DataFrame, path: Path, report: LoadReport, rows: np
             "source": path.name,
             "source_row": rows,
             "lsoa_code_source": df.get("LSOA code", pd.Series(pd.NA, index=df.index)).astype("string"),
+            "crime_id": df["Crime ID"].where(df["Crime ID"].str.strip() != "").astype("string"),
             "location": df.get("Location", pd.Series(pd.NA, index=df.index)).astype("string"),
         }
     )

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from placebased import _paths
-from placebased import pipeline as P
+from placebased import pipeline as P  # noqa: N812
 from placebased.areas import iod_table, load_areas
 from placebased.cli import main
 from placebased.geography import is_shipped_area
@@ -108,8 +108,8 @@ def test_pipeline_sources_for_other_areas(leicester):
     assert "serious_violence_eb_rate" in note and len(result.to_frame()) == 30
 
 
-def test_app_on_other_areas_without_incidents():
-    """The app with Leicester boundaries and nothing else: no error, the missing data named."""
+def app_with_leicester():
+    """The app (AppTest) after uploading the Leicester boundaries (id column LSOA21CD)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=240)
@@ -118,6 +118,12 @@ def test_app_on_other_areas_without_incidents():
         ("leicester.geojson", LEICESTER.read_bytes(), "application/geo+json"))
     at.text_input[0].set_value("LSOA21CD")
     at.run()
+    return at
+
+
+def test_app_on_other_areas_without_incidents():
+    """The app with Leicester boundaries and nothing else: no error, the missing data named."""
+    at = app_with_leicester()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("30 areas" in c.value for c in at.caption)
     shown_text = " ".join(x.value for x in list(at.caption) + list(at.info) + list(at.warning))

@@ -7,6 +7,7 @@ selection and its reasons, the last map click, the last good uploads).
 
 from __future__ import annotations
 
+import contextvars
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -115,13 +116,24 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
     inc_opts = (("date_format", date_format),) if date_format else ()
 
     def _check_incidents(paths):  # the options stay with the last good upload
-        c_incidents(P.Sources(incidents=paths, incident_options=inc_opts))
+        bar = st.progress(0.0, text="Reading incidents…")
+        outside = contextvars.copy_context()  # the bar lives outside the cached reader: update it from there
+
+        def show(done, total, _what):
+            outside.run(bar.progress, done / max(total, 1), f"Reading the police.uk download: {done}/{total} files")
+
+        try:  # a police.uk download is kept to the current areas, so check it against them
+            c_incidents(P.Sources(vintage, boundary_paths[0] if boundary_paths else None, sb_bound_id or None,
+                                  incidents=paths, incident_options=inc_opts), progress=show)
+        finally:
+            bar.empty()
         ss["good_incident_options"] = inc_opts
 
     incident_paths = upload_widget(
         "incidents", "Incidents (optional; default police.uk)",
-        "police.uk CSVs, or CSV/Excel with latitude/longitude or easting/northing, or GeoJSON points",
-        ["csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True, validate=_check_incidents)
+        "the police.uk download zip as it comes, police.uk CSVs, or CSV/Excel with latitude/longitude or "
+        "easting/northing, or GeoJSON points",
+        ["zip", "csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True, validate=_check_incidents)
     src0 = P.Sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
                      id_column=sb_bound_id or None, incidents=incident_paths,
                      incident_options=ss.get("good_incident_options", ()) if incident_paths else ())

@@ -87,11 +87,15 @@ def load_incidents_from_args(args, optional: bool = False):
 
                 raise ConfigError("these areas are not the shipped Northamptonshire ones, so the shipped police.uk "
                                   "records do not describe them; give your incidents with --incidents FILE (e.g. "
-                                  "the police.uk download zip), or hot spots of an area indicator with --variable imd_score.")
+                                  "the police.uk download zip), or hot spots of an area indicator with --variable "
+                                  "imd_score.")
             eprint(f"note: {_paths.NO_INCIDENTS_NOTE}")
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
+    from ..policeuk import cli_progress
+
     inc = load_incidents(
         files,
+        progress=cli_progress(),
         x_column=args.x_column,
         y_column=args.y_column,
         crs=args.crs,
@@ -100,6 +104,11 @@ def load_incidents_from_args(args, optional: bool = False):
         weight_column=args.weight_column,
         date_format=getattr(args, "date_format", None),
     )
+    if inc.report.download and hasattr(args, "vintage"):  # a police.uk download: keep the records in the areas
+        from ..policeuk import filter_to_areas
+
+        inc = filter_to_areas(inc, load_areas_from_args(args))
+        eprint(inc.report.notes[-1])
     if getattr(args, "harm_table", None):
         from ..harm import harm_weighted
 
