@@ -17,7 +17,6 @@ import pandas as pd
 from ._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
 from .aggregate import CountResult, count_incidents
 from .categories import GROUPS, group_of
-from ._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
 from .errors import ConfigError
 
 
@@ -261,8 +260,6 @@ def analyse(areas: gpd.GeoDataFrame, incidents, tables: list, filters: Filters, 
     """
     if getattr(incidents, "empty", False):
         return _analyse_without_incidents(areas, incidents, tables, filters, stats)
-    if getattr(incidents, "empty", False):
-        return _analyse_without_incidents(areas, incidents, tables, filters, stats)
     fallback = []
     if stats.variable != "count" and ("population" not in areas or areas["population"].isna().all()):
         fallback.append(f"these areas have no population, so hot spots use incident counts instead of "
@@ -319,56 +316,6 @@ def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats
     return Analysis(counts=counts, filter_report=frep, selected=(), values=result.values, hotspots=result,
                     graph=graph, stats=stats, filters=filters,
                     notes=notes + [str(w.message) for w in caught], indicators=table)
-
-
-def hotspot_indicator(areas: pd.DataFrame, wanted: str | None = None) -> str | None:
-    """The area indicator hot spots run on without incidents: ``wanted`` when the areas hold it, else the
-    IMD score (or the first IoD score they hold); None when they hold none."""
-    def usable(c):
-        return c in areas.columns and pd.to_numeric(areas[c], errors="coerce").notna().any()
-
-    if wanted and usable(wanted):
-        return wanted
-    return next((c for c in ["imd_score"] + [c for c in areas.columns if str(c).endswith("_score")] if usable(c)),
-                None)
-
-
-def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats: StatsSettings) -> Analysis:
-    """Deprivation-only mode: no incident indicators; hot spots run on an area indicator (the one named by
-    ``stats.variable`` when the areas hold it, else the IMD score), and the notes say so."""
-    from .hotspots import hotspots
-    from .weights import build_weights
-
-    notes = [str(n) for n in incidents.report.notes[1:]]
-    var = hotspot_indicator(areas, stats.variable)
-    if var is None:
-        raise ConfigError("no incidents and no deprivation indicator for these areas: bring incidents "
-                          "(--incidents FILE) or LSOA boundaries / indicator tables.")
-    if var != stats.variable:
-        notes.append(f"no incidents: hot spots show clusters of {var} (choose another area indicator as the "
-                     "hot-spot variable, e.g. --variable income_score)")
-    stats = replace(stats, variable=var)
-    time_only = Filters(None, filters.start, filters.end, filters.hours, filters.weekdays)
-    counts, frep = aggregate(incidents.points, areas, time_only, without_location=0)
-    graph = build_weights(areas, stats.weights)
-    values = pd.to_numeric(areas[var], errors="coerce").astype(float)
-    values = values.fillna(float(np.nanmedian(values)))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = hotspots(values, graph, permutations=stats.permutations, seed=stats.seed, alpha=stats.alpha,
-                          correction=stats.correction, adaptive=stats.adaptive)
-    table = indicator_table(areas, None, tables=tables)
-    return Analysis(counts=counts, filter_report=frep, selected=(), values=result.values, hotspots=result,
-                    graph=graph, stats=stats, filters=filters,
-                    notes=notes + [str(w.message) for w in caught], indicators=table)
-
-
-# ---------------------------------------------------------------------------------------------
-# the one "indicator table -> Gi* z -> score" sequence (app, CLI score/gaps, profiles all call it)
-
-GI_WEIGHTS = "queen"
-"""Weights of the indicators' Gi* z (``<group>_gi_z``): the catalogue defines them on queen contiguity
-(row-standardised, area itself included), whatever weights a hot-spot map uses."""
 
 
 # ---------------------------------------------------------------------------------------------
