@@ -83,6 +83,7 @@ def _user_or_stop() -> access.Identity:
         st.button("Sign in", type="primary", on_click=st.login, key="pb_login")
         st.stop()
     if user.permissions is None:
+        st.sidebar.text(access.status_line(user, server_address()))
         try:
             access.require(user, "page:workshop")
         except access.AccessDeniedError as exc:
@@ -93,7 +94,7 @@ def _user_or_stop() -> access.Identity:
 def app_gate() -> access.Identity:
     """In ``app.py``: show how the app is served, stop unless the user may see something, return the user."""
     user = _user_or_stop()
-    st.sidebar.caption(escape_markdown(access.status_line(user, server_address())))
+    st.sidebar.text(access.status_line(user, server_address()))  # plain text: e-mails shown as they are
     if user.signed_in:
         st.sidebar.button("Sign out", on_click=st.logout, key="pb_logout")
     return user

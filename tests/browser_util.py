@@ -60,11 +60,16 @@ def running_app(app: str = "app.py", env: dict | None = None, timeout: float = 9
             raise RuntimeError("the app did not start: " + proc.stdout.read1(20000).decode(errors="replace"))
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server started by a test (kill it after 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager

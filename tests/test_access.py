@@ -239,7 +239,7 @@ def test_app_partner_sees_scores_without_points_or_downloads(tmp_path, monkeypat
     assert not any(lbl.startswith("Incident points") for lbl in labels)
     assert "Profile PDF of this area" not in [b.label for b in at.button]
     assert not any(t.label.startswith("Your name") for t in at.text_input)  # saves carry the account
-    assert any("Signed in as bob@" in c.value for c in at.sidebar.caption)
+    assert "Signed in as bob@council.example (partner)." in [t.value for t in at.sidebar.text]
 
 
 def test_app_workshop_role_opens_the_workshop_page(tmp_path, monkeypatch):
