@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "survey": "Community-voice coverage: survey responses by IMD decile and age band.",
     "evaluate": "Evaluate targets against matched comparison areas, or plan what it could detect.",
     "saved": "List, export or import saved scenarios, target selections and workshop comments.",
+    "fetch-areas": "Download LSOA 2021 boundaries of named local authorities or a force area (ONS).",
 }
 
 
@@ -60,7 +61,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is not None and name != only:
             sub.add_parser(name, help=help_text, add_help=False)
             continue
-        module = importlib.import_module(f".commands.{name}", __package__)
+        module = importlib.import_module(f".commands.{name.replace('-', '_')}", __package__)
         module.register(sub)
     return parser
 

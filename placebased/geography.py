@@ -79,7 +79,7 @@ def _closest(name: str, choices: Iterable[str], what: str) -> str:
     if not close:
         by_norm = {_norm(c): c for c in choices}
         close = [by_norm[c] for c in difflib.get_close_matches(_norm(name), list(by_norm), n=3, cutoff=0.5)]
-    hint = f"closest: {', '.join(close)}" if close else f"run 'placebased areas --list-{what}' for the names"
+    hint = f"closest: {', '.join(close)}" if close else f"the {what} are listed in indicators/LAD24_PFA_EN.csv"
     return hint
 
 

@@ -233,7 +233,7 @@ def filter_to_areas(incidents, areas):
     return IncidentSet(points.reset_index(drop=True), report)
 
 
-def cli_progress(stream=None) -> Progress:
+def cli_progress(stream=None, label: str = "reading police.uk download") -> Progress:
     """A progress callback that keeps one line on stderr up to date (a line per tenth when not a terminal)."""
     import sys
 
@@ -244,11 +244,11 @@ def cli_progress(stream=None) -> Progress:
     def show(done: int, total: int, what: str) -> None:
         step = int(10 * done / max(total, 1))
         if tty:
-            out.write(f"\rreading police.uk download: {done}/{total} files ({what.rsplit('/', 1)[-1]})\x1b[K")
+            out.write(f"\r{label}: {done}/{total} ({what.rsplit('/', 1)[-1]})\x1b[K")
             if done == total:
                 out.write("\n")
         elif step != shown["step"] or done == total:
-            out.write(f"reading police.uk download: {done}/{total} files\n")
+            out.write(f"{label}: {done}/{total} files\n" if "police.uk" in label else f"{label}: {done}/{total}\n")
         shown["step"] = step
         out.flush()
 

@@ -13,7 +13,7 @@ from placebased.cli import COMMANDS, build_parser, main
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_listed_command_has_a_module_that_registers_it(name):
-    module = importlib.import_module(f"placebased.commands.{name}")
+    module = importlib.import_module(f"placebased.commands.{name.replace('-', '_')}")
     parser = build_parser(only=name)
     sub = next(a for a in parser._actions if a.dest == "command")
     assert name in sub.choices

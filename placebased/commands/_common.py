@@ -32,6 +32,11 @@ def add_boundaries_args(p: argparse.ArgumentParser) -> None:
         default=2025,
         help="2025: LSOA 2021 + IoD2025 (default); 2019: LSOA 2011 + IoD2019",
     )
+    p.add_argument("--la", nargs="+", metavar="NAME", help="your local authorities by name or code (e.g. "
+                   "Leicester or E06000016): their LSOAs, boundaries fetched from the ONS (cached) unless "
+                   "--boundaries gives a file to select them from")
+    p.add_argument("--force", nargs="+", metavar="NAME", help="a police force area by name (e.g. Leicestershire): "
+                   "the LSOAs of its local authorities, like --la")
 
 
 def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_range: bool = True) -> None:
@@ -66,7 +71,34 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_
 def load_areas_from_args(args):
     from ..areas import load_areas
 
-    return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
+    la, force = getattr(args, "la", None), getattr(args, "force", None)
+    if not (la or force):
+        return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
+    from .. import geography
+
+    selected = geography.select_lsoas(la=la or (), force=force or ())
+    if args.boundaries:  # offline: select the named areas from the user's LSOA file
+        areas = load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
+        keep = geography.lsoa21_codes(areas.index).isin(selected.index).to_numpy()
+        if not keep.any():
+            from ..errors import file_error
+
+            raise file_error(args.boundaries, f"holds none of the {len(selected):,} LSOAs of {' '.join(la or force)}",
+                             "give the national LSOA boundary file or drop --la/--force")
+        return areas[keep]
+    if args.vintage != 2025:
+        from ..errors import ConfigError
+
+        raise ConfigError("--la/--force fetch LSOA 2021 boundaries; use --vintage 2025, or give LSOA 2011 "
+                          "boundaries with --boundaries FILE.")
+    from ..ons import boundaries_file
+    from ..policeuk import cli_progress
+
+    if not getattr(args, "_announced", False):
+        eprint(f"areas: {geography.describe_selection(selected)}")
+        args._announced = True
+    path = boundaries_file(selected.index, progress=cli_progress(label="fetching LSOA boundaries from the ONS"))
+    return load_areas(2025, str(path), "LSOA21CD", "LSOA21NM")
 
 
 def load_incidents_from_args(args, optional: bool = False):
@@ -78,7 +110,7 @@ def load_incidents_from_args(args, optional: bool = False):
 
     files = args.incidents
     if not files:
-        own = any(getattr(args, a, None) for a in ("boundaries", "la", "force"))
+        own = any(getattr(args, a, None) for a in ("boundaries", "la", "force"))  # else: the shipped areas
         areas = load_areas_from_args(args) if own and hasattr(args, "vintage") else None
         files = _paths.default_incident_files_for(areas)
         if not files:
