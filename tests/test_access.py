@@ -283,3 +283,42 @@ def test_app_refuses_data_on_a_network_address_without_sign_in(monkeypatch):
     assert not at.exception
     assert any("shows no data" in e.value for e in at.error)
     assert not at.dataframe and not _downloads(at) and not at.title
+
+
+def test_saves_and_comments_carry_the_signed_in_email(tmp_path, monkeypatch):
+    at = _app(tmp_path, monkeypatch, "Bob@Council.example")
+    next(b for b in at.button if b.label == "Save scenario").click().run()
+    assert not at.exception
+    store = Store(tmp_path / "saved.db")
+    saved = store.list("scenario")
+    assert saved["author"].tolist() == ["bob@council.example"]
+
+    ws = _app(tmp_path, monkeypatch, "room@council.example")
+    area = next(t for t in ws.text_area if t.label == "Your comment on this area")
+    area.input("More lighting by the underpass")
+    next(b for b in ws.button if b.label == "Save comment").click().run()
+    assert not ws.exception
+    comments = store.comments()
+    assert comments[["text", "author"]].values.tolist() == [["More lighting by the underpass",
+                                                             "room@council.example"]]
+    store.close()
+
+
+def test_download_callback_records_the_export(tmp_path, monkeypatch):
+    """export_button's on_click records who, what and the settings (the browser test clicks a real one)."""
+    import appauth
+
+    monkeypatch.setenv("PLACEBASED_DB", str(tmp_path / "saved.db"))
+    from appcache import c_store
+
+    c_store.clear()
+    appauth._log_export("ann@police.example", "csv", "priority_scores.csv",
+                        appauth.settings_of(access.local_identity(), areas=("E01027153",)))
+    rows = Store(tmp_path / "saved.db").exports()
+    assert rows[["who", "kind", "file_name"]].values.tolist() == [["ann@police.example", "csv",
+                                                                   "priority_scores.csv"]]
+    import json
+
+    assert json.loads(rows.settings[0]) == {"Identity": {"email": None, "role": "analyst", "signed_in": False,
+                                                         "mode": "local"}, "areas": ["E01027153"]}
+    c_store.clear()
