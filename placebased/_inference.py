@@ -100,7 +100,8 @@ def _cutoff_note(p_cut: float, permutations: int, correction: str, n_significant
     if correction == "fdr":
         k = math.ceil(smallest * n / alpha)
         return (f"{what}: no area passed the fdr cut-off; with {permutations} permutations the smallest "
-                f"two-sided pseudo p is {smallest:.2g}, so fdr needs at least {k} areas at that p; more permutations (e.g. 99999) may help")
+                f"two-sided pseudo p is {smallest:.2g}, so fdr needs at least {k} areas at that p; more permutations "
+                "(e.g. 99999) may help")
     return (
         f"{what}: with {permutations} permutations the smallest two-sided pseudo p is {smallest:.2g}, above the "
         f"{correction} cut-off {p_cut:.2g}, so no area can be significant; {more}"

@@ -268,8 +268,8 @@ class LocalMoranResult:
     def to_frame(self) -> pd.DataFrame:
         """Columns ``Is, q, p_sim, p_two_sided, EI_sim, seI_sim, z_sim, p_z_sim, cluster``, by area code."""
         return pd.DataFrame(
-            {"Is": self.Is, "q": self.q, "p_sim": self.p_sim, "p_two_sided": self.p_two_sided, "EI_sim": self.EI_sim, "seI_sim": self.seI_sim,
-             "z_sim": self.z_sim, "p_z_sim": self.p_z_sim, "cluster": self.labels},
+            {"Is": self.Is, "q": self.q, "p_sim": self.p_sim, "p_two_sided": self.p_two_sided, "EI_sim": self.EI_sim,
+             "seI_sim": self.seI_sim, "z_sim": self.z_sim, "p_z_sim": self.p_z_sim, "cluster": self.labels},
             index=self.ids,
         )
 

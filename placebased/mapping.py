@@ -591,8 +591,8 @@ def _add_provision(m: folium.Map, provision: gpd.GeoDataFrame, radius_m: float |
         cover.add_to(m)
     PointLayer(badges).add_to(fg)
     fg.add_to(m)
-    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} {map_text(glossary.provision_label(t))}</div>"
-                    for t, c in cmap.items())
+    items = "".join(f"<div style='margin:1px 0'>{_badge_html(_initials(t), c, 15)} "
+                    f"{map_text(glossary.provision_label(t))}</div>" for t, c in cmap.items())
     m.get_root().html.add_child(RawHtml(
         "<div style='position:absolute;top:10px;left:54px;z-index:1000;background:white;padding:6px 8px;"
         f"border:1px solid #c5ced8;border-radius:4px;font:12px sans-serif'><b>Provision</b>{items}</div>"))
@@ -607,7 +607,8 @@ def _initials(kind: str) -> str:
 def _badge_html(text: str, colour: str, size: int = 20) -> str:
     """A round badge in plain HTML (shown by Leaflet's own divIcon: no icon font, no outside request)."""
     return (f"<span style='display:inline-flex;align-items:center;justify-content:center;width:{size}px;"
-            f"height:{size}px;border-radius:50%;background:{_colour(colour)};color:{style.text_on(_colour(colour))};border:1.5px solid #fff;"
+            f"height:{size}px;border-radius:50%;background:{_colour(colour)};color:{style.text_on(_colour(colour))};"
+            "border:1.5px solid #fff;"
             f"box-shadow:0 0 2px #333;font:bold {max(8, size // 2 - 1)}px sans-serif'>{map_text(text)}</span>")
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from streamlit.testing.v1 import AppTest
 from conftest import shown
+from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 180
 

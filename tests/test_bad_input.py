@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shown
 from shapely.geometry import Point, box
 
 from placebased.aggregate import count_incidents
@@ -34,7 +35,6 @@ from placebased.errors import ConfigError, DataError, PlaceBasedError, SchemaErr
 from placebased.incidents import MAX_WEIGHT, load_incidents
 from placebased.indicators import check_user_tables, read_user_table
 from placebased.provision import load_provision
-from conftest import shown
 
 LON, LAT = -0.8938, 52.2369  # Northampton town centre
 EAST, NORTH = 475_500, 260_600

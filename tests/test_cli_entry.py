@@ -23,9 +23,9 @@ def test_every_listed_command_has_a_module_that_registers_it(name):
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help_import_no_scientific_stack(flag):
-    code = ("import sys\nfrom placebased.cli import main\ntry:\n    main([%r])\nexcept SystemExit:\n    pass\n"
+    code = (f"import sys\nfrom placebased.cli import main\ntry:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('pandas', 'geopandas', 'numba', 'numpy', 'shapely') if m in sys.modules]\n"
-            "print('HEAVY', heavy)") % flag
+            "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert "HEAVY []" in out, out
 

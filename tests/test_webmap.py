@@ -63,7 +63,7 @@ def test_tooltip_text_is_literal_not_markup():
     assert enc == {"levels": ["{{7*7}} & `x`", ""], "idx": [0, 0, 1]} or enc["values"][0] == "{{7*7}} & `x`"
 
 
-def test_overlays_and_colours_are_checked(grid_web, grid_areas):
+def test_overlays_and_colours_are_checked(grid_web):
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -130,7 +130,7 @@ def test_priority_page_draws_the_component_and_takes_a_click():
     at.run()
     assert not at.exception
     assert code in at.session_state["selection"]
-    args = json.loads([e for e in at.get("component_instance")][0].proto.json_args)
+    args = json.loads(list(at.get("component_instance"))[0].proto.json_args)
     assert args["selected"] == [code] and args["ack"] == 5
     at.run()  # the same click value again is not a new click
     assert code in at.session_state["selection"]

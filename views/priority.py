@@ -521,7 +521,7 @@ with d2:
             st.image(c_area_charts(src, filters, stats, code, kind), width="stretch")
         except PlaceBasedError as exc:
             st.caption(str(exc))
-    else:
+    if not has_times:  # only then: a for-else without break always ran, even with times
         st.caption("Day-of-week × hour pattern: not available — police.uk records carry months only. Partner "
                    "data with times (e.g. A&E assault attendances) give it.")
 
