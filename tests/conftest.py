@@ -39,6 +39,20 @@ def grid_areas():
     return gpd.GeoDataFrame(rows, crs="EPSG:27700").set_index("area_code")
 
 
+@pytest.fixture
+def app():
+    """The Streamlit app (``app.py``) in AppTest, freshly started and run once: its own session state, so no
+    test depends on what another test clicked or uploaded (the cached pipeline steps are keyed on their
+    settings, so sharing them across tests changes no result)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300)
+    at.run()
+    return at
+
+
 def shown(markdown: str) -> str:
     """What a person reads from text the app escaped for Markdown (``safety.escape_markdown``)."""
     import html

@@ -458,17 +458,6 @@ def test_hostile_provision_and_boundary_files(tmp_path):
 # --------------------------------------------------------------------------------------------- the app
 
 
-@pytest.fixture(scope="module")
-def app():
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
-    at.run()
-    return at
-
-
 def test_app_refuses_a_clashing_indicator_table_beside_the_upload(app, areas):
     csv = "area_code,population,ae\n" + "".join(f"{c},{i},{i % 3}\n" for i, c in enumerate(areas.index))
     next(u for u in app.file_uploader if u.label.startswith("Indicator tables")).set_value(
