@@ -306,6 +306,57 @@ def place_label(areas: pd.DataFrame) -> str:
     return "England" if not len(lads) else ", ".join(sorted(map(str, lads))[:3])
 
 
-__all__ = ["Comparison", "SHIPPED_LADS", "area_authorities", "authorities", "comparisons", "describe_selection",
+def coverage_label(areas: pd.DataFrame) -> str | None:
+    """The name of the place the areas make up whole: a police force area when they hold all its LSOAs,
+    else the local authorities whose LSOAs they hold all of (every area in one of them); None otherwise
+    (e.g. 30 LSOAs of a city)."""
+    l21 = lsoa21_codes(areas.index).dropna()
+    if not len(l21) or len(l21) < len(areas):
+        return None
+    have = set(l21)
+    table = lsoa_table()
+    mine = table.loc[sorted(have)]
+    for force in mine["PFA_NM"].unique():
+        if set(table.index[table["PFA_NM"] == force]) == have:
+            return str(force)
+    lads = mine["LAD24CD"].unique()
+    if set(table.index[table["LAD24CD"].isin(lads)]) == have:
+        return " and ".join(sorted(authorities().loc[lads, "LAD24NM"]))
+    return None
+
+
+def deprivation_comparisons(codes: Iterable[str]) -> list[tuple[str, float, float]]:
+    """IoD 2025 for the comparison groups of the LSOAs ``codes`` (their local authority, force area and
+    England): ``(label, % of LSOAs in England's most deprived 10%, mean IMD score)``."""
+    from .areas import iod_table
+
+    iod = iod_table(2025, england=True)
+    out = []
+    for comp in comparisons(pd.DataFrame(index=pd.Index(list(codes)))):
+        t = iod.reindex(list(comp.codes)).dropna(subset=["imd_decile"])
+        if len(t):
+            out.append((comp.label, float((t["imd_decile"] == 1).mean() * 100), float(t["imd_score"].mean())))
+    return out
+
+
+def comparison_sentence(codes: Iterable[str], vintage: int = 2025) -> str:
+    """One sentence comparing the areas' own local authority, force area and England on IoD 2025
+    (empty for other vintages or areas that are not LSOAs in England).
+
+    >>> comparison_sentence(["E01013648"]).split(":")[0]
+    'Compared with its local authority, force area and England (IoD 2025'
+    """
+    if int(vintage) != 2025:
+        return ""
+    rows = deprivation_comparisons(codes)
+    if len(rows) < 2:
+        return ""
+    parts = "; ".join(f"{label} {share:.0f}% / {score:.1f}" for label, share, score in rows)
+    return ("Compared with its local authority, force area and England (IoD 2025: LSOAs in England's most "
+            f"deprived 10% / mean IMD score): {parts}.")
+
+
+__all__ = ["Comparison", "SHIPPED_LADS", "area_authorities", "authorities", "comparison_sentence", "comparisons",
+           "coverage_label", "deprivation_comparisons", "describe_selection",
            "forces", "is_shipped_area", "lsoa21_codes", "lsoa_table", "place_label", "resolve_authorities",
            "resolve_forces", "select_lsoas"]

@@ -314,7 +314,11 @@ class ProfileContext:
 def county_label(areas: gpd.GeoDataFrame) -> str:
     """"Northamptonshire" for the shipped county (both unitary authorities, all LSOAs), else a neutral label."""
     lads = set(areas["lad_code"].dropna()) if "lad_code" in areas else set()
-    return "Northamptonshire" if lads and lads <= NORTHANTS_LADS and len(areas) > 400 else "All areas loaded"
+    if lads and lads <= NORTHANTS_LADS and len(areas) > 400:
+        return "Northamptonshire"
+    from .geography import coverage_label  # a whole authority or force area by its name (shipped lookups)
+
+    return coverage_label(areas) or "All areas loaded"
 
 
 def england_means(vintage: int = 2025) -> dict[str, float]:

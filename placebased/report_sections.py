@@ -295,7 +295,9 @@ def _key_figures(pdf, ctx, figs, a, x, y, w) -> float:
         rows.append(("Incidents", "not loaded", "", ""))
     font(pdf, 6.4, bold=True, colour=style.BRAND["muted"])
     cw = [w - 49, 17, 17, 15]
-    heads = ["", "Area" if len(a) == 1 else "Group", "County", "England"]
+    place = ctx.county_name  # the areas loaded, named when they make up a whole authority or force area
+    heads = ["", "Area" if len(a) == 1 else "Group",
+             "County" if place == "Northamptonshire" else (place if len(place) <= 14 else "All loaded"), "England"]
     cx = x
     for head, c in zip(heads, cw):
         text_at(pdf, cx, y, c, 3.6, head, align="L" if cx == x else "R")
@@ -314,7 +316,12 @@ def _key_figures(pdf, ctx, figs, a, x, y, w) -> float:
         y += 4.3
     n_areas = len(ctx.areas)
     iod = ctx.areas.attrs.get("vintage", 2025)
-    return para(pdf, x, y + 0.4, w, f"County: {ctx.county_name} ({n_areas:,} areas; deciles are means over its "
+    from .geography import comparison_sentence
+
+    compare = comparison_sentence(a.index, iod)  # the area's own authority, force area and England
+    column = "County" if ctx.county_name == "Northamptonshire" else f"Column '{heads[2]}'"
+    return para(pdf, x, y + 0.4, w, (f"{compare} " if compare else "") + f"{column}: {ctx.county_name} "
+                f"({n_areas:,} areas; deciles are means over its "
                 f"areas). England: all {_n(eng.get('n_lsoa'))} LSOAs (IoD {iod}). n/a: no England incident data "
                 "loaded.", size=6.0, colour=style.BRAND["muted"], lh=2.6)
 

@@ -129,3 +129,20 @@ def test_app_on_other_areas_without_incidents():
     shown_text = " ".join(x.value for x in list(at.caption) + list(at.info) + list(at.warning))
     assert "not the shipped Northamptonshire ones" in shown_text
     assert "Northamptonshire Police" not in shown_text
+
+
+def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):
+    """Profiles (and the app's area detail) compare with the local authority, force area and England."""
+    from placebased.report import county_label
+
+    assert county_label(load_areas()) == "Northamptonshire"
+    assert county_label(load_areas(boundaries=LEICESTER)) == "All areas loaded"  # 30 LSOAs: not all Leicester
+    out = tmp_path / "p.pdf"
+    rc = main(["profile", "--boundaries", str(LEICESTER), "--area", "E01013761", "--permutations", "99",
+               "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    from placebased.report import pdf_text
+
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "Leicester (local authority)" in text and "Leicestershire (police force area)" in text
+    assert "Northamptonshire" not in text

@@ -495,6 +495,11 @@ if ss.get("detail_pick") not in areas.index:
 code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {areas.at[c, 'area_name']}",
                     key="detail_pick")
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,}; tier {scores.at[code, 'tier']}")
+from placebased.geography import comparison_sentence  # noqa: E402
+
+_compare = comparison_sentence([code], areas.attrs.get("vintage", 2025))  # its authority, force area, England
+if _compare:
+    st.caption(escape_markdown(_compare))
 d1, d2 = st.columns([1, 1])
 with d1:
     st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · "
