@@ -206,13 +206,16 @@ LISA: dict[str, Term] = {
 
 #: Getis-Ord Gi* bins (-3..3): label and meaning
 GI_BINS: dict[int, Term] = {
-    3: Term("Hot spot (very confident)", "this area and its neighbours together have a high rate; 99% confidence"),
-    2: Term("Hot spot (confident)", "this area and its neighbours together have a high rate; 95% confidence"),
-    1: Term("Hot spot (fairly confident)", "this area and its neighbours together have a high rate; 90% confidence"),
+    3: Term("Hot spot (very confident)",
+             "this area and its neighbours together have a high rate; 99% confidence, two-sided"),
+    2: Term("Hot spot (confident)",
+             "this area and its neighbours together have a high rate; 95% confidence, two-sided"),
+    1: Term("Hot spot (fairly confident)",
+             "this area and its neighbours together have a high rate; 90% confidence, two-sided"),
     0: Term("Neither hot nor cold", "not clearly different from the rest of the county"),
-    -1: Term("Cold spot (fairly confident)", "a low rate among low neighbours; 90% confidence"),
-    -2: Term("Cold spot (confident)", "a low rate among low neighbours; 95% confidence"),
-    -3: Term("Cold spot (very confident)", "a low rate among low neighbours; 99% confidence"),
+    -1: Term("Cold spot (fairly confident)", "a low rate among low neighbours; 90% confidence, two-sided"),
+    -2: Term("Cold spot (confident)", "a low rate among low neighbours; 95% confidence, two-sided"),
+    -3: Term("Cold spot (very confident)", "a low rate among low neighbours; 99% confidence, two-sided"),
 }
 
 #: Gi* bins for a community workshop (99 / 95 / 90 % = very likely / likely / possible); the analysis
@@ -335,7 +338,7 @@ LAYERS: dict[str, Term] = {
                      "areas in five equal-sized groups (quantiles, k=5, mapclassify)"),
     "imd": Term("Deprivation (1 = most deprived 10% in England)",
                 "English Indices of Deprivation 2025 deciles, one colour per decile"),
-    "gi": Term("Hot and cold spots", "Getis-Ord Gi* on the smoothed rate; confidence bins as ArcGIS Gi_Bin"),
+    "gi": Term("Hot and cold spots", "Getis-Ord Gi* on the smoothed rate; two-sided confidence bins as ArcGIS Gi_Bin"),
     "lisa": Term("Clusters and outliers", "local Moran's I (LISA) on the smoothed rate"),
     "density": Term("Incidents per km\u00b2", "natural breaks (Jenks, k=5, mapclassify)"),
     "emerging": Term("Patterns over time", "emerging hot spot analysis: space-time Gi* per month with a "
