@@ -206,6 +206,9 @@ def _app(tmp_path, monkeypatch, email: str | None, script: str = "app.py") -> Ap
     roles.write_text(ROLES, encoding="utf-8")
     monkeypatch.setenv(access.ROLES_ENV, str(roles))
     monkeypatch.setenv("PLACEBASED_DB", str(tmp_path / "saved.db"))
+    from appcache import c_store
+
+    c_store.clear()  # the store is cached per process: use this test's database
     at = AppTest.from_file(str(ROOT / script), default_timeout=600)
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
