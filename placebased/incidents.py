@@ -490,7 +490,10 @@ def _load_police_download(path: Path, info, progress=None, **opts) -> tuple[gpd.
                 progress(i + 1, total, m.name)
         for j, m in enumerate(info.outcomes):
             member, text = _zip_member_text(zf, path, m.name)
-            outcome_frames.append(_parse_csv(text, member))
+            try:  # an outcomes file only adds to the crimes: a short or odd one is a note, not an error
+                outcome_frames.append(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+                report.notes.append(f"{member}: outcomes file not read ({str(exc).splitlines()[0][:80]})")
             if progress:
                 progress(len(info.street) + j + 1, total, m.name)
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

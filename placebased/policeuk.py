@@ -121,7 +121,8 @@ def last_outcomes(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     for i, f in enumerate(frames):
         if not {"Crime ID", "Month", "Outcome type"} <= set(f.columns):
             continue
-        part = f[["Crime ID", "Month", "Outcome type"]].dropna(subset=["Crime ID"]).copy()
+        part = f[["Crime ID", "Month", "Outcome type"]].dropna(subset=["Crime ID"])
+        part = part[part["Crime ID"].astype(str).str.strip() != ""].copy()
         part["_order"] = i
         parts.append(part)
     if not parts:

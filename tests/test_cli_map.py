@@ -32,7 +32,7 @@ def assert_offline_page(page: str) -> None:
 def test_every_layer_writes_one_offline_file(tmp_path, monkeypatch, areas, police, capsys):
     """Each layer through the command (the shipped data, loaded once for speed; 99 permutations)."""
     monkeypatch.setattr(map_command, "load_areas_from_args", lambda _args: areas)
-    monkeypatch.setattr(map_command, "load_incidents_from_args", lambda _args: police)
+    monkeypatch.setattr(map_command, "load_incidents_from_args", lambda _args, **_kw: police)
     for layer in LAYERS:
         out = tmp_path / layer / "map.html"
         out.parent.mkdir()

@@ -146,3 +146,22 @@ def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):
     text = " ".join(pdf_text(out.read_bytes()).split())
     assert "Leicester (local authority)" in text and "Leicestershire (police force area)" in text
     assert "Northamptonshire" not in text
+
+
+def test_workshop_page_on_other_areas_without_incidents(tmp_path, monkeypatch):
+    """The workshop page with the Leicester areas and no incidents: cards on the indicators that exist."""
+    from streamlit.testing.v1 import AppTest
+
+    import appcache
+
+    monkeypatch.setenv("PLACEBASED_DB", str(tmp_path / "saved.db"))
+    appcache.c_store.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "workshop.py"),
+                           default_timeout=240)
+    at.session_state["settings"] = (P.Sources(boundaries=str(LEICESTER), id_column="LSOA21CD"), P.Filters(),
+                                    P.StatsSettings(permutations=99), default_scenario())
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    text = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+    assert "Leicester" in text
+    appcache.c_store.clear()
