@@ -288,6 +288,21 @@ def hotspot_indicator(areas: pd.DataFrame, wanted: str | None = None) -> str | N
                 None)
 
 
+def hotspot_variables(areas: pd.DataFrame, incidents) -> dict[str, str]:
+    """The hot-spot variables a picker offers (id -> label): the incident rates and count, or, without
+    incidents (deprivation-only mode), the area indicators the areas hold (IMD score first)."""
+    if not getattr(incidents, "empty", False):
+        return {"eb_rate": "Rate per 1,000, Empirical Bayes smoothed", "rate": "Rate per 1,000 residents",
+                "count": "Count", "seb_rate": "Rate per 1,000, spatial EB smoothed"}
+    from .indicators import load_catalogue
+
+    cat = load_catalogue()
+    first = hotspot_indicator(areas)
+    cols = [c for c in areas.columns if str(c).endswith("_score") and hotspot_indicator(areas, c) == c]
+    cols = ([first] if first else []) + [c for c in cols if c != first]
+    return {c: (cat[c].label if c in cat else c.replace("_", " ")) for c in cols}
+
+
 def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats: StatsSettings) -> Analysis:
     """Deprivation-only mode: no incident indicators; hot spots run on an area indicator (the one named by
     ``stats.variable`` when the areas hold it, else the IMD score), and the notes say so."""

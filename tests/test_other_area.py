@@ -129,6 +129,10 @@ def test_app_on_other_areas_without_incidents():
     shown_text = " ".join(x.value for x in list(at.caption) + list(at.info) + list(at.warning))
     assert "not the shipped Northamptonshire ones" in shown_text
     assert "Northamptonshire Police" not in shown_text
+    variable = next(s for s in at.selectbox if s.label == "Variable")  # hot spots on an indicator the user picks
+    assert variable.value == "imd_score" and "Income score" in variable.options
+    variable.set_value("income_score").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
 
 
 def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):

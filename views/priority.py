@@ -188,10 +188,8 @@ filters = P.Filters(categories=tuple(chosen) or None, start=start, end=end,
 
 with sb.expander("Statistics", expanded=False):
     wkind = st.selectbox("Spatial weights", ["queen", "rook", "knn:6", "knn:8", "distance:2000", "distance:3000"])
-    variable = st.selectbox("Variable", ["eb_rate", "rate", "count", "seb_rate"],
-                            format_func={"eb_rate": "Rate per 1,000, Empirical Bayes smoothed",
-                                         "seb_rate": "Rate per 1,000, spatial EB smoothed",
-                                         "rate": "Rate per 1,000 residents", "count": "Count"}.get)
+    variables = P.hotspot_variables(areas, incidents)  # area indicators when there are no incidents
+    variable = st.selectbox("Variable", list(variables), format_func=variables.get)
     perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=9999,
                              help="9,999 by default here: with a correction (FDR) over hundreds of areas, 999 "
                                   "permutations (smallest p = 0.001) leave too little room to pass. The library "
