@@ -193,7 +193,7 @@ MAP_ONLY_APP = textwrap.dedent('''
     @st.cache_resource
     def geometry(n: int):
         install_static_assets(HERE / "static")
-        g = gpd.read_file(os.environ["PB_NATIONAL"])
+        g = gpd.read_file("/vsigzip/" + os.environ["PB_NATIONAL"])  # gzipped GeoJSON
         code = [c for c in g.columns if c.upper().startswith("LSOA11CD")][0]
         name = [c for c in g.columns if c.upper().startswith("LSOA11NM")][0]
         g = g[g[code].str.startswith("E")].sort_values(code).head(n)
