@@ -17,7 +17,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from browser_util import ARTIFACTS, browser_page, map_frame, require_browser, running_app
+from browser_util import ARTIFACTS, browser_page, folium_frame, require_browser, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ def _text(locator) -> str:
 def app_url(tmp_path_factory):
     require_browser()
     db = tmp_path_factory.mktemp("wsb") / "saved.db"
-    with running_app(env={"PLACEBASED_DB": str(db)}) as url:
+    with running_app(env={"PLACEBASED_DB": str(db), "PLACEBASED_MAP": "folium"}) as url:  # folium path; see test_browser
         yield url
 
 
@@ -63,7 +63,7 @@ def test_workshop_page_points_counts_escaping_and_hosts(app_url):
     with browser_page((1600, 1500)) as page:
         hosts = _watch_hosts(page)
         page.goto(app_url + "/workshop")
-        frame = map_frame(page, timeout_ms=120_000)
+        frame = folium_frame(page, timeout_ms=120_000)
         polygons = _polygons(frame, 443)
         assert polygons.count() == 443  # one shape per area and nothing else
         assert frame.locator(".leaflet-marker-icon, .leaflet-marker-pane > *, circle").count() == 0
@@ -121,11 +121,11 @@ def test_html_area_names_from_uploaded_boundaries_are_text(app_url, tmp_path):
     with browser_page((1600, 1100)) as page:
         hosts = _watch_hosts(page)
         page.goto(app_url)
-        map_frame(page, timeout_ms=120_000)
+        folium_frame(page, timeout_ms=120_000)
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Data: areas, incidents").click()
         sidebar.locator("input[type='file']").first.set_input_files(str(path))
-        main_map = map_frame(page, timeout_ms=120_000)
+        main_map = folium_frame(page, timeout_ms=120_000)
         deadline = time.time() + 150
         while time.time() < deadline:  # wait for the main map to show the uploaded names
             try:
@@ -138,7 +138,7 @@ def test_html_area_names_from_uploaded_boundaries_are_text(app_url, tmp_path):
         else:
             raise AssertionError("the main page never used the uploaded boundaries")
         page.get_by_role("link", name="Workshop").click()
-        frame = map_frame(page, timeout_ms=120_000)
+        frame = folium_frame(page, timeout_ms=120_000)
         page.get_by_text("why these areas stand out").wait_for(timeout=60_000)
         body = _text(page.locator("[data-testid='stMain']"))
         assert '<img src=x onerror="window.__xss=3"><b>Evil</b>' in body  # card headings, as text

@@ -326,6 +326,14 @@ def evil_app(inputs, tmp_path_factory):
     downloads = _Downloads()
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(here)
+        # away from the repo Streamlit does not read .streamlit/config.toml, whose 127.0.0.1 tells the app it
+        # is local (else it refuses to show data as if served to the network): set the same address here
+        from streamlit import config as st_config
+
+        st_config.set_option("server.address", "127.0.0.1")
+        # the folium map (whole document as text, here checked for inertness); the canvas map's geometry
+        # file and payload are checked in tests/test_webmap.py and tests/test_browser.py
+        mp.setenv("PLACEBASED_MAP", "folium")
         downloads.install(mp)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
         at.run()
@@ -414,7 +422,8 @@ def test_browser_payload_boundaries_show_literally_and_nothing_runs(inputs):
 
     require_browser()
     dialogs: list[str] = []
-    with running_app() as url, browser_page((1500, 1100)) as page:
+    # the folium path (kept for basemaps); tests/test_browser.py drives the canvas map with hostile names
+    with running_app(env={"PLACEBASED_MAP": "folium"}) as url, browser_page((1500, 1100)) as page:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.add_init_script("window.__xss = 0; window.alert = (m) => { window.__xss += 1; };")
         page.goto(url)
