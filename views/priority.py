@@ -97,7 +97,7 @@ def upload_widget(kind: str, label: str, help_text: str, types: list[str], multi
             validate(paths)
         ss["good"][kind] = paths
     except PlaceBasedError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(escape_markdown(str(exc)), icon="⚠️")
         st.caption("Still using the previous data.")
     return ss["good"].get(kind, ())
 
@@ -153,7 +153,7 @@ try:
     areas, web, features, outlines, area_notes = c_areas(src)
     incidents = c_incidents(src)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 # ------------------------------------------------------------------------------------------ sidebar: filters
@@ -191,9 +191,9 @@ with sb.expander("Statistics", expanded=False):
     variables = P.hotspot_variables(areas, incidents)  # area indicators when there are no incidents
     variable = st.selectbox("Variable", list(variables), format_func=variables.get)
     perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=9999,
-                             help="9,999 by default here: with a correction (FDR) over hundreds of areas, 999 "
-                                  "permutations (smallest p = 0.001) leave too little room to pass. The library "
-                                  "and CLI default is 999.")
+                             help="9,999 by default (as the library and CLI): with a correction (FDR) over hundreds "
+                                  "of areas, 999 permutations (smallest two-sided p = 0.002) leave too little "
+                                  "room to pass.")
     alpha = st.select_slider("Alpha", [0.01, 0.05, 0.10], value=0.05)
     correction = st.selectbox("Multiple-testing correction", ["fdr", "bonferroni", "none"],
                               help="False Discovery Rate by default (as ArcGIS).")
@@ -204,7 +204,7 @@ stats = P.StatsSettings(weights=wkind, variable=variable, permutations=perms, al
 try:
     analysis = c_analysis(src, filters, stats)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 # ------------------------------------------------------------------------------------------ sidebar: weights
@@ -228,7 +228,7 @@ with sb.expander("Priority weights", expanded=True):
             ss["scenario_meta"] = {"name": sc.name, "description": sc.description}
             st.rerun()
         except PlaceBasedError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
     with st.form("weights_form"):
         chosen_ids = st.multiselect("Indicators", available, default=[k for k in ss["weights"] if k in available],
                                     format_func=lambda k: labels.get(k, k))
@@ -249,7 +249,7 @@ with sb.expander("Priority weights", expanded=True):
                 base = Scenario(weights=ss["weights"])
                 ss["suggestion"] = P.suggest_weights(areas, analysis, base)
             except PlaceBasedError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
 
 scenario = Scenario(name=ss["scenario_meta"]["name"], description=ss["scenario_meta"]["description"],
                     weights=ss["weights"], normalisation=norm, missing=missing, draws=draws)
@@ -269,7 +269,7 @@ with sb.expander("Sensitive categories", expanded=False):
     try:
         rules = sensitive_rules(extra_sensitive)
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         rules = sensitive_rules(extra_sensitive, env=False)
     decided = classify_labels(sorted(incidents.points["category"].dropna().astype(str).unique()), rules)
     st.caption(f"{int(decided['sensitive'].sum())} of {len(decided)} categories in the data are treated as "
@@ -282,7 +282,7 @@ ss["sensitive_labels"] = extra_sensitive  # read by the workshop page (this sess
 try:
     result, score_note = c_score(src, filters, stats, scenario)
 except PlaceBasedError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 scores = result.to_frame()
 mf = P.map_frame(areas, analysis, scores)
@@ -319,7 +319,7 @@ if layer == "gaps" and provision is not None:
         mf["in_tier"] = gap.table["priority"]
         st.info(gap.summary_line)
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         mf["gap"], mf["in_tier"] = False, False
     k_sites = st.slider("Suggest new sites (k)", 0, 10, 0, help="Maximal covering location problem (spopt MCLP, "
                         "CBC solver), weighted by priority score × population; existing provision of the chosen "
@@ -339,7 +339,7 @@ if layer == "gaps" and provision is not None:
                                         "residents_newly_covered": st.column_config.NumberColumn(
                                             "Residents newly within reach", format="%d")})
         except PlaceBasedError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
 
 if layer == "emerging":
     try:
@@ -348,7 +348,7 @@ if layer == "emerging":
         for n in trend.notes:
             st.caption(escape_markdown(f"Note: {n}"))
     except PlaceBasedError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         mf["emerging_class"] = None
 note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
         "emerging": "Space-time Gi* per month, Mann-Kendall on the Gi* z-series (ArcGIS rules; see "
@@ -544,7 +544,7 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                         ss["sel_version"], ss["sel_name"] = v, sel_name
                         st.success(f"Saved '{sel_name}' version {v}.")
                     except PlaceBasedError as exc:
-                        st.error(str(exc))
+                        st.error(escape_markdown(str(exc)))
                 saved = store.list("selection")
                 if len(saved):
                     pick_sel = st.selectbox("Load a saved selection", saved["name"].tolist(), key="load_sel")
@@ -561,7 +561,7 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                         ss["sc_version"] = v
                         st.success(f"Saved scenario '{scenario.name}' version {v}.")
                     except PlaceBasedError as exc:
-                        st.error(str(exc))
+                        st.error(escape_markdown(str(exc)))
                 scs = store.list("scenario")
                 if len(scs):
                     pick_sc = st.selectbox("Load a saved scenario", scs["name"].tolist(), key="load_sc")
@@ -586,7 +586,7 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
                     e2.success(f"Imported {done['versions']} versions and {done['comments']} comments "
                                f"({done['skipped']} already present).")
                 except PlaceBasedError as exc:
-                    e2.error(str(exc))
+                    e2.error(escape_markdown(str(exc)))
         except PlaceBasedError as exc:  # the database went away after the page started
             st.warning(f"Saved work is unavailable: {escape_markdown(exc)}", icon="⚠️")
 
