@@ -568,9 +568,11 @@ def _notes(pdf, ctx, codes, x, y, w) -> float:
 
 def _footer_block(pdf, ctx, figs, y) -> None:
     y = max(y, FOOTER_Y - 2)
-    if y > PAGE_H - 32:
+    # a long page: the notes in smaller type before spilling onto a page of their own
+    size, lh = (6.2, 2.7) if y <= PAGE_H - 32 else (5.3, 2.25) if y <= PAGE_H - 28 else (4.9, 2.05)
+    if y > PAGE_H - 24:
         pdf.add_page()
-        y = MARGIN
+        y, size, lh = MARGIN, 6.2, 2.7
     set_colour(pdf, style.BRAND["rule"], "draw")
     pdf.line(MARGIN, y, MARGIN + BODY_W, y)
     thr = figs["threshold"]
@@ -585,12 +587,15 @@ def _footer_block(pdf, ctx, figs, y) -> None:
             " Charts draw hidden values as hatched markers, never bars. Incident locations are never shown.")
     disc += (" \u2020Serious violence here is the police.uk proxy (violence and sexual offences, robbery, "
              "possession of weapons).")
-    y = para(pdf, MARGIN, y + 1, BODY_W, disc, size=6.2, colour=style.BRAND["muted"], lh=2.7)
+    pdf.set_auto_page_break(True, margin=8)
+    y = para(pdf, MARGIN, y + 1, BODY_W, disc, size=size, colour=style.BRAND["muted"], lh=lh)
     from .report import default_sources
 
     sources = ctx.sources or default_sources(ctx.areas, ctx.monthly)
-    para(pdf, MARGIN, y + 0.5, BODY_W, "Sources: " + " ".join(sources), size=6.0,
-         colour=style.BRAND["muted"], lh=2.6)
+    pdf.set_auto_page_break(True, margin=8)  # the notes may run to just above the page footer
+    para(pdf, MARGIN, y + 0.5, BODY_W, "Sources: " + " ".join(sources), size=size - 0.2,
+         colour=style.BRAND["muted"], lh=lh - 0.1)
+    pdf.set_auto_page_break(True, margin=14)
 
 
 def _members_table(pdf, ctx, figs) -> None:

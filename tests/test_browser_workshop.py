@@ -35,7 +35,7 @@ def _text(locator) -> str:
 def app_url(tmp_path_factory):
     require_browser()
     db = tmp_path_factory.mktemp("wsb") / "saved.db"
-    with running_app(env={"PLACEBASED_DB": str(db), "PLACEBASED_MAP": "folium"}) as url:  # folium path; see test_browser
+    with running_app(env={"PLACEBASED_DB": str(db), "PLACEBASED_MAP": "folium"}) as url:  # see test_browser
         yield url
 
 
