@@ -27,7 +27,6 @@ No streamlit; all functions copy their inputs.
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 from collections.abc import Iterable, Mapping
@@ -144,7 +143,6 @@ def place_labels(areas: pd.DataFrame) -> pd.Series:
 def build_best_fit(out_path=BEST_FIT) -> pd.DataFrame:
     """Rebuild ``boundaries/northants_lsoa_wd25_bestfit.csv``: each shipped LSOA (2021 and 2011)
     with the May 2025 ward holding the largest share of its area (EPSG:27700 overlay)."""
-    from . import _atomic
 
     wards = gpd.read_file(WARDS).to_crs(BNG)[["WD25CD", "WD25NM", "geometry"]]
     rows = []
@@ -159,8 +157,9 @@ def build_best_fit(out_path=BEST_FIT) -> pd.DataFrame:
                                   "ward_name": best["WD25NM"],
                                   "share_of_area": share.reindex(best[code]).round(3).to_numpy()}))
     out = pd.concat(rows).drop_duplicates("area_code").sort_values("area_code").reset_index(drop=True)
-    buf = out.to_csv(index=False, quoting=csv.QUOTE_MINIMAL)
-    _atomic.write_bytes(out_path, buf.encode("utf-8"))
+    from . import export
+
+    export.write_table(out, out_path, index=False)
     _best_fit.cache_clear()
     _lookup.cache_clear()
     return out
