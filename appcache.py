@@ -11,8 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from placebased import pipeline as P  # noqa: N812
-from placebased.mapping import authority_outlines, web_features, web_geometry
-from placebased.scenario import Scenario
+from placebased.outputs.mapping import authority_outlines, web_features, web_geometry
+from placebased.score.scenario import Scenario
 
 UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 
@@ -36,7 +36,7 @@ def c_areas(src: P.Sources):
 
 @st.cache_resource(show_spinner=False)
 def _c_web_geometry(src: P.Sources) -> dict:
-    from placebased.webmap import write_geometry
+    from placebased.outputs.webmap import write_geometry
 
     _areas, web, _features, outlines, _notes = _c_areas(src)
     return write_geometry(web, Path(__file__).resolve().parent / "static", outlines)
@@ -44,7 +44,7 @@ def _c_web_geometry(src: P.Sources) -> dict:
 
 def c_web_geometry(src: P.Sources) -> dict:
     """The areas' browser geometry, written once under ``static/geo/`` (``url``, ``codes``; see
-    :func:`placebased.webmap.write_geometry`)."""
+    :func:`placebased.outputs.webmap.write_geometry`)."""
     return _c_web_geometry(P.Sources(vintage=src.vintage, boundaries=src.boundaries, id_column=src.id_column))
 
 
@@ -85,7 +85,7 @@ def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario
 
 @st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
 def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, upto: str):
-    from placebased.provision import gaps, reach, tiers_up_to
+    from placebased.io.provision import gaps, reach, tiers_up_to
 
     areas = c_areas(src)[0]
     r = reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)
@@ -96,7 +96,7 @@ def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str,
 
 @st.cache_data(show_spinner=False)
 def c_catalogue_labels(vintage: int = 2025):
-    from placebased.indicators import catalogue_for_vintage
+    from placebased.score.indicators import catalogue_for_vintage
 
     return {k: v.label for k, v in catalogue_for_vintage(vintage).items()}
 
@@ -124,7 +124,7 @@ def c_store():
 
     Raises PlaceBasedError when the database cannot be used (e.g. its server is unreachable); a failure is
     not cached, so the next call tries again. Pages use :func:`store_or_warning`."""
-    from placebased.store import Store
+    from placebased.io.store import Store
 
     return Store()
 
@@ -141,7 +141,7 @@ def store_or_warning(what: str = "Saving and loading work") -> object | None:
     import time
 
     from placebased.errors import PlaceBasedError
-    from placebased.store import DB_ENV
+    from placebased.io.store import DB_ENV
 
     key = os.environ.get(DB_ENV, "")
     failed = _store_failure.get(key)
@@ -163,7 +163,7 @@ def store_or_warning(what: str = "Saving and loading work") -> object | None:
 def current_settings():
     """The data, filter, statistics and scenario settings last used on the main page (or defaults)."""
     from placebased.categories import GROUPS
-    from placebased.scenario import default_scenario
+    from placebased.score.scenario import default_scenario
 
     default_filters = P.Filters(categories=tuple(sorted(GROUPS["serious_violence"]["police_uk"])))
     stats = P.StatsSettings(permutations=9999)  # as the main page: FDR needs room below p = 0.001
@@ -174,7 +174,7 @@ def current_settings():
 def c_trends(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
     import warnings
 
-    from placebased.emerging import trends
+    from placebased.stats.emerging import trends
 
     an = c_analysis(src, filters, stats)
     with warnings.catch_warnings():
@@ -198,7 +198,8 @@ def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings
 
 @st.cache_resource(show_spinner="Solving the maximal covering location problem (CBC)…", max_entries=8)
 def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, k: int):
-    from placebased.provision import priority_weights, select_types, suggest_sites
+    from placebased.io.provision import select_types
+    from placebased.score.siting import priority_weights, suggest_sites
 
     areas = c_areas(src)[0]
     score = c_score(src, filters, stats, scenario)[0].table["score"]
@@ -213,7 +214,7 @@ def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, co
     not depend on the weights, so a weight change does not redraw them."""
     import io
 
-    from placebased.timeseries import time_of_week, time_of_week_figure, trend_figure
+    from placebased.stats.timeseries import time_of_week, time_of_week_figure, trend_figure
 
     an = c_analysis(src, filters, stats)
     points = c_incidents(src).points
@@ -232,16 +233,16 @@ def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, co
 
 @st.cache_resource(show_spinner="Matching comparison areas and fitting the count model…", max_entries=16)
 def c_evaluation(src: P.Sources, categories, targets: tuple[str, ...], start: str, settings):
-    """The evaluation of ``targets`` from ``start`` (:func:`placebased.evaluate.evaluate_incidents`)."""
-    from placebased.evaluate import evaluate_incidents
+    """The evaluation of ``targets`` from ``start`` (:func:`placebased.stats.evaluate.evaluate_incidents`)."""
+    from placebased.stats.evaluate import evaluate_incidents
 
     return evaluate_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), start, categories, settings)
 
 
 @st.cache_resource(show_spinner="Simulating evaluations on the areas' own history…", max_entries=16)
 def c_plan(src: P.Sources, categories, targets: tuple[str, ...], months_after: int, settings=None):
-    """The minimum detectable effect for ``targets`` (:func:`placebased.evaluate_power.plan_incidents`)."""
-    from placebased.evaluate_power import plan_incidents
+    """The minimum detectable effect for ``targets`` (:func:`placebased.stats.evaluate_power.plan_incidents`)."""
+    from placebased.stats.evaluate_power import plan_incidents
 
     return plan_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), months_after, categories,
                           settings=settings)

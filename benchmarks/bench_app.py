@@ -35,9 +35,9 @@ def main() -> None:
     from streamlit_folium import _get_map_string
 
     from placebased import pipeline as P  # noqa: N812
-    from placebased.mapping import build_map, web_geometry
-    from placebased.scenario import default_scenario
-    from placebased.scoring import score_areas
+    from placebased.outputs.mapping import build_map, web_geometry
+    from placebased.score.scenario import default_scenario
+    from placebased.score.scoring import score_areas
 
     src = P.Sources()
     areas = P.load_areas_for(src)
@@ -49,7 +49,7 @@ def main() -> None:
     cold = time.perf_counter() - t
     sc = default_scenario()
     weights = dict(sc.weights)
-    from placebased.mapping import web_features
+    from placebased.outputs.mapping import web_features
 
     feats = web_features(web)
 

@@ -156,7 +156,7 @@ def bench_county(pw, visitors: int = 3, clicks: int = 5) -> None:
         row(scale, "weight change -> map recoloured", time.perf_counter() - t1, "<= 1 s")
 
         times = []
-        from placebased.mapping import LAYERS
+        from placebased.outputs.mapping import LAYERS
 
         legend = "document.querySelector('.pb-legend .pb-title').textContent"
         for layer in ("imd", "priority"):
@@ -185,7 +185,7 @@ MAP_ONLY_APP = textwrap.dedent('''
     import streamlit as st
     from components.areamap import area_map, take_clicks
     from placebased import webmap
-    from placebased.mapping import install_static_assets
+    from placebased.outputs.mapping import install_static_assets
 
     HERE = Path(__file__).resolve().parent
     st.set_page_config(layout="wide")

@@ -68,11 +68,11 @@ def write_gal(graph, path: Path) -> list[str]:
 
 def bench_county(repeat, rows):
     from placebased import _paths
-    from placebased.aggregate import count_incidents
-    from placebased.areas import load_areas
-    from placebased.hotspots import hotspots
-    from placebased.incidents import load_incidents
-    from placebased.weights import build_weights
+    from placebased.io.areas import load_areas
+    from placebased.io.incidents import load_incidents
+    from placebased.stats.aggregate import count_incidents
+    from placebased.stats.hotspots import hotspots
+    from placebased.stats.weights import build_weights
 
     areas = load_areas()
     points = load_incidents(_paths.default_incident_files()).points
@@ -101,8 +101,8 @@ def bench_national(repeat, rows):
     import pygeoda
     import shapely
 
-    from placebased.hotspots import getis_ord, hotspots, local_moran, moran
-    from placebased.weights import build_weights
+    from placebased.stats.hotspots import getis_ord, hotspots, local_moran, moran
+    from placebased.stats.weights import build_weights
 
     gdf = gpd.read_file("/vsigzip/" + str(NATIONAL))
     gdf = gdf.set_index(gdf.columns[gdf.columns.str.upper().str.startswith("LSOA11CD")][0])
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
     warnings.simplefilter("ignore")  # repaired geometries, fdr notes: not what is measured
     import numba
 
-    from placebased import _permute
+    from placebased.stats import _permute
 
     t = time.perf_counter()
     _permute.warm_up()

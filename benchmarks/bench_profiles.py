@@ -20,9 +20,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from placebased import _paths
-    from placebased.areas import load_areas
-    from placebased.incidents import load_incidents
-    from placebased.report import ProfileContext, render_profile, write_profiles_each
+    from placebased.io.areas import load_areas
+    from placebased.io.incidents import load_incidents
+    from placebased.outputs.report import ProfileContext, render_profile, write_profiles_each
 
     rows = []
     t = time.perf_counter()

@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from placebased.areas import load_areas
-from placebased.indicators import build_indicator_table
-from placebased.scenario import Scenario
-from placebased.scoring import score_areas
+from placebased.io.areas import load_areas
+from placebased.score.indicators import build_indicator_table
+from placebased.score.scenario import Scenario
+from placebased.score.scoring import score_areas
 
 
 def timeit(fn, repeat: int = 9) -> tuple[float, float]:

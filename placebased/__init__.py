@@ -4,7 +4,7 @@ The pipeline is load -> validate -> aggregate -> statistics -> score -> map / re
 in EPSG:27700 (British National Grid); functions return new frames indexed by area code.
 """
 
-from .errors import ConfigError, DataError, PlaceBasedError, SchemaError
+from placebased.errors import ConfigError, DataError, PlaceBasedError, SchemaError
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,7 @@
 * A target that cannot be written (a folder, a missing or read-only folder, a full disk) raises a
   one-line :class:`~placebased.errors.DataError` naming the path, never a traceback.
 
-Tables (CSV, Excel) are written by :mod:`placebased.export`, which defuses spreadsheet formulas
+Tables (CSV, Excel) are written by :mod:`placebased.io.export`, which defuses spreadsheet formulas
 and uses :func:`atomic_path`.
 """
 
@@ -22,9 +22,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
-
-from .errors import DataError, PlaceBasedError, file_error
+from placebased.errors import DataError, PlaceBasedError, file_error
 
 _UMASK_LOCK = threading.Lock()
 _FIX = "choose another --out path"
@@ -119,9 +117,3 @@ def write_text(target: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``target`` atomically."""
     return write_bytes(target, text.encode("utf-8"))
 
-
-def write_csv(frame: pd.DataFrame, target: str | os.PathLike, *, index: bool = True) -> Path:
-    """Write ``frame`` as CSV to ``target`` atomically, formulas defused (see :func:`placebased.export.write_table`)."""
-    from .export import write_table
-
-    return write_table(frame, target, index=index, fmt="csv")

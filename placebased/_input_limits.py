@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError, file_error
+from placebased.errors import ConfigError, file_error
 
 LINE_KB_ENV = "PLACEBASED_MAX_LINE_KB"
 COLUMNS_ENV = "PLACEBASED_MAX_COLUMNS"
@@ -59,7 +59,7 @@ def max_columns() -> int:
 
 
 def max_unpacked_bytes() -> int:
-    from .safety import upload_limit_mb
+    from placebased.safety import upload_limit_mb
 
     return int(_env_number(UNPACKED_MB_ENV, UNPACKED_FACTOR * upload_limit_mb()) * 1_000_000)
 

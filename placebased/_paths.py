@@ -45,7 +45,7 @@ def defaults_apply(areas) -> bool:
     shipped Northamptonshire LSOAs (or lie inside them). ``areas`` None = the shipped areas."""
     if areas is None:
         return True
-    from .geography import is_shipped_area
+    from placebased.io.geography import is_shipped_area
 
     return is_shipped_area(areas)
 

@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, PlaceBasedError, file_error
+from placebased.errors import ConfigError, PlaceBasedError, file_error
 
 ROLES_ENV = "PLACEBASED_ROLES"
 TRUST_PROXY_ENV = "PLACEBASED_TRUST_PROXY"

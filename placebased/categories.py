@@ -199,7 +199,7 @@ class SensitiveRules:
 
 
 def _rules_from_toml(data: dict, where: str) -> tuple[list, list, list, list]:
-    from .errors import file_error
+    from placebased.errors import file_error
 
     def strings(section: str, key: str) -> list[str]:
         v = data.get(section, {}).get(key, [])
@@ -240,7 +240,7 @@ def read_sensitive_file(path) -> list[str]:
     import tomllib
     from pathlib import Path
 
-    from .errors import file_error
+    from placebased.errors import file_error
 
     p = Path(path)
     try:
@@ -362,7 +362,7 @@ def resolve(names: list[str] | None, available: list[str]) -> list[str] | None:
 
     Returns None for "all". Raises ConfigError naming the valid choices for unknown names.
     """
-    from .errors import ConfigError
+    from placebased.errors import ConfigError
 
     if not names:
         return None

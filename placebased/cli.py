@@ -17,7 +17,7 @@ import importlib
 import sys
 import warnings
 
-from .errors import PlaceBasedError
+from placebased.errors import PlaceBasedError
 
 #: sub-commands, in the order ``--help`` lists them, with their one-line help
 COMMANDS: dict[str, str] = {
@@ -42,7 +42,7 @@ COMMANDS: dict[str, str] = {
 
 
 def _top_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from placebased import __version__
 
     parser = argparse.ArgumentParser(
         prog="placebased",

@@ -14,10 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
-from .aggregate import CountResult, count_incidents
-from .categories import GROUPS, group_of
-from .errors import ConfigError
+from placebased._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
+from placebased.categories import GROUPS, group_of
+from placebased.errors import ConfigError
+from placebased.stats.aggregate import CountResult, count_incidents
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,9 @@ def aggregate(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, filters: Filter
 
 def statistics(areas: gpd.GeoDataFrame, counts: pd.Series, stats: StatsSettings, graph=None):
     """Weights + the analysed variable + Gi*, LISA and global Moran (a :class:`HotspotResult`)."""
-    from .hotspots import hotspots
-    from .smoothing import variable_values
-    from .weights import build_weights
+    from placebased.stats.hotspots import hotspots
+    from placebased.stats.smoothing import variable_values
+    from placebased.stats.weights import build_weights
 
     if graph is None:
         graph = build_weights(areas, stats.weights)
@@ -181,7 +181,7 @@ class Inputs:
 
 
 def load_areas_for(src: Sources) -> gpd.GeoDataFrame:
-    from .areas import load_areas
+    from placebased.io.areas import load_areas
 
     return load_areas(src.vintage, src.boundaries, src.id_column)
 
@@ -189,8 +189,8 @@ def load_areas_for(src: Sources) -> gpd.GeoDataFrame:
 def load_incidents_for(src: Sources, progress=None):
     """The incidents of ``src``; none given: the shipped police.uk records when the areas are the shipped
     Northamptonshire ones, else an empty set with a note (deprivation-only mode)."""
-    from . import _paths
-    from .incidents import load_incidents, no_incidents
+    from placebased import _paths
+    from placebased.io.incidents import load_incidents, no_incidents
 
     files = list(src.incidents)
     if not files:
@@ -199,22 +199,22 @@ def load_incidents_for(src: Sources, progress=None):
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
     inc = load_incidents(files, progress=progress, **dict(src.incident_options))
     if inc.report.download:  # a police.uk download: keep the records in the areas
-        from .policeuk import filter_to_areas
+        from placebased.io.policeuk import filter_to_areas
 
         inc = filter_to_areas(inc, load_areas_for(src))
     return inc
 
 
 def load_tables_for(src: Sources, area_codes) -> list:
-    from .indicators import read_user_table
+    from placebased.score.indicators import read_user_table
 
     return [read_user_table(p, area_codes) for p in src.tables]
 
 
 def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
     """The provision of ``src``; none given: the shipped NHS example for the shipped areas, else None."""
-    from . import _paths
-    from .provision import example_provision, load_provision
+    from placebased import _paths
+    from placebased.io.provision import example_provision, load_provision
 
     if src.provision is not None:
         return load_provision(src.provision)
@@ -294,7 +294,7 @@ def hotspot_variables(areas: pd.DataFrame, incidents) -> dict[str, str]:
     if not getattr(incidents, "empty", False):
         return {"eb_rate": "Rate per 1,000, Empirical Bayes smoothed", "rate": "Rate per 1,000 residents",
                 "count": "Count", "seb_rate": "Rate per 1,000, spatial EB smoothed"}
-    from .indicators import load_catalogue
+    from placebased.score.indicators import load_catalogue
 
     cat = load_catalogue()
     first = hotspot_indicator(areas)
@@ -306,8 +306,8 @@ def hotspot_variables(areas: pd.DataFrame, incidents) -> dict[str, str]:
 def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats: StatsSettings) -> Analysis:
     """Deprivation-only mode: no incident indicators; hot spots run on an area indicator (the one named by
     ``stats.variable`` when the areas hold it, else the IMD score), and the notes say so."""
-    from .hotspots import hotspots
-    from .weights import build_weights
+    from placebased.stats.hotspots import hotspots
+    from placebased.stats.weights import build_weights
 
     notes = [str(n) for n in incidents.report.notes[1:]]
     var = hotspot_indicator(areas, stats.variable)
@@ -353,9 +353,14 @@ def indicator_table(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, *, wei
     The Gi* z columns are computed for ``gi_groups`` (default: the groups ``weights`` use with a positive
     weight) on :data:`GI_WEIGHTS` contiguity as the catalogue defines them; ``graph`` may pass those
     weights when already built. ``catalogue`` defaults to the areas' vintage
-    (:func:`placebased.indicators.catalogue_for_vintage`).
+    (:func:`placebased.score.indicators.catalogue_for_vintage`).
     """
-    from .indicators import build_indicator_table, catalogue_for_vintage, compute_hotspot_z, needed_gi_groups
+    from placebased.score.indicators import (
+        build_indicator_table,
+        catalogue_for_vintage,
+        compute_hotspot_z,
+        needed_gi_groups,
+    )
 
     cat = catalogue_for_vintage(areas_vintage(areas)) if catalogue is None else catalogue
     tables = list(tables or ())
@@ -365,7 +370,7 @@ def indicator_table(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, *, wei
     if not groups:
         return build_indicator_table(areas, counts, extra_tables=tables, catalogue=cat) if tables else base
     if graph is None:
-        from .weights import build_weights
+        from placebased.stats.weights import build_weights
 
         graph = build_weights(areas, GI_WEIGHTS)
     hz = compute_hotspot_z(base, graph, groups)
@@ -381,8 +386,8 @@ def score_table(table: pd.DataFrame, scenario, names: pd.Series | None = None, v
     """
     from functools import partial
 
-    from .indicators import catalogue_for_vintage
-    from .scoring import score_areas as _score_areas
+    from placebased.score.indicators import catalogue_for_vintage
+    from placebased.score.scoring import score_areas as _score_areas
 
     score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage), robustness_draws=robustness_draws,
                           names=names)
@@ -441,7 +446,7 @@ def point_layer(points: gpd.GeoDataFrame, categories, rules=None) -> gpd.GeoData
     """Points that may be drawn (analyst view): the chosen categories, never a sensitive one
     (sexual offences, domestic abuse, stalking...: victims' homes; ``rules`` as in
     :func:`placebased.categories.is_sensitive`)."""
-    from .categories import is_sensitive
+    from placebased.categories import is_sensitive
 
     cats = [c for c in categories if not is_sensitive(c, rules)]
     return points[points["category"].isin(cats)]
@@ -450,7 +455,7 @@ def point_layer(points: gpd.GeoDataFrame, categories, rules=None) -> gpd.GeoData
 def incident_line(report, in_area: int, outside: int, scope: str | None = None, undated: int | None = None) -> str:
     """What happened to the incident rows, in one line (``counts``, ``trends``, ``score`` and the app print it).
 
-    ``report`` is the reader's :class:`~placebased.incidents.LoadReport` (rows read, located, without a
+    ``report`` is the reader's :class:`~placebased.io.incidents.LoadReport` (rows read, located, without a
     usable location); ``in_area`` and ``outside`` are counted on the incidents in ``scope`` (the
     categories and months the output uses, e.g. ``"serious violence, 2025-03 to end"``), so two outputs
     with the same scope state the same numbers.
@@ -485,7 +490,7 @@ def load_summary(incidents, analysis: Analysis) -> str:
 
 def map_frame(areas: gpd.GeoDataFrame, analysis: Analysis, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-area attributes for the map's layers and tooltips (index ``area_code``)."""
-    from .mapping import density
+    from placebased.outputs.mapping import density
 
     out = pd.DataFrame(index=areas.index)
     out["area_name"] = areas["area_name"]
@@ -513,7 +518,7 @@ def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: 
     Returns ``(RegressionResult, Scenario)``: the table to show (association, not cause) and a
     scenario with the proposed weights that the user can adopt in one step.
     """
-    from .regression import default_predictors, fit_count_model
+    from placebased.score.regression import default_predictors, fit_count_model
 
     table = analysis.indicators
     col = f"{outcome}_count"
@@ -543,10 +548,10 @@ def profile_notes(codes, selection: dict[str, str], comments: pd.DataFrame | Non
 
 def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=None, provision=None,
                     notes: dict[str, list[str]] | None = None, trend_table: pd.DataFrame | None = None):
-    """A :class:`placebased.report.ProfileContext` from results already computed (no recomputation
+    """A :class:`placebased.outputs.report.ProfileContext` from results already computed (no recomputation
     of counts, statistics or scores), so profiles match what the app shows."""
-    from . import report
-    from .staticmap import MapData
+    from placebased.outputs import report
+    from placebased.outputs.staticmap import MapData
 
     ctx = report.ProfileContext(areas=areas, counts=analysis.counts.counts, monthly=analysis.counts.monthly,
                                 hotspot_frame=analysis.frame, hotspot_settings=dict(analysis.hotspots.settings),

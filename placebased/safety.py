@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .errors import ConfigError, DataError
+from placebased.errors import ConfigError, DataError
 
 #: default upload limit in megabytes (override with ``PLACEBASED_MAX_UPLOAD_MB`` or ``limit_mb=``)
 DEFAULT_UPLOAD_LIMIT_MB = 50.0

@@ -10,8 +10,8 @@ import pytest
 from shapely.geometry import box
 
 from placebased import _paths
-from placebased.areas import load_areas
-from placebased.incidents import load_incidents
+from placebased.io.areas import load_areas
+from placebased.io.incidents import load_incidents
 
 # saved work from tests (AppTest, browser) goes to a throwaway database, never the user's
 os.environ.setdefault("PLACEBASED_DB", os.path.join(tempfile.mkdtemp(prefix="placebased-test-"), "test.db"))

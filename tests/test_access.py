@@ -18,7 +18,7 @@ from test_store import _fresh_postgres  # the same empty PostgreSQL test databas
 from placebased import access
 from placebased.access import AccessDeniedError, Identity, parse_roles, permissions, require, serving_mode
 from placebased.errors import ConfigError, DataError
-from placebased.store import Store
+from placebased.io.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = """
@@ -158,7 +158,7 @@ def test_access_module_stays_self_contained():
         elif isinstance(node, ast.ImportFrom):
             names.add(("." * node.level) + (node.module or ""))
     assert not any(n.startswith("streamlit") for n in names)
-    assert {n for n in names if n.startswith(".") or n.startswith("placebased")} == {".errors"}
+    assert {n for n in names if n.startswith(".") or n.startswith("placebased")} == {"placebased.errors"}
 
 
 # ---------------------------------------------------------------------------------------------- export log

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from placebased.aggregate import assign_areas, count_incidents, rates
 from placebased.errors import DataError
+from placebased.stats.aggregate import assign_areas, count_incidents, rates
 
 
 def _points(xy, cats, months=None, weights=None):

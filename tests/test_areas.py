@@ -13,8 +13,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
 
-from placebased.areas import AREA_SCHEMA, DataWarning, load_areas, read_polygons
 from placebased.errors import DataError, SchemaError
+from placebased.io.areas import AREA_SCHEMA, DataWarning, load_areas, read_polygons
 
 
 def test_default_areas_are_the_443_northamptonshire_lsoas(areas):

@@ -21,6 +21,7 @@ import pytest
 from placebased import _atomic
 from placebased.cli import main
 from placebased.errors import DataError
+from placebased.io.export import write_table
 
 
 @pytest.fixture
@@ -41,8 +42,7 @@ def test_new_files_honour_the_umask(tmp_path, umask, mask, expected):
     umask(mask)
     assert _atomic.current_umask() == mask
     assert _mode(_atomic.write_text(tmp_path / "a.txt", "x")) == expected
-    assert _mode(_atomic.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "a.csv")) == expected
-    from placebased.export import write_table
+    assert _mode(write_table(pd.DataFrame({"a": [1]}), tmp_path / "a.csv")) == expected
 
     assert _mode(write_table(pd.DataFrame({"a": [1]}), tmp_path / "a.xlsx")) == expected
 
@@ -86,7 +86,7 @@ def test_out_is_a_folder(tmp_path):
         _atomic.write_text(tmp_path, "x")
     (tmp_path / "sub").mkdir()
     with pytest.raises(DataError, match="is a folder"):
-        _atomic.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "sub")
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "sub")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"] and not list((tmp_path / "sub").iterdir())
 
 

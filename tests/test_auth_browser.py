@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from browser_util import ARTIFACTS, ROOT, browser_page, free_port, require_browser, stop_process
 
-from placebased.store import Store
+from placebased.io.store import Store
 
 PRIORITY = "Target selection (0)"  # shown once the priority page has drawn
 START_TIMEOUT = 120  # seconds, bounded waits for a server to answer

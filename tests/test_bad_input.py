@@ -28,13 +28,13 @@ import pytest
 from conftest import shown
 from shapely.geometry import Point, box
 
-from placebased.aggregate import count_incidents
-from placebased.areas import DataWarning, read_polygons
 from placebased.cli import main
 from placebased.errors import ConfigError, DataError, PlaceBasedError, SchemaError
-from placebased.incidents import MAX_WEIGHT, load_incidents
-from placebased.indicators import check_user_tables, read_user_table
-from placebased.provision import load_provision
+from placebased.io.areas import DataWarning, read_polygons
+from placebased.io.incidents import MAX_WEIGHT, load_incidents
+from placebased.io.provision import load_provision
+from placebased.score.indicators import check_user_tables, read_user_table
+from placebased.stats.aggregate import count_incidents
 
 LON, LAT = -0.8938, 52.2369  # Northampton town centre
 EAST, NORTH = 475_500, 260_600

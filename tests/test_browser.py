@@ -73,7 +73,7 @@ def test_map_click_selection_and_no_outside_requests():
 def test_names_from_a_file_are_text_in_tooltip_and_legend(tmp_path):
     """Uploaded boundaries whose names are injection strings: the tooltip shows them literally."""
     require_browser()
-    from placebased.areas import load_areas
+    from placebased.io.areas import load_areas
 
     areas = load_areas()[["area_name", "geometry"]].copy()
     areas["area_name"] = [EVIL[i % 2] + f" {i}" for i in range(len(areas))]

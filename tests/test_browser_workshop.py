@@ -109,7 +109,7 @@ def test_workshop_page_points_counts_escaping_and_hosts(app_url):
 
 
 def test_html_area_names_from_uploaded_boundaries_are_text(app_url, tmp_path):
-    from placebased.areas import load_areas
+    from placebased.io.areas import load_areas
 
     areas = load_areas()[["area_name", "geometry"]].copy()
     areas["area_name"] = [EVIL_NAME.format(i=i) for i in range(len(areas))]

@@ -14,7 +14,7 @@ from test_map_injection import PAYLOADS, json_blobs, strings, visible
 
 from placebased.cli import main
 from placebased.commands import map as map_command
-from placebased.mapping import leaflet_inline
+from placebased.outputs.mapping import leaflet_inline
 
 LAYERS = ["priority", "imd", "hotspots", "lisa", "density", "emerging", "gaps"]
 

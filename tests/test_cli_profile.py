@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from placebased.cli import main
-from placebased.report import pdf_text
+from placebased.outputs.report import pdf_text
 
 
 def test_profile_one_area(tmp_path, capsys):

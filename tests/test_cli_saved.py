@@ -8,7 +8,7 @@ import os
 import pytest
 
 from placebased.cli import main
-from placebased.store import Store
+from placebased.io.store import Store
 
 
 def test_export_import_and_list(tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from placebased.cli import main
-from placebased.scenario import Scenario
+from placebased.score.scenario import Scenario
 
 FIRST = ["area_code", "area_name", "score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n"]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from placebased.cli import main
-from placebased.emerging import EMERGING_CLASSES
+from placebased.stats.emerging import EMERGING_CLASSES
 
 HEAD = ["area_code", "mk_tau", "mk_p", "sen_slope", "emerging_class"]
 

@@ -5,7 +5,7 @@ of area B and of the group A+B (page 1 and the members table on page 2) and the 
 and cards for A and B — turns each published text into the range of true counts it allows, and
 solves for the hidden values exactly (integer programming over whole, non-negative counts, the
 strongest linear attack: it covers "13 - 7 = 6", "total minus shown cells" and every combination
-of them). The attacker here is written independently of :mod:`placebased.disclosure` and knows
+of them). The attacker here is written independently of :mod:`placebased.score.disclosure` and knows
 the published rules (counts rounded to the nearest 5, halves up; 1-4 shown as "<5"; sensitive
 categories hidden below 10 and never in a total; "*" any value).
 
@@ -31,10 +31,10 @@ import pytest
 import shapely
 from scipy.optimize import LinearConstraint, milp
 
-from placebased.aggregate import count_incidents
 from placebased.categories import is_sensitive
-from placebased.report import ProfileContext, pdf_text, profile_figures, render_profile
-from placebased.workshop import workshop_table
+from placebased.outputs.report import ProfileContext, pdf_text, profile_figures, render_profile
+from placebased.outputs.workshop import workshop_table
+from placebased.stats.aggregate import count_incidents
 
 T, ST, BASE = 5, 10, 5
 INF = math.inf
@@ -190,7 +190,7 @@ def _areas(n: int) -> gpd.GeoDataFrame:
 
 
 def _ctx(rows: dict[str, dict[str, int]], months: dict[str, dict[str, dict[str, int]]] | None = None):
-    from placebased.staticmap import MapData
+    from placebased.outputs.staticmap import MapData
 
     areas = _areas(len(rows))
     counts = pd.DataFrame.from_dict(rows, orient="index").reindex(areas.index).fillna(0).astype(int)

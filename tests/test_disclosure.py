@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from placebased.aggregate import count_incidents
-from placebased.disclosure import suppress, suppression_flags, suppression_note
 from placebased.errors import ConfigError, DataError
+from placebased.score.disclosure import suppress, suppression_flags, suppression_note
+from placebased.stats.aggregate import count_incidents
 
 T = 5
 
@@ -202,13 +202,13 @@ def test_frame_shape_and_note():
 
 
 def test_round_count_halves_up():
-    from placebased.disclosure import round_count
+    from placebased.score.disclosure import round_count
 
     assert [round_count(v) for v in (0, 2, 3, 5, 7, 7.5, 8, 12, 13, 1233)] == [0, 0, 5, 5, 5, 10, 10, 10, 15, 1235]
 
 
 def test_public_row_rounds_hides_and_totals_without_sensitive():
-    from placebased.disclosure import public_row
+    from placebased.score.disclosure import public_row
 
     r = public_row(pd.Series({"Robbery": 13, "Drugs": 3, "Burglary": 22, "Stalking": 4, "Rape": 12, "total": 999}))
     assert r.text.to_dict() == {"Robbery": "15", "Drugs": "<5", "Burglary": "20", "Stalking": "not shown",
@@ -224,7 +224,7 @@ def test_public_row_rounds_hides_and_totals_without_sensitive():
 @pytest.mark.parametrize("label", ["{{ 7*7 }}", "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")",
                                    "![x](http://e.com/a.png)", "+cmd|' /C calc'!A0", "@SUM(1)"])
 def test_public_rows_keep_injection_labels_as_data(label):
-    from placebased.disclosure import public_group, public_table
+    from placebased.score.disclosure import public_group, public_table
 
     counts = pd.DataFrame({label: [3, 9], "Robbery": [12, 0]}, index=["A", "B"])
     text, flags = public_table(counts)
@@ -234,7 +234,7 @@ def test_public_rows_keep_injection_labels_as_data(label):
 
 
 def test_public_months_withheld_when_they_would_pin():
-    from placebased.disclosure import public_area
+    from placebased.score.disclosure import public_area
 
     # total 8 ("10"); two months of 4 would be pinned by it and no month is left to hide: all withheld
     row, months = public_area(pd.Series({"Robbery": 8}), pd.Series({"2025-01": 4, "2025-02": 4}))

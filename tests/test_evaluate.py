@@ -18,7 +18,7 @@ from shapely.geometry import box
 
 from placebased.cli import main
 from placebased.errors import PlaceBasedError
-from placebased.evaluate import (
+from placebased.stats.evaluate import (
     CONTRACT,
     Estimate,
     MatchSettings,
@@ -32,7 +32,7 @@ from placebased.evaluate import (
     profile_section,
     read_targets,
 )
-from placebased.evaluate_power import fast_did, minimum_detectable_effect
+from placebased.stats.evaluate_power import fast_did, minimum_detectable_effect
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 REAL_TARGETS = ["E01027224", "E01027153", "E01035414", "E01026992", "E01026949"]

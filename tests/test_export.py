@@ -1,4 +1,4 @@
-"""The one table writer (``placebased.export``): no text from a file reaches a spreadsheet as a formula.
+"""The one table writer (``placebased.io.export``): no text from a file reaches a spreadsheet as a formula.
 
 Edge cases: every OWASP formula start (``= + - @``, tab, CR) in cells, the index, column headers and
 categorical columns; text that is just a number ("-3", "+1.5e3") and real numbers stay as they are;
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from placebased.cli import main
-from placebased.export import table_bytes, table_format, write_table
+from placebased.io.export import table_bytes, table_format, write_table
 from placebased.safety import defuse_formula, defuse_formulas
 
 REPO = Path(__file__).resolve().parents[1]
@@ -197,7 +197,7 @@ def test_cli_counts_and_areas_outputs_are_inert(nasty_files, tmp_path):
 
 
 def test_selection_download_is_inert(grid_areas):
-    from placebased.selection import selection_csv
+    from placebased.score.selection import selection_csv
 
     areas = grid_areas.assign(area_name=INJECTIONS[:9], lad_name="=LAD()")
     data = selection_csv({"A1": "=HYPERLINK(\"http://evil\")", "A2": "-3", "B1": "fine"}, areas, None)
@@ -218,11 +218,11 @@ def _sources() -> list[Path]:
 
 
 def test_only_the_export_module_writes_tables():
-    """Every CSV/Excel table goes through placebased.export (formulas defused), so nothing else may call
+    """Every CSV/Excel table goes through placebased.io.export (formulas defused), so nothing else may call
     ``.to_csv(``, ``.to_excel(`` or ``ExcelWriter``: not on a path, not into a string or buffer."""
     offenders = []
     for path in _sources():
-        if path == REPO / "placebased" / "export.py":
+        if path == REPO / "placebased" / "io" / "export.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
@@ -231,4 +231,4 @@ def test_only_the_export_module_writes_tables():
                 name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
                 if name in WRITERS:
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {name}")
-    assert not offenders, "write tables with placebased.export.write_table / table_bytes: " + ", ".join(offenders)
+    assert not offenders, "write tables with placebased.io.export.write_table / table_bytes: " + ", ".join(offenders)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from placebased import geography as G  # noqa: N812
+from placebased.io import geography as G  # noqa: N812
 
 
 def test_every_english_authority_has_exactly_one_force():

@@ -1,4 +1,4 @@
-"""Plain words (placebased.glossary): no raw column name reaches a displayed table; every class shown
+"""Plain words (placebased.outputs.glossary): no raw column name reaches a displayed table; every class shown
 has a plain label; the scenario label says when weights were edited; one date for a preset."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import re
 import pandas as pd
 import pytest
 
-from placebased import glossary, style
-from placebased.emerging import EMERGING_CLASSES
-from placebased.provision import PRESCRIBING_SETTINGS
-from placebased.scenario import Scenario, preset
-from placebased.scoring import OUTPUT_COLUMNS
-from placebased.selection import COLUMNS as SELECTION_COLUMNS
+from placebased.io.provision import PRESCRIBING_SETTINGS
+from placebased.outputs import glossary, style
+from placebased.score.scenario import Scenario, preset
+from placebased.score.scoring import OUTPUT_COLUMNS
+from placebased.score.selection import COLUMNS as SELECTION_COLUMNS
+from placebased.stats.emerging import EMERGING_CLASSES
 
 RAW = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")  # snake_case: an analyst's name
 

@@ -1,7 +1,7 @@
 """Harm weighting: the table format, case-insensitive matching, unmatched categories, the CLI flag.
 
 The tables here are invented illustrations, not a real harm index (none is shipped: see
-placebased/harm.py for why).
+placebased/score/harm.py for why).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from shapely.geometry import Point
 
 from placebased._paths import default_incident_files
-from placebased.aggregate import count_incidents
 from placebased.cli import main
 from placebased.errors import SchemaError
-from placebased.harm import HarmTable, apply_harm_weights, harm_weighting, read_harm_table
+from placebased.score.harm import HarmTable, apply_harm_weights, harm_weighting, read_harm_table
+from placebased.stats.aggregate import count_incidents
 
 EXAMPLE = "category,weight\nRobbery,365\nViolence and sexual offences,150\nPossession of weapons,60\n"
 

@@ -1,4 +1,4 @@
-"""Moran's I, LISA, Gi*, EB smoothing and multiple testing (placebased.hotspots / smoothing).
+"""Moran's I, LISA, Gi*, EB smoothing and multiple testing (placebased.stats.hotspots / smoothing).
 
 Checked against published values (esda and spdep on libpysal's bundled Columbus, St Louis and
 SIDS2 data; the Gi* six-point example of esda's tests), against esda run on the same inputs, and
@@ -24,11 +24,11 @@ import pytest
 from libpysal.graph import Graph
 from scipy import stats
 
-from placebased.areas import DataWarning
 from placebased.errors import ConfigError, DataError
-from placebased.hotspots import getis_ord, hotspots, local_moran, moran, moran_rate, p_cutoff
-from placebased.smoothing import assuncao_rate, eb_rate, spatial_eb_rate, variable_values
-from placebased.weights import build_weights
+from placebased.io.areas import DataWarning
+from placebased.stats.hotspots import getis_ord, hotspots, local_moran, moran, moran_rate, p_cutoff
+from placebased.stats.smoothing import assuncao_rate, eb_rate, spatial_eb_rate, variable_values
+from placebased.stats.weights import build_weights
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def _esda_crand_reference(y, graph, permutations, rng):
     draws without replacement from the n - 1 other areas, shared by every area. esda's own numba
     engine takes 20-45 s to compile in a fresh process; the real engine is
     compared in the ``slow`` test against real esda."""
-    from placebased.weights import graph_arrays
+    from placebased.stats.weights import graph_arrays
 
     y = np.asarray(y, dtype=float)
     n = len(y)
@@ -431,7 +431,7 @@ def test_two_sided_bins_on_pure_noise():
     because the levels are two-sided (the directed p would give about 10 % and 20 %)."""
     from shapely.geometry import box
 
-    from placebased.weights import build_weights
+    from placebased.stats.weights import build_weights
 
     side = 30
     cells = [box(i, j, i + 1, j + 1) for i in range(side) for j in range(side)]
@@ -451,7 +451,7 @@ def test_two_sided_bins_on_pure_noise():
 def _lattice(side):
     from shapely.geometry import box
 
-    from placebased.weights import build_weights
+    from placebased.stats.weights import build_weights
 
     cells = [box(i, j, i + 1, j + 1) for i in range(side) for j in range(side)]
     grid = gpd.GeoDataFrame({"geometry": cells}, index=pd.Index([f"c{k}" for k in range(len(cells))],
@@ -461,7 +461,7 @@ def _lattice(side):
 
 def test_adaptive_p_values_agree_with_99999_fixed_draws(areas):
     """Sequential (Besag-Clifford) p-values reach the decisions of 99,999 fixed draws on the county."""
-    from placebased.weights import build_weights
+    from placebased.stats.weights import build_weights
 
     g = build_weights(areas, "queen")
     y = areas["imd_score"].reindex(g.unique_ids)

@@ -16,7 +16,7 @@ from shapely.geometry import Point
 
 from placebased import _paths
 from placebased.errors import DataError, SchemaError
-from placebased.incidents import load_incidents
+from placebased.io.incidents import load_incidents
 
 # Northampton town centre, in both systems
 LON, LAT = -0.8938, 52.2369

@@ -201,7 +201,7 @@ def test_cli_score_scenario_table_and_names(inputs, sentinel_cwd, capsys):
     assert_csv_inert(out, PAYLOADS)
     scenario_name = '=HYPERLINK("http://x","y") {{ 7*7 }} <script>alert(1)</script>'
     assert "'" + scenario_name in csv_cells(out), "the scenario name is stated, defused"
-    from placebased.scenario import Scenario
+    from placebased.score.scenario import Scenario
 
     back = Scenario.load(saved)  # a saved scenario keeps its text as data, exactly
     assert back.name == scenario_name

@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from placebased import mapping
-from placebased.mapping import build_map, web_features, web_geometry, workshop_map
+from placebased.outputs import mapping
+from placebased.outputs.mapping import build_map, web_features, web_geometry, workshop_map
 
 PAYLOADS = [
     "{{ 7*7 }}",

@@ -10,7 +10,8 @@ import pytest
 from shapely.geometry import Point
 
 from placebased import pipeline as P  # noqa: N812
-from placebased.mapping import (
+from placebased.io.provision import example_provision
+from placebased.outputs.mapping import (
     LAYERS,
     area_at,
     authority_outlines,
@@ -23,7 +24,6 @@ from placebased.mapping import (
     web_features,
     web_geometry,
 )
-from placebased.provision import example_provision
 
 
 def _links(m) -> set[str]:
@@ -88,8 +88,8 @@ def test_text_from_files_is_escaped_in_tooltips_and_script():
 def test_legend_names_classification_and_few_values(areas):
     data = pd.DataFrame({"score": [1.0, 1.0, 2.0], "density": [0.0, 0.0, 0.0]}, index=["a", "b", "c"])
     colours, legend, title = classify_layer("priority", data)
-    # plain title on the legend; the classification in "How this was worked out" (placebased.glossary)
-    from placebased.glossary import method_note
+    # plain title on the legend; the classification in "How this was worked out" (placebased.outputs.glossary)
+    from placebased.outputs.glossary import method_note
 
     assert title.startswith("Priority score") and "mapclassify" not in title
     assert "quantiles" in method_note("priority").lower() and len(legend) == 2 and colours.notna().all()

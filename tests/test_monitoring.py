@@ -17,9 +17,9 @@ import pytest
 from numpy.testing import assert_allclose
 from shapely.geometry import Point, box
 
-from placebased import monitoring as mon
 from placebased.cli import main
 from placebased.errors import ConfigError
+from placebased.stats import monitoring as mon
 
 # ---------------------------------------------------------------------------------------------
 # statistics by hand
@@ -199,9 +199,9 @@ def shipped():
 
 def test_shipped_data_proxy_measures(shipped):
     from placebased._paths import default_incident_files
-    from placebased.aggregate import assign_areas
-    from placebased.areas import load_areas
-    from placebased.incidents import load_incidents
+    from placebased.io.areas import load_areas
+    from placebased.io.incidents import load_incidents
+    from placebased.stats.aggregate import assign_areas
 
     assert shipped.computed == ("violence_proxy", "weapons_robbery_proxy")
     assert set(shipped.unavailable) == {"knife_sv", "homicide", "hospital_knife_assault"}
@@ -243,7 +243,7 @@ def test_cli_force_extract_with_knife_flag_and_codes(tmp_path):
     """A force extract with coordinates: the knife flag, offence codes and victim ages are read from its columns."""
     f = tmp_path / "force.csv"
     rows = ["date,easting,northing,offence,offence_code,knife_flag,victim_age"]
-    from placebased.postcodes import locate  # every record at the centroid of NN17 1TR (LSOA E01026949)
+    from placebased.io.postcodes import locate  # every record at the centroid of NN17 1TR (LSOA E01026949)
 
     x, y = locate(["NN17 1TR"]).loc[0, ["x", "y"]]
     for month in range(1, 13):

@@ -23,9 +23,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box, mapping
 
-from placebased import ons
 from placebased.cli import main
 from placebased.errors import PlaceBasedError
+from placebased.io import ons
 
 FIXTURE = Path(__file__).parent / "data" / "leicester_lsoa21_30.geojson"
 MAX_RECORDS = 7
@@ -149,7 +149,7 @@ def test_areas_by_name_through_the_cli(tmp_path, capsys):
     assert rc == 0, cap.err
     import pandas as pd
 
-    from placebased.geography import select_lsoas
+    from placebased.io.geography import select_lsoas
 
     table = pd.read_csv(out)
     want = select_lsoas(la=["Leicester"])

@@ -15,10 +15,10 @@ import pytest
 
 from placebased import _paths
 from placebased import pipeline as P  # noqa: N812
-from placebased.areas import iod_table, load_areas
 from placebased.cli import main
-from placebased.geography import is_shipped_area
-from placebased.scenario import default_scenario
+from placebased.io.areas import iod_table, load_areas
+from placebased.io.geography import is_shipped_area
+from placebased.score.scenario import default_scenario
 
 LEICESTER = Path(__file__).parent / "data" / "leicester_lsoa21_30.geojson"
 
@@ -137,7 +137,7 @@ def test_app_on_other_areas_without_incidents():
 
 def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):
     """Profiles (and the app's area detail) compare with the local authority, force area and England."""
-    from placebased.report import county_label
+    from placebased.outputs.report import county_label
 
     assert county_label(load_areas()) == "Northamptonshire"
     assert county_label(load_areas(boundaries=LEICESTER)) == "All areas loaded"  # 30 LSOAs: not all Leicester
@@ -145,7 +145,7 @@ def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):
     rc = main(["profile", "--boundaries", str(LEICESTER), "--area", "E01013761", "--permutations", "99",
                "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
-    from placebased.report import pdf_text
+    from placebased.outputs.report import pdf_text
 
     text = " ".join(pdf_text(out.read_bytes()).split())
     assert "Leicester (local authority)" in text and "Leicestershire (police force area)" in text

@@ -12,9 +12,9 @@ import itertools
 import numpy as np
 import pytest
 
-from placebased import style
-from placebased.emerging import EMERGING_COLOURS
-from placebased.provision import PRESCRIBING_SETTINGS
+from placebased.io.provision import PRESCRIBING_SETTINGS
+from placebased.outputs import style
+from placebased.stats.emerging import EMERGING_COLOURS
 
 MIN_DE2000 = 10.0
 MACHADO = {

@@ -13,7 +13,7 @@ import pytest
 
 from placebased.cli import main
 from placebased.errors import DataError, SchemaError
-from placebased.partner_times import grid_ref_to_xy, locate_text, partner_times
+from placebased.score.partner_times import grid_ref_to_xy, locate_text, partner_times
 
 
 def _records() -> pd.DataFrame:

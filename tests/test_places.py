@@ -1,4 +1,4 @@
-"""Places people know (placebased.places): wards of LSOAs, place labels, ward and town labels, bounds.
+"""Places people know (placebased.io.places): wards of LSOAs, place labels, ward and town labels, bounds.
 
 Edge cases: a code in no lookup (label is the name alone), a ward named like the area, a ward name
 ending in "ward", areas outside the shipped county (towns fall back to the largest wards), the
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from placebased import places
-from placebased.areas import load_areas
+from placebased.io import places
+from placebased.io.areas import load_areas
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from placebased import pipeline as P  # noqa: N812
 from placebased.cli import main
 from placebased.errors import PlaceBasedError
-from placebased.policeuk import classify, parse_member
+from placebased.io.policeuk import classify, parse_member
 
 LEICESTER = Path(__file__).parent / "data" / "leicester_lsoa21_30.geojson"
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"

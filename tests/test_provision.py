@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from placebased import postcodes
-from placebased.areas import DataWarning
 from placebased.errors import ConfigError, DataError, SchemaError
-from placebased.provision import (
+from placebased.io import postcodes
+from placebased.io.areas import DataWarning
+from placebased.io.provision import (
     area_centres,
     example_provision,
     gaps,
@@ -29,7 +29,7 @@ from placebased.provision import (
     reach,
     select_types,
 )
-from placebased.siting import SITE_COLUMNS, priority_weights, suggest_sites
+from placebased.score.siting import SITE_COLUMNS, priority_weights, suggest_sites
 
 X0, Y0 = 470_000, 260_000  # grid_areas: 3 x 3 squares of 1 km, centres at X0 + 500 + 1000 i
 
@@ -143,12 +143,6 @@ def test_load_geojson_points_and_polygons(tmp_path):
     g = tmp_path / "p.gpkg"
     gdf.to_file(g, driver="GPKG")
     assert load_provision(g)["name"].tolist() == ["P", "Area"]
-
-
-def test_siting_api_is_re_exported_from_provision():
-    from placebased import provision
-
-    assert provision.suggest_sites is suggest_sites
 
 
 def test_load_excel(tmp_path):

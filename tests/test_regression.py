@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from placebased.errors import ConfigError
-from placebased.indicators import build_indicator_table
-from placebased.regression import CAVEAT, default_predictors, fit_count_model
-from placebased.scenario import Scenario, default_scenario
-from placebased.scoring import score_areas
+from placebased.score.indicators import build_indicator_table
+from placebased.score.regression import CAVEAT, default_predictors, fit_count_model
+from placebased.score.scenario import Scenario, default_scenario
+from placebased.score.scoring import score_areas
 
 BETA = {"x1": 0.5, "x2": -0.3, "x3": 0.0}
 
@@ -63,8 +63,8 @@ def test_suggested_scenario_is_usable(tmp_path):
 
 
 def test_real_data_moran_and_spatial(areas, police):
-    from placebased.aggregate import count_incidents
-    from placebased.weights import build_weights
+    from placebased.stats.aggregate import count_incidents
+    from placebased.stats.weights import build_weights
 
     counts = count_incidents(police.points, areas).counts
     t = build_indicator_table(areas, counts=counts)

@@ -1,4 +1,4 @@
-"""PDF area profiles (placebased.report).
+"""PDF area profiles (placebased.outputs.report).
 
 Edge cases covered: small counts (primary and secondary suppression), an area with no incidents,
 a public profile with a sensitive category, missing optional parts (no hot spots, scores,
@@ -20,7 +20,7 @@ import shapely
 from pypdf import PdfReader
 
 from placebased.errors import ConfigError, DataError
-from placebased.report import (
+from placebased.outputs.report import (
     ProfileContext,
     disclose,
     pdf_text,
@@ -28,7 +28,7 @@ from placebased.report import (
     render_profile,
     write_profiles_each,
 )
-from placebased.staticmap import MapData
+from placebased.outputs.staticmap import MapData
 
 CODES = [f"E0100000{i}" for i in range(1, 10)]
 
@@ -177,8 +177,8 @@ def test_write_each(tmp_path):
 @pytest.fixture(scope="module")
 def real_ctx():
     from placebased import _paths
-    from placebased.areas import load_areas
-    from placebased.incidents import load_incidents
+    from placebased.io.areas import load_areas
+    from placebased.io.incidents import load_incidents
 
     areas = load_areas()
     inc = load_incidents(_paths.default_incident_files())

@@ -18,11 +18,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from placebased import _paths
-from placebased.areas import DataWarning
 from placebased.errors import ConfigError, DataError, PlaceBasedError
-from placebased.indicators import build_indicator_table, default_weights, load_catalogue, read_user_table
-from placebased.scenario import Scenario, default_scenario, preset, preset_names
-from placebased.scoring import OUTPUT_COLUMNS, normalise, score_areas
+from placebased.io.areas import DataWarning
+from placebased.score.indicators import build_indicator_table, default_weights, load_catalogue, read_user_table
+from placebased.score.scenario import Scenario, default_scenario, preset, preset_names
+from placebased.score.scoring import OUTPUT_COLUMNS, normalise, score_areas
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ def test_user_table_validation(tmp_path, areas):
 
 
 def test_iod2019_indicators_are_labelled_2019():
-    from placebased.indicators import catalogue_for_vintage
+    from placebased.score.indicators import catalogue_for_vintage
 
     cat19 = catalogue_for_vintage(2019)
     assert cat19["imd_score"].label == "IMD 2019 score"

@@ -173,7 +173,7 @@ def _partner_csv(path, code="E01026949"):
 
 def test_cli_profile_reports_and_adds_sensitive_labels(tmp_path, capsys):
     from placebased.cli import main
-    from placebased.report import pdf_text
+    from placebased.outputs.report import pdf_text
 
     inc = tmp_path / "partner.csv"
     code = _partner_csv(inc)
@@ -210,7 +210,7 @@ def test_cli_bad_sensitive_file_is_one_line(tmp_path, capsys):
 def test_point_layer_and_clusters_never_draw_sensitive_points():
     import geopandas as gpd
 
-    from placebased.mapping import cluster_points
+    from placebased.outputs.mapping import cluster_points
     from placebased.pipeline import point_layer
 
     cats = ["Robbery", "Stalking", "Sexual harassment", "rapes", "Op Kestrel", "Violence and sexual offences"]

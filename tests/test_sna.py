@@ -1,4 +1,4 @@
-"""Deprivation and concentration (placebased.sna), the ``placebased sna`` CLI and the needs-assessment PDF.
+"""Deprivation and concentration (placebased.score.sna), the ``placebased sna`` CLI and the needs-assessment PDF.
 
 Edge cases: shuffled rows, a county without deciles 1 or 10, zero counts in a decile, areas without a
 decile, no incidents at all, ties in the top shares, float error in ceil(p * n).
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placebased import sna
 from placebased.cli import main
 from placebased.errors import ConfigError, DataError
+from placebased.score import sna
 
 
 def _areas(deciles, pops, lads=None):
@@ -254,8 +254,8 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def shipped_result():
     from placebased import _paths
-    from placebased.areas import load_areas
-    from placebased.incidents import load_incidents
+    from placebased.io.areas import load_areas
+    from placebased.io.incidents import load_incidents
 
     a = load_areas()
     inc = load_incidents(_paths.default_incident_files())
@@ -278,8 +278,8 @@ def test_shipped_data_end_to_end(shipped_result):
 
 
 def test_pdf_renders_with_its_headline_figures(shipped_result):
-    from placebased.report import pdf_text
-    from placebased.sna_report import build_context, render_report
+    from placebased.outputs.report import pdf_text
+    from placebased.outputs.sna_report import build_context, render_report
 
     a, inc, r = shipped_result
     ctx = build_context(a, inc, r, permutations=99)
@@ -299,8 +299,8 @@ def test_pdf_renders_with_its_headline_figures(shipped_result):
 
 
 def test_pdf_includes_the_partner_sections(shipped_result, tmp_path):
-    from placebased.report import pdf_text
-    from placebased.sna_report import build_context, render_report
+    from placebased.outputs.report import pdf_text
+    from placebased.outputs.sna_report import build_context, render_report
 
     a, inc, r = shipped_result
     survey = tmp_path / "survey.csv"
@@ -326,7 +326,7 @@ def test_pdf_includes_the_partner_sections(shipped_result, tmp_path):
 
 
 def test_pdf_suppresses_small_decile_counts():
-    from placebased.sna_report import suppressed_counts
+    from placebased.outputs.sna_report import suppressed_counts
 
     texts, total = suppressed_counts(pd.Series([3, 40, 50], index=[1, 2, 10]), 5)
     # the public rule: rounded to base 5 (93 -> 95), so the total minus the shown counts (1 to 9) no

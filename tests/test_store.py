@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from placebased.errors import ConfigError, ConflictError, DataError, PlaceBasedError
-from placebased.store import Store, default_db
+from placebased.io.store import Store, default_db
 
 REPO = Path(__file__).resolve().parents[1]
 TOML_1 = 'name = "youth focus"\n[weights]\nviolence = 2\n'
@@ -46,7 +46,7 @@ def _fresh_postgres() -> str:
         pytest.skip("no PostgreSQL server (set PLACEBASED_TEST_PG_URL)")
     import sqlalchemy as sa
 
-    from placebased import store as store_module
+    from placebased.io import store as store_module
 
     engine = sa.create_engine(PG_URL)
     with engine.begin() as conn:
@@ -223,7 +223,7 @@ def test_not_a_database(tmp_path):
 
 KILL_IN_TRANSACTION = """
     import json, sys, time
-    from placebased.store import Store
+    from placebased.io.store import Store
     s = Store(sys.argv[1])
     def pause():
         print("IN_TRANSACTION", flush=True)
@@ -271,7 +271,7 @@ def test_sigkill_mid_transaction_keeps_last_good_state(db):
 
 KILL_LOOP = """
     import hashlib, sys
-    from placebased.store import Store
+    from placebased.io.store import Store
     s = Store(sys.argv[1])
     v = s.load_scenario("loop").version
     while True:
@@ -375,7 +375,7 @@ def test_many_threads_race_one_winner_per_round(db, backend):
 
 RACE_PROCESS = """
     import sys, time
-    from placebased.store import Store, ConflictError
+    from placebased.io.store import Store, ConflictError
     s = Store(sys.argv[1])
     start = float(sys.argv[2])
     while time.time() < start:

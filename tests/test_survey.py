@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from placebased.cli import main
 from placebased.errors import SchemaError
-from placebased.survey import AGE_COLUMNS, DECILE_COLUMNS, age_band, survey_coverage
+from placebased.score.survey import AGE_COLUMNS, DECILE_COLUMNS, age_band, survey_coverage
 
 A, B = "E01027153", "E01027154"  # real LSOA 2021 codes, each exactly one LSOA 2011 (mid-2020 bands by hand)
 AGE_RESIDENTS = {"0-9": 266 + 295, "10-17": 322 + 177, "18-24": 560 + 276,
@@ -129,7 +129,7 @@ def test_shipped_postcodes_real_areas():
 
 
 def test_cli_survey(tmp_path, capsys):
-    from placebased.postcodes import postcode_table
+    from placebased.io.postcodes import postcode_table
 
     pcs = postcode_table().sample(400, random_state=7)["Postcode"].tolist() + ["NN1", "", "=HYPERLINK(1)"]
     ages = [str(10 + i % 70) for i in range(len(pcs))]

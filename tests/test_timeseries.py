@@ -20,9 +20,10 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from shapely.geometry import Point
 
-from placebased.aggregate import count_incidents
-from placebased.areas import DataWarning
-from placebased.emerging import (
+from placebased.errors import ConfigError, DataError
+from placebased.io.areas import DataWarning
+from placebased.stats.aggregate import count_incidents
+from placebased.stats.emerging import (
     EMERGING_CLASSES,
     EMERGING_COLOURS,
     EMERGING_DESCRIPTIONS,
@@ -34,8 +35,7 @@ from placebased.emerging import (
     space_time_gi,
     trends,
 )
-from placebased.errors import ConfigError, DataError
-from placebased.timeseries import (
+from placebased.stats.timeseries import (
     DAYS,
     mann_kendall,
     mann_kendall_frame,

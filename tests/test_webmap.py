@@ -1,4 +1,4 @@
-"""The browser map's data (placebased.webmap) and the priority page drawing it (AppTest).
+"""The browser map's data (placebased.outputs.webmap) and the priority page drawing it (AppTest).
 
 Hand-made 3 x 3 grid with known colours; the real shipped areas for the file's content; injection
 strings stay literal text; the static geometry file holds public boundary data only."""
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placebased import webmap
-from placebased.mapping import IMD_COLOURS, classify_layer, web_geometry
+from placebased.outputs import webmap
+from placebased.outputs.mapping import IMD_COLOURS, classify_layer, web_geometry
 
 INJECT = ["{{7*7}}", "<img src=x onerror=alert(1)>", "=HYPERLINK(\"x\")", "`${1+1}`"]
 
@@ -53,7 +53,7 @@ def test_style_payload_follows_geometry_order(grid_web):
     assert p["selected"] == ["B2"]
     tips = p["tips"]
     text = tips["levels"][tips["idx"][0]] if "levels" in tips else tips["values"][0]
-    from placebased.mapping import tooltips
+    from placebased.outputs.mapping import tooltips
 
     want_tip = webmap.html_to_lines(tooltips(data.reindex(codes), "Incidents").loc["A1"])[1:]
     assert text == "\n".join(want_tip) and "decile 1" in text  # name/code line left to the geometry file
@@ -86,7 +86,7 @@ def test_overlays_and_colours_are_checked(grid_web):
 def test_static_file_holds_public_boundaries_only(tmp_path, areas):
     """The shipped areas: the file is named by its content, written once, and carries codes, names and
     geometry only (no counts, scores, categories or points)."""
-    from placebased.mapping import authority_outlines
+    from placebased.outputs.mapping import authority_outlines
 
     web = web_geometry(areas)
     g1 = webmap.write_geometry(web, tmp_path, authority_outlines(areas))

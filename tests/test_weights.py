@@ -1,4 +1,4 @@
-"""Spatial weights (placebased.weights).
+"""Spatial weights (placebased.stats.weights).
 
 Edge cases covered: shuffled rows, string and integer ids, islands (joined with a warning naming
 them), files without a CRS (contiguity and knn work, distance bands refuse), geographic CRS,
@@ -14,9 +14,9 @@ import pytest
 from libpysal.graph import Graph
 from shapely.geometry import box
 
-from placebased.areas import DataWarning
 from placebased.errors import ConfigError, DataError
-from placebased.weights import build_weights, graph_arrays, parse_weights
+from placebased.io.areas import DataWarning
+from placebased.stats.weights import build_weights, graph_arrays, parse_weights
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_knn_larger_than_area_count(grid_areas):
 
 @pytest.mark.parametrize("rook", [False, True])
 def test_vectorised_contiguity_equals_libpysal(rook, columbus, areas):
-    from placebased.weights import contiguity
+    from placebased.stats.weights import contiguity
 
     for geoms in (columbus.geometry, areas.geometry):
         ours = contiguity(geoms, rook=rook)
@@ -144,7 +144,7 @@ def test_vectorised_contiguity_equals_libpysal(rook, columbus, areas):
 
 def test_vectorised_contiguity_keeps_islands_for_repair():
 
-    from placebased.weights import contiguity
+    from placebased.stats.weights import contiguity
 
     g = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "island"])
     graph = contiguity(g)

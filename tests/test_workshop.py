@@ -12,10 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from placebased.aggregate import count_incidents
 from placebased.errors import ConfigError, DataError
+from placebased.outputs.workshop import area_sentence, period_label, workshop_table
 from placebased.safety import check_upload, defuse_formulas, escape_frame, escape_text, upload_limit_mb
-from placebased.workshop import area_sentence, period_label, workshop_table
+from placebased.stats.aggregate import count_incidents
 
 CATS = ["Robbery", "Violence and sexual offences", "Domestic abuse", "Rape"]
 

@@ -58,7 +58,7 @@ def test_card_counts_are_suppressed(page):
 
 
 def test_comment_saved_and_shown_as_text(page, db):
-    from placebased.store import Store
+    from placebased.io.store import Store
 
     first = page.text_area[0].key
     code = first.removeprefix("ws_text_")
@@ -82,7 +82,7 @@ def test_comment_saved_and_shown_as_text(page, db):
 
 
 def test_empty_comment_is_refused(page, db):
-    from placebased.store import Store
+    from placebased.io.store import Store
 
     before = len(Store(db).comments())
     first = page.text_area[0].key
@@ -97,7 +97,7 @@ def test_empty_comment_is_refused(page, db):
 
 def test_uses_main_page_settings(db):  # noqa: ARG001
     from placebased import pipeline as P  # noqa: N812
-    from placebased.scenario import default_scenario
+    from placebased.score.scenario import default_scenario
 
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     cats = ("Possession of weapons", "Robbery", "Violence and sexual offences")

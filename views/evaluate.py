@@ -1,8 +1,8 @@
 """Evaluate: did violence fall in the target areas more than in matched comparison areas? And, before
 starting, what could an evaluation detect?
 
-Thin: widgets -> one cached call to :func:`placebased.evaluate.evaluate_incidents` (or
-:func:`placebased.evaluate_power.plan_incidents`) through ``appcache``; the results are drawn. The
+Thin: widgets -> one cached call to :func:`placebased.stats.evaluate.evaluate_incidents` (or
+:func:`placebased.stats.evaluate_power.plan_incidents`) through ``appcache``; the results are drawn. The
 targets are the main page's target selection, or codes pasted here.
 """
 
@@ -21,9 +21,9 @@ from appauth import export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_evaluation, c_incidents, c_plan, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
-from placebased.evaluate import MatchSettings, outcome_label  # noqa: E402
-from placebased.export import table_bytes  # noqa: E402
+from placebased.io.export import table_bytes  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
+from placebased.stats.evaluate import MatchSettings, outcome_label  # noqa: E402
 
 user = gate("evaluate")  # roles (docs/deploy.md); checked here too for direct URL access
 ss = st.session_state
@@ -89,7 +89,7 @@ with tab_eval:
         st.markdown(f"##### {escape_markdown(result.plain_words())}")
         for line in result.text().split("\n")[1:]:
             st.markdown(escape_markdown(line.removeprefix("- ")) if line.startswith("- ") else escape_markdown(line))
-        from placebased.evaluate import plot
+        from placebased.stats.evaluate import plot
 
         st.image(plot(result), width="stretch")
         st.markdown("###### Balance before and after matching (standardised mean differences)")

@@ -1,6 +1,6 @@
 """Export log (analysts only): who downloaded what from the app, when, with which settings.
 
-Every download button records its export in the store (``placebased.store.Store.record_export``) through
+Every download button records its export in the store (``placebased.io.store.Store.record_export``) through
 ``appauth.export_button``; this page lists them, newest first. Text is shown as data (st.dataframe).
 """
 

@@ -1,7 +1,7 @@
 """Needs assessment: incidents by deprivation decile and their concentration across neighbourhoods.
 
-Thin: the widgets fill a :class:`placebased.sna.SNASettings`, one call to :func:`placebased.sna.analyse`
-gives the tables; the PDF (:mod:`placebased.sna_report`) is built only when asked for. Data come from the
+Thin: the widgets fill a :class:`placebased.score.sna.SNASettings`, one call to :func:`placebased.score.sna.analyse`
+gives the tables; the PDF (:mod:`placebased.outputs.sna_report`) is built only when asked for. Data come from the
 main page's sources (``current_settings()``), or the shipped data when opened directly.
 """
 
@@ -20,9 +20,9 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
 from appauth import can, export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_incidents, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
-from placebased import sna  # noqa: E402
 from placebased.errors import PlaceBasedError  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
+from placebased.score import sna  # noqa: E402
 
 user = gate("needs")  # roles (docs/deploy.md); checked here too for direct URL access
 
@@ -35,7 +35,7 @@ def c_sna(src: P.Sources, settings: sna.SNASettings):
 
 @st.cache_resource(show_spinner="Building the needs-assessment PDF (priority score, maps)…", max_entries=4)
 def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> bytes:
-    from placebased.sna_report import build_context, render_report
+    from placebased.outputs.sna_report import build_context, render_report
 
     ctx = build_context(c_areas(src)[0], c_incidents(src), c_sna(src, settings))
     return render_report(ctx, threshold=threshold)
@@ -43,7 +43,7 @@ def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> byte
 
 @st.cache_resource(show_spinner="Building the monitoring series…", max_entries=4)
 def c_monitor(src: P.Sources, level: str):
-    from placebased.monitoring import monitor
+    from placebased.stats.monitoring import monitor
 
     return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
 
@@ -141,11 +141,11 @@ try:
 except PlaceBasedError as exc:
     st.error(escape_markdown(str(exc)))
 else:
-    st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.monitoring)")
+    st.image(mon.png(), caption="Monthly counts with Laney u' control limits (placebased.stats.monitoring)")
     st.caption(escape_markdown(mon.summary_text()))
 
 st.subheader("Downloads")
-from placebased.sna_report import tables_zip  # noqa: E402
+from placebased.outputs.sna_report import tables_zip  # noqa: E402
 
 d1, d2 = st.columns(2)
 export_button(d1, "Tables (ZIP of CSV)", lambda: tables_zip(result), "needs_assessment_tables.zip", "application/zip",

@@ -37,20 +37,13 @@ from placebased import access
 from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
 from placebased.errors import PlaceBasedError
-from placebased.export import table_bytes
-from placebased.indicators import check_user_tables
-from placebased.mapping import (
-    BASEMAPS,
-    LAYERS,
-    area_at,
-    build_map,
-    cluster_points,
-    install_static_assets,
-)
+from placebased.io.export import table_bytes
+from placebased.outputs.mapping import BASEMAPS, LAYERS, area_at, build_map, cluster_points, install_static_assets
+from placebased.outputs.webmap import style_payload
 from placebased.safety import escape_markdown
-from placebased.scenario import Scenario, default_scenario, preset, preset_names
-from placebased.selection import selection_csv, selection_geojson, selection_table
-from placebased.webmap import style_payload
+from placebased.score.indicators import check_user_tables
+from placebased.score.scenario import Scenario, default_scenario, preset, preset_names
+from placebased.score.selection import selection_csv, selection_geojson, selection_table
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
@@ -308,7 +301,7 @@ if provision is None and (show_provision or layer == "gaps"):
     st.info(P.NO_PROVISION_NOTE)
 sites = None
 if layer == "gaps" and provision is not None:
-    from placebased.provision import provision_types
+    from placebased.io.provision import provision_types
 
     g1, g2 = st.columns([3, 1])
     types = tuple(g1.multiselect("Provision types for gaps", provision_types(provision), key="gap_types"))
@@ -431,7 +424,7 @@ with right:
         public = c3.toggle("Public", value=False, help="Counts rounded to the nearest 5, 1-4 as <5; sensitive "
                            "categories hidden below 10 and left out of totals")
         if can(user, "exports") and c3.button("Profile PDF"):
-            from placebased.report import render_profile
+            from placebased.outputs.report import render_profile
 
             with st.spinner("Drawing the profile…"):
                 ctx = replace(c_profile_context(src, filters, stats, scenario),
@@ -493,7 +486,7 @@ if ss.get("detail_pick") not in areas.index:
 code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {areas.at[c, 'area_name']}",
                     key="detail_pick")
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,}; tier {scores.at[code, 'tier']}")
-from placebased.geography import comparison_sentence  # noqa: E402
+from placebased.io.geography import comparison_sentence  # noqa: E402
 
 _compare = comparison_sentence([code], areas.attrs.get("vintage", 2025))  # its authority, force area, England
 if _compare:
@@ -509,7 +502,7 @@ with d1:
                      "normalised": st.column_config.NumberColumn("Normalised", format="%.1f"),
                      "weight_pct": st.column_config.NumberColumn("Weight %", format="%.0f"),
                      "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
-    from placebased.report import render_profile
+    from placebased.outputs.report import render_profile
 
     if can(user, "exports") and st.button("Profile PDF of this area"):
         ctx = replace(c_profile_context(src, filters, stats, scenario),

@@ -1,8 +1,8 @@
 """Workshop mode: a large, calm map and area cards for a community room.
 
-Only aggregated, suppressed counts are shown (:func:`placebased.workshop.workshop_table`, the same
+Only aggregated, suppressed counts are shown (:func:`placebased.outputs.workshop.workshop_table`, the same
 disclosure rules as the public profiles); there is no incident-point layer at all. Participants'
-comments are saved in the :class:`placebased.store.Store` against an area, with their name and the
+comments are saved in the :class:`placebased.io.store.Store` against an area, with their name and the
 time, and shown back as text. Everything that came from a file or a person (area names and codes,
 comments, author names) is escaped for HTML *and* for Markdown before it is shown, so neither
 markup nor Markdown links or images in it do anything. No outside request is made unless the
@@ -30,13 +30,10 @@ from appauth import gate  # noqa: E402
 from appcache import c_analysis, c_areas, c_score, c_web_geometry, current_settings, store_or_warning  # noqa: E402
 from components.areamap import area_map, take_clicks, use_folium_map  # noqa: E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
-from placebased.disclosure import public_note  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
-from placebased.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
-from placebased.safety import escape_markdown  # noqa: E402
-from placebased.scoring import EXCLUDED  # noqa: E402
-from placebased.webmap import workshop_payload  # noqa: E402
-from placebased.workshop import (  # noqa: E402
+from placebased.outputs.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
+from placebased.outputs.webmap import workshop_payload  # noqa: E402
+from placebased.outputs.workshop import (  # noqa: E402
     GI_PLAIN,
     LAYER_CHOICES,
     category_label,
@@ -46,6 +43,9 @@ from placebased.workshop import (  # noqa: E402
     tier_labels,
     workshop_table,
 )
+from placebased.safety import escape_markdown  # noqa: E402
+from placebased.score.disclosure import public_note  # noqa: E402
+from placebased.score.scoring import EXCLUDED  # noqa: E402
 
 install_static_assets(ROOT / "static")
 user = gate("workshop")  # roles (docs/deploy.md); checked here too for direct URL access

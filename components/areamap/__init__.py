@@ -1,8 +1,8 @@
 """``area_map``: the app's map as a Streamlit component that keeps the geometry in the browser.
 
 The geometry travels once, as a content-addressed file under the app's ``static/`` folder
-(:func:`placebased.webmap.write_geometry`, served by Streamlit's static serving); each rerun sends
-only the style arguments (:func:`placebased.webmap.style_payload`). The frontend
+(:func:`placebased.outputs.webmap.write_geometry`, served by Streamlit's static serving); each rerun sends
+only the style arguments (:func:`placebased.outputs.webmap.style_payload`). The frontend
 (``frontend/index.html`` + ``areamap.js``) speaks the component protocol by hand and draws with the
 app's own copy of Leaflet on a canvas: nothing is requested from any other host.
 

@@ -61,7 +61,7 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_
     )
     p.add_argument("--weight-column", metavar="COL", help="column holding a weight per incident (default 1)")
     p.add_argument("--harm-table", metavar="FILE", help="weight each incident by its category's harm: a CSV with "
-                   "columns category,weight (e.g. Crime Severity Score weights; see placebased.harm)")
+                   "columns category,weight (e.g. Crime Severity Score weights; see placebased.score.harm)")
     if date_range:
         p.add_argument("--start", metavar="MONTH", help="first month to count, e.g. 2025-03 (default: all)")
         p.add_argument("--end", metavar="MONTH", help="last month to count, e.g. 2025-06 (default: all)")
@@ -69,30 +69,30 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_
 
 
 def load_areas_from_args(args):
-    from ..areas import load_areas
+    from placebased.io.areas import load_areas
 
     la, force = getattr(args, "la", None), getattr(args, "force", None)
     if not (la or force):
         return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
-    from .. import geography
+    from placebased.io import geography
 
     selected = geography.select_lsoas(la=la or (), force=force or ())
     if args.boundaries:  # offline: select the named areas from the user's LSOA file
         areas = load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
         keep = geography.lsoa21_codes(areas.index).isin(selected.index).to_numpy()
         if not keep.any():
-            from ..errors import file_error
+            from placebased.errors import file_error
 
             raise file_error(args.boundaries, f"holds none of the {len(selected):,} LSOAs of {' '.join(la or force)}",
                              "give the national LSOA boundary file or drop --la/--force")
         return areas[keep]
     if args.vintage != 2025:
-        from ..errors import ConfigError
+        from placebased.errors import ConfigError
 
         raise ConfigError("--la/--force fetch LSOA 2021 boundaries; use --vintage 2025, or give LSOA 2011 "
                           "boundaries with --boundaries FILE.")
-    from ..ons import boundaries_file
-    from ..policeuk import cli_progress
+    from placebased.io.ons import boundaries_file
+    from placebased.io.policeuk import cli_progress
 
     if not getattr(args, "_announced", False):
         eprint(f"areas: {geography.describe_selection(selected)}")
@@ -105,8 +105,8 @@ def load_incidents_from_args(args, optional: bool = False):
     """The incidents of ``--incidents``; without it the shipped police.uk records when the areas are the
     shipped Northamptonshire ones. For other areas: an empty set with a note (``optional``: the command
     works on the indicators alone) or a one-line error."""
-    from .. import _paths
-    from ..incidents import load_incidents, no_incidents
+    from placebased import _paths
+    from placebased.io.incidents import load_incidents, no_incidents
 
     files = args.incidents
     if not files:
@@ -115,7 +115,7 @@ def load_incidents_from_args(args, optional: bool = False):
         files = _paths.default_incident_files_for(areas)
         if not files:
             if not optional:
-                from ..errors import ConfigError
+                from placebased.errors import ConfigError
 
                 raise ConfigError("these areas are not the shipped Northamptonshire ones, so the shipped police.uk "
                                   "records do not describe them; give your incidents with --incidents FILE (e.g. "
@@ -123,7 +123,7 @@ def load_incidents_from_args(args, optional: bool = False):
                                   "imd_score.")
             eprint(f"note: {_paths.NO_INCIDENTS_NOTE}")
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
-    from ..policeuk import cli_progress
+    from placebased.io.policeuk import cli_progress
 
     inc = load_incidents(
         files,
@@ -137,12 +137,12 @@ def load_incidents_from_args(args, optional: bool = False):
         date_format=getattr(args, "date_format", None),
     )
     if inc.report.download and hasattr(args, "vintage"):  # a police.uk download: keep the records in the areas
-        from ..policeuk import filter_to_areas
+        from placebased.io.policeuk import filter_to_areas
 
         inc = filter_to_areas(inc, load_areas_from_args(args))
         eprint(inc.report.notes[-1])
     if getattr(args, "harm_table", None):
-        from ..harm import harm_weighted
+        from placebased.score.harm import harm_weighted
 
         inc, summary = harm_weighted(inc, args.harm_table)
         eprint(summary)
@@ -155,7 +155,7 @@ def _month(value: str | None, what: str) -> str | None:
         return None
     import re
 
-    from ..errors import ConfigError
+    from placebased.errors import ConfigError
 
     m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
@@ -167,8 +167,8 @@ def _date_filtered(inc, args):
     """Keep the incidents of ``--start``..``--end`` (inclusive months); say what was left out."""
     if not getattr(args, "_filter_dates", False) or not (args.start or args.end):
         return inc
-    from ..incidents import IncidentSet
-    from ..pipeline import Filters, filter_incidents
+    from placebased.io.incidents import IncidentSet
+    from placebased.pipeline import Filters, filter_incidents
 
     start, end = _month(args.start, "start"), _month(args.end, "end")
     points, rep = filter_incidents(inc.points, Filters(start=start, end=end))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import export
-from ..areas import areas_table
-from ._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
+from placebased.commands._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
+from placebased.io import export
+from placebased.io.areas import areas_table
 
 EXAMPLES = """
   placebased areas --out areas.csv

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from .. import export
-from ..aggregate import count_incidents
-from ..categories import resolve
-from ._common import (
+from placebased.categories import resolve
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -13,6 +11,8 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.io import export
+from placebased.stats.aggregate import count_incidents
 
 EXAMPLES = """
   placebased counts --out counts.csv                      # shipped police.uk data, Northamptonshire LSOAs
@@ -45,7 +45,7 @@ def run(args) -> int:
     export.write_table(result.counts, args.out, index=True)
     if args.monthly:
         export.write_table(result.monthly, args.monthly, index=False)
-    from ..pipeline import incident_line, scope_label
+    from placebased.pipeline import incident_line, scope_label
 
     r, a = inc.report, result.report
     eprint(incident_line(r, a.in_area, a.outside, scope=scope_label(cats, args.start, args.end)))

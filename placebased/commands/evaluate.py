@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .. import _atomic
-from ..categories import resolve
-from ..errors import ConfigError
-from ._common import (
+from placebased import _atomic
+from placebased.categories import resolve
+from placebased.commands._common import (
     _month,
     add_boundaries_args,
     add_incidents_args,
@@ -14,6 +13,7 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError
 
 EXAMPLES = """
   placebased evaluate --targets targets.csv --start 2025-06 --category serious_violence --out eval.csv \\
@@ -65,16 +65,13 @@ def register(sub) -> None:
 
 
 def _write(frame, path) -> None:
-    try:
-        from ..export import write_table
-    except ImportError:
-        _atomic.write_csv(frame, path, index=False)
-    else:
-        write_table(frame, path, index=False)
+    from placebased.io.export import write_table
+
+    write_table(frame, path, index=False)
 
 
 def run(args) -> int:
-    from ..evaluate import MatchSettings, read_targets
+    from placebased.stats.evaluate import MatchSettings, read_targets
 
     if args.plan and not args.months_after:
         raise ConfigError("--plan needs --months-after N (months the intervention will run), e.g. 12.")
@@ -92,7 +89,7 @@ def run(args) -> int:
     settings = MatchSettings(k=args.k, caliper=args.caliper, exclude_neighbours=not args.allow_neighbours,
                              indicators=tuple(args.match_on))
     if args.plan:
-        from ..evaluate_power import plan_incidents
+        from placebased.stats.evaluate_power import plan_incidents
 
         plan = plan_incidents(inc.points, areas, targets, args.months_after, cats, args.months_before, settings,
                               end=end, power=args.power, alpha=args.alpha, n_sims=args.sims, seed=args.seed)
@@ -105,7 +102,7 @@ def run(args) -> int:
             _write(plan.summary_row(), args.out)
             eprint(f"plan written to {args.out}")
         return 0
-    from ..evaluate import evaluate_incidents, plot
+    from placebased.stats.evaluate import evaluate_incidents, plot
 
     result = evaluate_incidents(inc.points, areas, targets, start, cats, settings, end=end, alpha=args.alpha)
     _write(result.summary_row(), args.out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_parser, eprint
+from placebased.commands._common import add_parser, eprint
 
 EXAMPLES = """
   placebased fetch-areas --la Leicester --out leicester_lsoa21.gpkg
@@ -26,11 +26,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import geography
-    from .._atomic import atomic_path
-    from ..errors import ConfigError
-    from ..ons import DATASET, fetch_lsoas
-    from ..policeuk import cli_progress
+    from placebased._atomic import atomic_path
+    from placebased.errors import ConfigError
+    from placebased.io import geography
+    from placebased.io.ons import DATASET, fetch_lsoas
+    from placebased.io.policeuk import cli_progress
 
     if not str(args.out).lower().endswith((".gpkg", ".geojson", ".json")):
         raise ConfigError(f"--out {args.out}: write a .gpkg or .geojson file.")

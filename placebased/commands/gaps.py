@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import _atomic, export
-from ..errors import ConfigError
-from ._common import (
+from placebased import _atomic
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -14,6 +13,8 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError
+from placebased.io import export
 
 EXAMPLES = """
   placebased gaps --provision example --types "GP practice" --out gp_gaps.csv     # shipped NHS example data
@@ -61,13 +62,13 @@ def add_population_arg(p: argparse.ArgumentParser) -> None:
 
 
 def load_provision_from_args(args, areas=None):
-    from .. import _paths
-    from ..provision import example_provision, load_provision
+    from placebased import _paths
+    from placebased.io.provision import example_provision, load_provision
 
     key = args.provision.strip().lower()
     if key in ("example", "example-nhs", "example-gp"):
         if not _paths.defaults_apply(areas):
-            from ..errors import ConfigError
+            from placebased.errors import ConfigError
 
             raise ConfigError(f"--provision {args.provision}: the shipped example lists NHS sites in Northamptonshire "
                               "only, not in these areas; give your own provision file with --provision FILE.")
@@ -86,7 +87,7 @@ def priority_from_args(args, areas):
     score with ``--imd-tiers`` or when the scoring module is not available.
     """
     try:
-        from .. import scoring
+        from placebased.score import scoring
     except ImportError:
         scoring = None
     if scoring is None or args.imd_tiers:
@@ -103,10 +104,10 @@ def priority_from_args(args, areas):
 def scoring_priority(args, areas):
     """Score the areas with the scenario (no robustness draws: only score and tier are needed), through
     the same sequence as ``placebased score`` (:func:`placebased.pipeline.score_areas_with`)."""
-    from ..aggregate import count_incidents
-    from ..indicators import catalogue_for_vintage, default_weights
-    from ..pipeline import areas_vintage, score_areas_with
-    from ..scenario import Scenario, default_scenario
+    from placebased.pipeline import areas_vintage, score_areas_with
+    from placebased.score.indicators import catalogue_for_vintage, default_weights
+    from placebased.score.scenario import Scenario, default_scenario
+    from placebased.stats.aggregate import count_incidents
 
     scenario = Scenario.load(args.scenario) if args.scenario else default_scenario()
     catalogue = catalogue_for_vintage(areas_vintage(areas))
@@ -138,7 +139,7 @@ def register(sub) -> None:
 
 def _parse_tiers(values, tier):
     """``--tiers`` words -> tier values; ``10`` / ``10%`` / ``"top 10%"`` mean every tier up to the top 10%."""
-    from ..provision import tiers_up_to
+    from placebased.io.provision import tiers_up_to
 
     if not values:
         return None
@@ -155,7 +156,7 @@ def _parse_tiers(values, tier):
 
 
 def run(args) -> int:
-    from ..provision import area_centres, gaps, reach
+    from placebased.io.provision import area_centres, gaps, reach
 
     areas = load_areas_from_args(args)
     prov = load_provision_from_args(args, areas)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import export
-from ..errors import ConfigError, DataError
-from ._common import (
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -14,6 +12,8 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError, DataError
+from placebased.io import export
 
 EXAMPLES = """
   placebased hotspots --out hotspots.csv                               # shipped police.uk data, counts, queen
@@ -60,12 +60,12 @@ def register(sub) -> None:
 
 
 def _values(args, areas, graph):
-    from ..smoothing import VARIABLES, variable_values
+    from placebased.stats.smoothing import VARIABLES, variable_values
 
     variable = args.variable.strip()
     if variable.lower() in VARIABLES:
-        from ..aggregate import count_incidents
-        from ..categories import resolve
+        from placebased.categories import resolve
+        from placebased.stats.aggregate import count_incidents
 
         inc = load_incidents_from_args(args)
         cats = resolve(args.category, inc.categories)
@@ -87,8 +87,8 @@ def _values(args, areas, graph):
 
 
 def run(args) -> int:
-    from ..hotspots import format_moran, hotspots, moran_rate
-    from ..weights import build_weights, parse_weights
+    from placebased.stats.hotspots import format_moran, hotspots, moran_rate
+    from placebased.stats.weights import build_weights, parse_weights
 
     spec = parse_weights(args.weights)  # fail fast on a bad name, before reading anything
     areas = load_areas_from_args(args)

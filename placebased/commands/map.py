@@ -6,9 +6,8 @@ import argparse
 import warnings
 from pathlib import Path
 
-from .. import _atomic
-from ..errors import ConfigError, file_error
-from ._common import (
+from placebased import _atomic
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -16,7 +15,8 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
-from .hotspots import add_inference_args
+from placebased.commands.hotspots import add_inference_args
+from placebased.errors import ConfigError, file_error
 
 EXAMPLES = """
   placebased map --out priority.html                           # priority score, shipped data, Balanced scenario
@@ -37,7 +37,7 @@ default categories are the serious-violence group (as the app); --permutations d
 with FDR, as every command and the app.
 """
 
-#: ``--layer`` words -> the app's layer keys (placebased.mapping.LAYERS)
+#: ``--layer`` words -> the app's layer keys (placebased.outputs.mapping.LAYERS)
 LAYER_KEYS = {"priority": "priority", "imd": "imd", "hotspots": "gi", "lisa": "lisa", "density": "density",
               "emerging": "emerging", "gaps": "gaps"}
 
@@ -90,7 +90,7 @@ def _check_out(out: str) -> None:
 
 
 def _categories(args, available: list[str]) -> tuple[str, ...] | None:
-    from ..categories import resolve
+    from placebased.categories import resolve
 
     if args.category:
         return tuple(resolve(args.category, available) or ()) or None
@@ -99,9 +99,9 @@ def _categories(args, available: list[str]) -> tuple[str, ...] | None:
 
 
 def run(args) -> int:
-    from .. import pipeline as P  # noqa: N812
-    from ..mapping import authority_outlines, build_map, cluster_points, render_html, web_geometry
-    from .score import scenario_from_args
+    from placebased import pipeline as P  # noqa: N812
+    from placebased.commands.score import scenario_from_args
+    from placebased.outputs.mapping import authority_outlines, build_map, cluster_points, render_html, web_geometry
 
     layer_word = (args.layer or "").strip().lower()
     if layer_word not in LAYER_KEYS:
@@ -133,7 +133,7 @@ def run(args) -> int:
 
     provision = sites = None
     if args.provision or layer == "gaps":
-        from .gaps import load_provision_from_args
+        from placebased.commands.gaps import load_provision_from_args
 
         args.provision = args.provision or "example"
         provision = load_provision_from_args(args, areas)
@@ -145,7 +145,7 @@ def run(args) -> int:
     if layer == "gaps":
         note, sites = _gaps(args, areas, provision, result, scenario, mf)
     if layer == "emerging":
-        from ..emerging import trends
+        from placebased.stats.emerging import trends
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -172,7 +172,8 @@ def run(args) -> int:
 
 def _gaps(args, areas, provision, result, scenario, mf):
     """Gaps in provision for the priority tier, and optional new sites: the app's steps (appcache)."""
-    from ..provision import gaps, priority_weights, reach, select_types, suggest_sites, tiers_up_to
+    from placebased.io.provision import gaps, reach, select_types, tiers_up_to
+    from placebased.score.siting import priority_weights, suggest_sites
 
     tier = result.table["tier"]
     upto = args.tier or f"top {min(scenario.tiers):g}%"  # the app's default: the top tier

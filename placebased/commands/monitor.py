@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from ..errors import ConfigError
-from ._common import add_boundaries_args, add_incidents_args, add_parser, eprint, load_areas_from_args
+from placebased.commands._common import (
+    add_boundaries_args,
+    add_incidents_args,
+    add_parser,
+    eprint,
+    load_areas_from_args,
+)
+from placebased.errors import ConfigError
 
 EXAMPLES = """
   placebased monitor --out monitor.csv                     # shipped police.uk data: PROXY measures only
@@ -51,7 +57,7 @@ def register(sub) -> None:
 
 def write_frame(frame, path, index: bool = False) -> None:
     """One table written whole (formulas defused), through the package's single table writer."""
-    from ..export import write_table
+    from placebased.io.export import write_table
 
     write_table(frame, path, index=index)
 
@@ -73,8 +79,8 @@ def run(args) -> int:
         _run_ae(args)
     if not args.out:
         return 0
-    from .. import _atomic
-    from ..monitoring import monitor
+    from placebased import _atomic
+    from placebased.stats.monitoring import monitor
 
     areas = load_areas_from_args(args)
     result = monitor(args.incidents, args.hospital, areas=areas, measures=args.measures, levels=args.level,
@@ -98,8 +104,8 @@ def run(args) -> int:
 def _run_ae(args) -> None:
     from pathlib import Path
 
-    from .. import _atomic
-    from ..partner_times import partner_times
+    from placebased import _atomic
+    from placebased.score.partner_times import partner_times
 
     folder = Path(args.ae_out)
     folder.mkdir(parents=True, exist_ok=True)

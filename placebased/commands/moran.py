@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import math
 
-from ..errors import DataError, SchemaError
-from ._common import add_parser
-from .hotspots import add_inference_args
+from placebased.commands._common import add_parser
+from placebased.commands.hotspots import add_inference_args
+from placebased.errors import DataError, SchemaError
 
 EXAMPLES = """
   placebased moran --column imd_score --json                         # shipped Northamptonshire LSOAs
@@ -38,9 +38,9 @@ def _clean(v):
 
 
 def run(args) -> int:
-    from ..areas import load_areas, read_polygons
-    from ..hotspots import format_moran, moran
-    from ..weights import build_weights, parse_weights
+    from placebased.io.areas import load_areas, read_polygons
+    from placebased.stats.hotspots import format_moran, moran
+    from placebased.stats.weights import build_weights, parse_weights
 
     spec = parse_weights(args.weights)
     if args.boundaries:

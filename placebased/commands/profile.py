@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from .. import _atomic
-from ..errors import ConfigError
-from ._common import (
+from placebased import _atomic
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -14,6 +13,7 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError
 
 EXAMPLES = """
   placebased profile --area E01026949 --out profile.pdf
@@ -56,7 +56,7 @@ def register(sub) -> None:
 def _read_notes(path):
     import pandas as pd
 
-    from ..errors import file_error
+    from placebased.errors import file_error
 
     try:
         frame = pd.read_csv(path, dtype=str)
@@ -71,8 +71,8 @@ def _read_notes(path):
 
 
 def run(args) -> int:
-    from ..categories import sensitive_rules, sensitive_summary
-    from ..report import ProfileContext, render_profile, write_profiles_each
+    from placebased.categories import sensitive_rules, sensitive_summary
+    from placebased.outputs.report import ProfileContext, render_profile, write_profiles_each
 
     if not args.out and not args.each:
         raise ConfigError("say where to write: --out FILE.pdf (one profile) or --each DIR (one PDF per area).")

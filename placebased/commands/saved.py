@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import _atomic
-from ._common import add_parser, eprint
+from placebased import _atomic
+from placebased.commands._common import add_parser, eprint
 
 EXAMPLES = """
   placebased saved --list                                  # what is saved, newest version of each
@@ -28,7 +28,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from ..store import Store
+    from placebased.io.store import Store
 
     with Store(args.db) as store:
         if args.list:
@@ -51,7 +51,7 @@ def run(args) -> int:
 
 def _read_export(path) -> bytes:
     """The bytes of a saved-work export, or a one-line error saying why it cannot be read."""
-    from ..errors import file_error
+    from placebased.errors import file_error
 
     fix = "give the JSON file made by 'placebased saved --export'"
     try:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from .. import export
-from ..errors import ConfigError
-from ._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
-from .gaps import add_population_arg, add_provision_args, load_provision_from_args, priority_from_args
+from placebased.commands._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
+from placebased.commands.gaps import (
+    add_population_arg,
+    add_provision_args,
+    load_provision_from_args,
+    priority_from_args,
+)
+from placebased.errors import ConfigError
+from placebased.io import export
 
 EXAMPLES = """
   placebased site --provision example --types "GP practice" --k 5 --out sites.csv
@@ -39,8 +44,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..provision import area_centres, load_provision, select_types
-    from ..siting import priority_weights, suggest_sites
+    from placebased.io.provision import area_centres, load_provision, select_types
+    from placebased.score.siting import priority_weights, suggest_sites
 
     if args.k < 1:
         raise ConfigError(f"--k {args.k}: give the number of new sites (1 or more).")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError
-from ._common import (
+from placebased.commands._common import (
     _month,
     add_boundaries_args,
     add_incidents_args,
@@ -14,6 +13,7 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError
 
 EXAMPLES = """
   placebased sna --tables sna/                             # serious violence, shipped police.uk data
@@ -58,8 +58,8 @@ def register(sub) -> None:
 
 
 def write_tables(result, folder) -> list[Path]:
-    """Write the tables of a :class:`placebased.sna.SNAResult` into ``folder`` (each file whole or not at all)."""
-    from ..sna_report import table_frames
+    """Write the tables of a :class:`placebased.score.sna.SNAResult` into ``folder`` (each file whole or not at all)."""
+    from placebased.outputs.sna_report import table_frames
 
     folder = Path(folder)
     frames = table_frames(result)
@@ -74,7 +74,7 @@ def write_tables(result, folder) -> list[Path]:
 
 
 def _partner_inputs(args) -> dict:
-    """Inputs of the PDF's partner-data sections (see :func:`placebased.sna_report.partner_sections`)."""
+    """Inputs of the PDF's partner-data sections (see :func:`placebased.outputs.sna_report.partner_sections`)."""
     out: dict[str, dict] = {}
     if not args.no_monitoring:
         opts = {k: getattr(args, k) for k in ("x_column", "y_column", "crs", "category_column", "date_column")
@@ -90,13 +90,13 @@ def _partner_inputs(args) -> dict:
 
 
 def _write(frame, path: Path) -> None:
-    from ..export import write_table
+    from placebased.io.export import write_table
 
     write_table(frame, path, index=False)
 
 
 def run(args) -> int:
-    from .. import sna
+    from placebased.score import sna
 
     if not args.tables and not args.out:
         raise ConfigError("say what to write: --tables DIR (CSV tables) and/or --out FILE.pdf (the report).")
@@ -123,7 +123,7 @@ def run(args) -> int:
         eprint(f"note: {note}")
     pdf = None
     if args.out:  # build the report before writing anything, so a failure leaves no files behind
-        from ..sna_report import build_context, render_report
+        from placebased.outputs.sna_report import build_context, render_report
 
         ctx = build_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
                             seed=args.seed, partner_inputs=_partner_inputs(args), threshold=args.threshold)
@@ -132,7 +132,7 @@ def run(args) -> int:
         written = write_tables(result, args.tables)
         eprint(f"wrote {len(written)} tables to {args.tables}")
     if pdf is not None:
-        from .. import _atomic
+        from placebased import _atomic
 
         _atomic.write_bytes(args.out, pdf)
         eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
-from .monitor import write_frame
+from placebased.commands._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
+from placebased.commands.monitor import write_frame
 
 EXAMPLES = """
   placebased survey --responses survey.csv --out coverage/
@@ -46,8 +46,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import _atomic
-    from ..survey import survey_coverage
+    from placebased import _atomic
+    from placebased.score.survey import survey_coverage
 
     areas = load_areas_from_args(args)
     result = survey_coverage(args.responses, areas=areas, postcodes=args.postcodes,

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from .. import export
-from ..areas import DataWarning
-from ..categories import resolve
-from ..errors import ConfigError
-from ._common import (
+from placebased.categories import resolve
+from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -16,6 +13,9 @@ from ._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.errors import ConfigError
+from placebased.io import export
+from placebased.io.areas import DataWarning
 
 EXAMPLES = """
   placebased trends --out trends.csv                          # shipped police.uk data (9 months), queen
@@ -61,7 +61,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..emerging import trends
+    from placebased.stats.emerging import trends
 
     if args.time_window < 0:
         raise ConfigError(f"--time-window must be 0 or more (got {args.time_window}); e.g. 1.")
@@ -86,7 +86,7 @@ def run(args) -> int:
     if args.cube:
         export.write_table(result.emerging.cube, args.cube, index=False)
     series = result.series
-    from ..pipeline import incident_line, scope_label
+    from placebased.pipeline import incident_line, scope_label
 
     eprint(incident_line(inc.report, series.inside, series.outside, scope=scope_label(cats, args.start, args.end),
                          undated=series.undated))

@@ -1,0 +1,472 @@
+"""Plain words: the one place every label, legend, tooltip and PDF takes its wording from.
+
+Analysts' names (``area_code``, ``imd_decile``, ``rank_p05``, ``HH``, ``gi_bin = 2``) are right for
+files and code; a commissioner or a resident reads "Area code", "Deprivation decile (1 = most
+deprived 10%)", "High among high". This module holds:
+
+- :data:`COLUMNS` and :func:`column_label` / :func:`display_frame`: column names for tables on
+  screen and in public outputs (unknown columns get a tidy fallback, never the raw snake_case);
+- class labels with a one-line meaning: :data:`TIERS` (:func:`tier_label`), :data:`LISA`,
+  :data:`GI_BINS`, :data:`EMERGING`, :data:`PROVISION_TYPES`;
+- :data:`LAYERS`: the plain title of each map layer, and :func:`method_note` the analyst detail
+  (classification method, inference settings) that goes into a "How this was worked out"
+  expander or a PDF footnote (:data:`HOW_WORKED_OUT`);
+- :func:`scenario_label`: "Balanced", or "Balanced (edited: ...)" once weights differ from the preset.
+
+No streamlit, no drawing: views, maps and reports import it.
+
+>>> column_label("imd_decile")
+'Deprivation decile (1 = most deprived 10%)'
+>>> tier_label("other")
+'Not in a priority group'
+>>> LISA["HH"].label
+'High among high'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: heading of the expander (app) or footnote (PDF) holding the analyst detail
+HOW_WORKED_OUT = "How this was worked out"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A class or value with a short plain label and a one-line meaning."""
+
+    label: str
+    meaning: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# columns
+
+#: raw column name -> plain heading (tables in the app, CSV previews, public outputs)
+COLUMNS: dict[str, str] = {
+    "area_code": "Area code",
+    "area_name": "Area",
+    "place": "Area and ward",
+    "ward_name": "Ward",
+    "ward_code": "Ward code",
+    "lad_name": "Local authority",
+    "lad_code": "Local authority code",
+    "pfa_name": "Police force area",
+    "population": "Residents",
+    "aged_10_24": "Residents aged 10\u201324",
+    "count": "Incidents",
+    "incidents": "Incidents",
+    "rate": "Incidents per 1,000 residents",
+    "eb_rate": "Incidents per 1,000 residents (smoothed)",
+    "value": "Value analysed",
+    "score": "Priority score (0\u2013100)",
+    "rank": "Rank (1 = highest need)",
+    "tier": "Priority group",
+    "rank_p05": "Rank, best case (90% range)",
+    "rank_p95": "Rank, worst case (90% range)",
+    "p_top_n": "Chance of being in the top group",
+    "drivers": "Main reasons for the score",
+    "reason": "Reason for choosing",
+    "remove": "Remove",
+    "pick": "Target",
+    "imd_score": "Deprivation score (IMD)",
+    "imd_rank": "Deprivation rank in England (1 = most deprived)",
+    "imd_decile": "Deprivation decile (1 = most deprived 10%)",
+    "income_decile": "Income deprivation decile",
+    "employment_decile": "Employment deprivation decile",
+    "education_decile": "Education and skills deprivation decile",
+    "health_decile": "Health deprivation decile",
+    "crime_decile": "Crime deprivation decile",
+    "barriers_decile": "Housing and services deprivation decile",
+    "living_env_decile": "Living environment deprivation decile",
+    "idaci_decile": "Children in poverty decile",
+    "idaci_score": "Children in poverty score",
+    "gi_z": "Hot spot strength (z)",
+    "gi_p": "Hot spot chance result (p)",
+    "gi_bin": "Hot or cold spot",
+    "lisa_i": "Cluster strength",
+    "lisa_p": "Cluster chance result (p)",
+    "lisa_cluster": "Cluster type",
+    "emerging": "Pattern over time",
+    "trend": "Trend",
+    "label": "Indicator",
+    "raw": "Value",
+    "normalised": "Compared with other areas (0\u2013100)",
+    "weight_pct": "Weight %",
+    "contribution": "Adds to score",
+    "name": "Name",
+    "type": "Type",
+    "nearest_m": "Nearest site (metres)",
+    "nearest_name": "Nearest site",
+    "nearest_type": "Type of nearest site",
+    "in_area": "Sites in the area",
+    "within_radius": "Sites within reach",
+    "gap": "Gap (priority area with no provision in reach)",
+    "comment": "Comment",
+    "author": "By",
+    "created_at": "When",
+    "month": "Month",
+    "category": "Type of incident",
+    "share_gained": "Share of need newly reached",
+    "residents_newly_covered": "Residents newly reached",
+}
+
+_ACRONYMS = {"imd": "IMD", "lsoa": "LSOA", "gp": "GP", "nhs": "NHS", "eb": "EB", "asb": "ASB", "la": "LA",
+             "idaci": "IDACI", "pcn": "PCN", "id": "ID"}
+
+
+def column_label(column: str, labels: Mapping[str, str] | None = None) -> str:
+    """Plain heading of a column: :data:`COLUMNS`, then ``labels`` (e.g. indicator labels), then
+    a tidy form ("serious_violence_count" -> "Serious violence count"), never the raw name."""
+    c = str(column)
+    if labels and c in labels:
+        return str(labels[c])
+    if c in COLUMNS:
+        return COLUMNS[c]
+    if c.startswith("contrib_"):
+        inner = c[len("contrib_"):]
+        return f"Adds to score: {column_label(inner, labels)[:1].lower()}{column_label(inner, labels)[1:]}"
+    words = [w for w in re.split(r"[_\s]+", c) if w]
+    if not words:
+        return c
+    words = [_ACRONYMS.get(w.lower(), w) for w in words]
+    first = words[0] if words[0].isupper() else words[0][:1].upper() + words[0][1:]
+    return " ".join([first, *words[1:]])
+
+
+def display_frame(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, index: bool = True,
+                  values: bool = True) -> pd.DataFrame:
+    """A copy of ``frame`` for showing: columns renamed by :func:`column_label`; the index (area
+    codes) becomes the first column when ``index`` is true and it is named; class columns (tier,
+    Gi* bin, LISA cluster, emerging class) show their plain labels when ``values`` is true.
+
+    >>> display_frame(pd.DataFrame({"tier": ["top 5%", "other"], "imd_decile": [1, 7]})).columns.tolist()
+    ['Priority group', 'Deprivation decile (1 = most deprived 10%)']
+    """
+    out = frame.copy()
+    if index and out.index.name:
+        out = out.reset_index()
+    if values:
+        if "tier" in out:
+            out["tier"] = out["tier"].map(lambda v: tier_label(v) if pd.notna(v) else v)
+        if "gi_bin" in out:
+            out["gi_bin"] = out["gi_bin"].map(gi_bin_label)
+        if "lisa_cluster" in out:
+            out["lisa_cluster"] = out["lisa_cluster"].map(lisa_label)
+        if "emerging" in out:
+            out["emerging"] = out["emerging"].map(lambda v: emerging_label(v) if pd.notna(v) else v)
+    names = {c: column_label(c, labels) for c in out.columns}
+    seen: dict[str, int] = {}
+    for c, n in names.items():  # two raw names with one plain name: keep both, numbered
+        seen[n] = seen.get(n, 0) + 1
+        if seen[n] > 1:
+            names[c] = f"{n} ({seen[n]})"
+    return out.rename(columns=names)
+
+
+# ---------------------------------------------------------------------------------------------
+# classes
+
+
+def tier_label(tier) -> str:
+    """Plain label of a priority group: "top 5%" -> "Top 5% of areas", "other" -> "Not in a priority group"."""
+    t = str(tier).strip()
+    low = t.lower()
+    if low in ("other", "", "nan", "none"):
+        return "Not in a priority group"
+    if low == "excluded":
+        return "Not scored (data missing)"
+    m = re.fullmatch(r"top\s*([\d.]+)\s*%", low)
+    if m:
+        return f"Top {m.group(1)}% of areas"
+    return t[:1].upper() + t[1:]
+
+
+TIERS: dict[str, Term] = {
+    "top 5%": Term("Top 5% of areas", "among the 5% of areas with the highest priority score"),
+    "top 10%": Term("Top 10% of areas", "among the 10% of areas with the highest priority score"),
+    "top 20%": Term("Top 20% of areas", "among the 20% of areas with the highest priority score"),
+    "other": Term("Not in a priority group", "below the top 20% by priority score"),
+    "excluded": Term("Not scored (data missing)", "an indicator the score needs is missing for this area"),
+}
+
+#: local Moran (LISA) clusters: label and meaning (the analysis uses rates, not counts)
+LISA: dict[str, Term] = {
+    "HH": Term("High among high", "a high rate, with neighbours that are high too: part of a cluster"),
+    "LL": Term("Low among low", "a low rate, with neighbours that are low too"),
+    "HL": Term("High among low", "a high rate standing out among lower neighbours"),
+    "LH": Term("Low among high", "a low rate standing out among higher neighbours"),
+    "ns": Term("No clear pattern", "not clearly different from what chance would give"),
+}
+
+#: Getis-Ord Gi* bins (-3..3): label and meaning
+GI_BINS: dict[int, Term] = {
+    3: Term("Hot spot (very confident)",
+             "this area and its neighbours together have a high rate; 99% confidence, two-sided"),
+    2: Term("Hot spot (confident)",
+             "this area and its neighbours together have a high rate; 95% confidence, two-sided"),
+    1: Term("Hot spot (fairly confident)",
+             "this area and its neighbours together have a high rate; 90% confidence, two-sided"),
+    0: Term("Neither hot nor cold", "not clearly different from the rest of the county"),
+    -1: Term("Cold spot (fairly confident)", "a low rate among low neighbours; 90% confidence, two-sided"),
+    -2: Term("Cold spot (confident)", "a low rate among low neighbours; 95% confidence, two-sided"),
+    -3: Term("Cold spot (very confident)", "a low rate among low neighbours; 99% confidence, two-sided"),
+}
+
+#: Gi* bins for a community workshop (99 / 95 / 90 % = very likely / likely / possible); the analysis
+#: uses rates (incidents per resident), so a cold spot is a low rate among low neighbours
+GI_PLAIN: dict[int, str] = {
+    3: "Hot spot (very likely)",
+    2: "Hot spot (likely)",
+    1: "Hot spot (possible)",
+    0: "No clear pattern",
+    -1: "Cold spot: a low rate among low neighbours (possible)",
+    -2: "Cold spot: a low rate among low neighbours (likely)",
+    -3: "Cold spot: a low rate among low neighbours (very likely)",
+}
+
+
+def gi_bin_label(gi_bin) -> str:
+    """Plain label of a Gi* bin; missing or unknown bins are "Neither hot nor cold"."""
+    try:
+        return GI_BINS[int(gi_bin)].label
+    except (TypeError, ValueError, KeyError, OverflowError):
+        return GI_BINS[0].label
+
+
+def lisa_label(cluster) -> str:
+    """Plain label of a LISA cluster (``"HH"``, ``"High-High"``, 1..4, 0, NaN)."""
+    from placebased.outputs.style import lisa_code
+
+    return LISA[lisa_code(cluster)].label
+
+
+#: emerging hot spot classes (space-time Gi*): label and meaning
+EMERGING: dict[str, Term] = {
+    "new hot spot": Term("New hot spot", "hot in the latest month only"),
+    "consecutive hot spot": Term("Hot for the last few months", "hot in an unbroken run of recent months, "
+                                                                "never before"),
+    "intensifying hot spot": Term("Getting hotter", "hot in almost every month, and getting hotter"),
+    "persistent hot spot": Term("Hot throughout", "hot in almost every month, with no clear change"),
+    "diminishing hot spot": Term("Cooling hot spot", "hot in almost every month, but less so lately"),
+    "sporadic hot spot": Term("On-and-off hot spot", "hot now, and on and off before"),
+    "oscillating hot spot": Term("Hot now, cold before", "hot in the latest month, cold in some earlier ones"),
+    "historical hot spot": Term("Was hot, not now", "hot in most earlier months, not in the latest"),
+    "new cold spot": Term("New cold spot", "cold in the latest month only"),
+    "consecutive cold spot": Term("Cold for the last few months", "cold in an unbroken run of recent months, "
+                                                                  "never before"),
+    "intensifying cold spot": Term("Getting colder", "cold in almost every month, and getting colder"),
+    "persistent cold spot": Term("Cold throughout", "cold in almost every month, with no clear change"),
+    "diminishing cold spot": Term("Warming cold spot", "cold in almost every month, but less so lately"),
+    "sporadic cold spot": Term("On-and-off cold spot", "cold now, and on and off before"),
+    "oscillating cold spot": Term("Cold now, hot before", "cold in the latest month, hot in some earlier ones"),
+    "historical cold spot": Term("Was cold, not now", "cold in most earlier months, not in the latest"),
+    "no pattern detected": Term("No pattern over time", "no lasting hot or cold pattern"),
+}
+
+
+def emerging_label(name) -> str:
+    """Plain label of an emerging hot spot class (unknown names are tidied, not dropped)."""
+    key = str(name).strip().lower()
+    return EMERGING[key].label if key in EMERGING else str(name).strip()[:1].upper() + str(name).strip()[1:]
+
+
+#: provision types: label and whether it is youth and community provision (the partnership's
+#: question: where young people can be reached). Types not listed (a partner's own, e.g.
+#: "Youth club") count as youth and community provision.
+PROVISION_TYPES: dict[str, Term] = {
+    "GP practice": Term("GP practice", "community"),
+    "Primary care network hub": Term("GP network hub", "community"),
+    "Pharmacy prescriber pathfinder": Term("Pharmacy service", "community"),
+    "Walk-in centre": Term("Walk-in centre", "community"),
+    "Out-of-hours service": Term("Out-of-hours GP service", "community"),
+    "Walk-in and out-of-hours service": Term("Walk-in and out-of-hours service", "community"),
+    "Urgent and emergency care": Term("Urgent and emergency care", "community"),
+    "Community health service": Term("Community health service", "community"),
+    "Public health service": Term("Public health service", "community"),
+    "Sexual assault referral centre": Term("Sexual assault referral centre", "community"),
+    "Hospital service": Term("Hospital service", "community"),
+    "Optometry service": Term("Optician", "other"),
+    "Other NHS service": Term("Other NHS service", "other"),
+    "Hospice": Term("Hospice", "other"),
+    "Care home or nursing home": Term("Care home", "other"),
+    "Prison health service": Term("Prison health service", "other"),
+    "Young offender institution": Term("Young offender institution", "other"),
+    "Secure training centre": Term("Secure training centre", "other"),
+    "Secure children's home": Term("Secure children's home", "other"),
+    "Immigration removal centre": Term("Immigration removal centre", "other"),
+    "Border Force": Term("Border Force", "other"),
+    "Court": Term("Court", "other"),
+    "Police custody": Term("Police custody", "other"),
+    "Other justice estate": Term("Other justice estate", "other"),
+}
+
+DEFAULT_PROVISION_NOTE = ("Showing youth and community provision (GP practices, urgent care, community and "
+                          "public health services, partners' own youth provision). Care homes, hospices, "
+                          "prison and other custody health services are left out: they are not provision "
+                          "for young people in the community. Choose 'All provision' to include them.")
+
+
+def provision_label(kind) -> str:
+    """Plain name of a provision type."""
+    k = str(kind)
+    return PROVISION_TYPES[k].label if k in PROVISION_TYPES else k
+
+
+def is_community_provision(kind) -> bool:
+    """True for youth and community provision (listed as such, or a type not in the NHS list)."""
+    k = str(kind)
+    return k not in PROVISION_TYPES or PROVISION_TYPES[k].meaning == "community"
+
+
+def default_provision_types(types: Iterable[str]) -> list[str]:
+    """The types of ``types`` that answer the partnership's question (youth and community
+    provision), in the given order: the default of a provision filter, with 'all' the wider choice."""
+    return [t for t in dict.fromkeys(map(str, types)) if is_community_provision(t)]
+
+
+# ---------------------------------------------------------------------------------------------
+# map layers: plain title + the analyst detail for "How this was worked out"
+
+LAYERS: dict[str, Term] = {
+    "priority": Term("Priority score (0\u2013100, higher = more need)",
+                     "areas in five equal-sized groups (quantiles, k=5, mapclassify)"),
+    "imd": Term("Deprivation (1 = most deprived 10% in England)",
+                "English Indices of Deprivation 2025 deciles, one colour per decile"),
+    "gi": Term("Hot and cold spots", "Getis-Ord Gi* on the smoothed rate; two-sided confidence bins as ArcGIS Gi_Bin"),
+    "lisa": Term("Clusters and outliers", "local Moran's I (LISA) on the smoothed rate"),
+    "density": Term("Incidents per km\u00b2", "natural breaks (Jenks, k=5, mapclassify)"),
+    "emerging": Term("Patterns over time", "emerging hot spot analysis: space-time Gi* per month with a "
+                                           "Mann-Kendall trend (method in the project's documentation)"),
+    "gaps": Term("Priority areas with no provision in reach", "priority groups of the score; provision "
+                                                             "reach from the area centre"),
+    "rate": Term("Incidents per 1,000 residents", "empirical Bayes smoothed rate"),
+}
+_VARIABLES = {"eb_rate": "incidents per 1,000 residents (smoothed)", "rate": "incidents per 1,000 residents",
+              "count": "number of incidents"}
+
+
+def variable_label(variable: str) -> str:
+    """Plain words for an analysed variable ("eb_rate" -> "incidents per 1,000 residents (smoothed)")."""
+    v = str(variable)
+    return _VARIABLES.get(v, column_label(v).lower())
+
+
+LAYERS["hotspots"] = LAYERS["gi"]
+
+
+def layer_title(layer: str) -> str:
+    """Plain title of a map layer's legend."""
+    return LAYERS[layer].label if layer in LAYERS else column_label(layer)
+
+
+_CORRECTIONS = {"fdr": "false discovery rate (Benjamini-Hochberg)", "bonferroni": "Bonferroni", "none": "none"}
+
+
+def method_note(layer: str | None = None, settings: Mapping | None = None) -> str:
+    """The analyst detail of a layer or statistic: method, then the inference settings when given
+    (``permutations``, ``seed``, ``alpha``, ``correction``, ``weights``, ``variable``, ``p_cutoff``)."""
+    parts = []
+    if layer:
+        parts.append(LAYERS[layer].meaning if layer in LAYERS else str(layer))
+    s = dict(settings or {})
+    bits = []
+    if s.get("variable"):
+        bits.append(f"variable: {variable_label(s['variable'])}")
+    if s.get("weights"):
+        bits.append(f"{s['weights']} neighbours")
+    if s.get("permutations"):
+        try:
+            bits.append(f"{int(s['permutations']):,} permutations")
+        except (TypeError, ValueError):
+            bits.append(f"{s['permutations']} permutations")
+    if s.get("seed") is not None and "seed" in s:
+        bits.append(f"seed {s['seed']}")
+    if s.get("alpha"):
+        bits.append(f"alpha {s['alpha']}")
+    if s.get("correction"):
+        bits.append(f"correction: {_CORRECTIONS.get(str(s['correction']), s['correction'])}")
+    if s.get("p_cutoff"):
+        bits.append(f"significant when p \u2264 {float(s['p_cutoff']):.3g}")
+    if bits:
+        parts.append("; ".join(bits))
+    return ". ".join(p[:1].upper() + p[1:] for p in parts if p) + ("." if parts else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# scenarios
+
+
+def scenario_label(scenario, labels: Mapping[str, str] | None = None, max_changes: int = 3) -> str:
+    """"Balanced" when the weights are a preset's; "Balanced (edited: IMD score 20% -> 30%, ...)"
+    once they differ (weights compared as shares of 100%). ``labels``: indicator id -> label."""
+    from placebased.score.scenario import _PRESETS
+
+    name = str(getattr(scenario, "name", "") or "Scenario")
+    preset = next((p for p in _PRESETS.values() if p["name"].lower() == name.strip().lower()), None)
+    if preset is None:
+        return name
+    changes = weight_changes(preset["weights"], dict(getattr(scenario, "weights", {}) or {}))
+    if not changes:
+        return name
+    words = []
+    for k, before, after in changes[:max_changes]:
+        lab = (labels or {}).get(k) or _indicator_label(k)
+        if before == 0:
+            words.append(f"{lab} added at {after:.0f}%")
+        elif after == 0:
+            words.append(f"{lab} removed")
+        else:
+            words.append(f"{lab} {before:.0f}% \u2192 {after:.0f}%")
+    more = len(changes) - max_changes
+    return f"{name} (edited: {', '.join(words)}{f' and {more} more' if more > 0 else ''})"
+
+
+def _indicator_label(ind_id: str) -> str:
+    try:
+        from placebased.score.indicators import indicator_info
+
+        return str(indicator_info(ind_id).label)
+    except Exception:  # noqa: BLE001 - a missing or bad catalogue must not stop a label
+        return column_label(ind_id)
+
+
+def weight_changes(before: Mapping[str, float], after: Mapping[str, float]) -> list[tuple[str, float, float]]:
+    """Indicators whose share of the weights (in %) differs, largest change first:
+    ``(id, share before, share after)``."""
+    tb = sum(float(v) for v in before.values()) or 1.0
+    ta = sum(float(v) for v in after.values()) or 1.0
+    out = []
+    for k in dict.fromkeys([*before, *after]):
+        b = 100 * float(before.get(k, 0)) / tb
+        a = 100 * float(after.get(k, 0)) / ta
+        if not math.isclose(a, b, abs_tol=0.5):
+            out.append((k, b, a))
+    return sorted(out, key=lambda t: -abs(t[2] - t[1]))
+
+
+def settings_text(settings: Mapping) -> str:
+    """Settings as a readable line ("Scenario: Balanced · Public: yes"), never raw JSON."""
+    parts = []
+    for k, v in settings.items():
+        if v is None or v == "" or v == [] or v == {}:
+            continue
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        elif isinstance(v, list | tuple):
+            v = ", ".join(map(str, v))
+        parts.append(f"{column_label(k)}: {v}")
+    return " \u00b7 ".join(parts)
+
+
+__all__ = [
+    "COLUMNS", "DEFAULT_PROVISION_NOTE", "EMERGING", "GI_BINS", "HOW_WORKED_OUT", "LAYERS", "LISA",
+    "PROVISION_TYPES", "TIERS", "Term", "column_label", "default_provision_types", "display_frame",
+    "emerging_label", "gi_bin_label", "is_community_provision", "layer_title", "lisa_label", "method_note",
+    "provision_label", "scenario_label", "settings_text", "tier_label", "variable_label", "weight_changes",
+]
