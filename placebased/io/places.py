@@ -120,9 +120,9 @@ def place_label(code: str, name: str | None = None, ward: str | None = None) -> 
     with no ward is its name alone; a ward whose name already ends in "ward" is not doubled.
     """
     code = str(code)
-    row = _lookup_for(pd.Index([code])).iloc[0]
-    name = str(name) if name is not None and str(name).strip() else (
-        str(row["lsoa_name"]) if isinstance(row["lsoa_name"], str) else code)
+    have_name = name is not None and bool(str(name).strip())
+    row = None if have_name and ward is not None else _lookup_for(pd.Index([code])).iloc[0]  # lookups when needed
+    name = str(name) if have_name else (str(row["lsoa_name"]) if isinstance(row["lsoa_name"], str) else code)
     ward = ward if ward is not None else row["ward_name"]
     if not isinstance(ward, str) or not ward.strip() or ward.strip().lower() == name.strip().lower():
         return name
