@@ -190,11 +190,12 @@ def load_incidents_for(src: Sources, progress=None):
     """The incidents of ``src``; none given: the shipped police.uk records when the areas are the shipped
     Northamptonshire ones, else an empty set with a note (deprivation-only mode)."""
     from placebased import _paths
+    from placebased.io.geography import default_incident_files_for
     from placebased.io.incidents import load_incidents, no_incidents
 
     files = list(src.incidents)
     if not files:
-        files = _paths.default_incident_files_for(load_areas_for(src) if src.boundaries else None)
+        files = default_incident_files_for(load_areas_for(src) if src.boundaries else None)
         if not files:
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
     inc = load_incidents(files, progress=progress, **dict(src.incident_options))
@@ -213,12 +214,12 @@ def load_tables_for(src: Sources, area_codes) -> list:
 
 def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
     """The provision of ``src``; none given: the shipped NHS example for the shipped areas, else None."""
-    from placebased import _paths
+    from placebased.io.geography import defaults_apply
     from placebased.io.provision import example_provision, load_provision
 
     if src.provision is not None:
         return load_provision(src.provision)
-    if src.boundaries and not _paths.defaults_apply(load_areas_for(src)):
+    if src.boundaries and not defaults_apply(load_areas_for(src)):
         return None
     return example_provision()
 
@@ -574,3 +575,44 @@ def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=No
     if trend_table is not None and chosen and set(chosen) != set(analysis.counts.categories):
         ctx.trend_categories, ctx.trend_label = chosen, scope_label(chosen)
     return ctx
+
+
+def scenario_label(scenario, labels=None) -> str:
+    """The scenario's label for legends and captions: "Balanced" while its weights are the preset's,
+    "Balanced (edited: IMD score 20% → 40%, ...)" once they differ (words: outputs.glossary).
+    ``labels``: indicator id -> label; default the catalogue's."""
+    from placebased.outputs import glossary
+    from placebased.score.indicators import load_catalogue
+    from placebased.score.scenario import preset, preset_names
+
+    name = str(getattr(scenario, "name", "") or "").strip().lower()
+    base = next((p for p in map(preset, preset_names()) if p.name.lower() == name), None)
+    if labels is None:
+        labels = {k: v.label for k, v in load_catalogue().items()}
+    return glossary.scenario_label(scenario, labels, base)
+
+
+def workshop_table(counts: pd.DataFrame, hotspot_frame=None, score_frame=None, areas=None, threshold: int = 5,
+                   sensitive=None, *, sensitive_threshold: int = 10, select=None, focus=None,
+                   period: str | None = None, hotspot_label: str | None = None) -> pd.DataFrame:
+    """The workshop's table of the chosen areas (``select``; all when None): the counts published under
+    the public rule (score.disclosure.public_table, exactly as each area's public profile shows them),
+    each as a ratio to the average area of ``counts`` from the published counts; sensitive categories no
+    chosen area reaches are left out. ``sensitive``: the rule (default the shipped list). Laid out with
+    ranks, hot spots and one sentence per area by outputs.workshop.lay_out (see there for the columns)."""
+    from placebased.categories import is_sensitive
+    from placebased.outputs import workshop
+    from placebased.score.disclosure import SENSITIVE, SHOWN, public_table, round_count
+
+    sensitive = is_sensitive if sensitive is None else sensitive
+    rows = workshop.chosen_rows(counts, select, focus)
+    sub = counts.loc[rows]
+    shown, flags = public_table(sub, threshold, sensitive=sensitive, sensitive_threshold=sensitive_threshold,
+                                sensitive_text=f"<{sensitive_threshold}")
+    published = sub.apply(pd.to_numeric, errors="coerce").astype(float).apply(
+        lambda col: col.map(round_count)).where(flags == SHOWN)
+    mean = counts.apply(pd.to_numeric, errors="coerce").astype(float).mean()
+    ratio = published.div(mean.where(mean > 0)).where(published > 0)
+    keep = [c for c in shown.columns if not (flags[c] == SENSITIVE).all()]
+    return workshop.lay_out(shown, published, ratio, hotspot_frame, score_frame, areas, columns=keep,
+                            sensitive=sensitive, focus=focus, period=period, hotspot_label=hotspot_label)

@@ -19,16 +19,11 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parent.parent / "placebased"
 
 ROOT_MODULES = {"placebased", "placebased.errors", "placebased._paths", "placebased._atomic",
-                "placebased._input_limits", "placebased.safety", "placebased.categories"}
+                "placebased._input_limits", "placebased.safety", "placebased.categories", "placebased.names"}
 RANK = {"root": 0, "io": 1, "stats": 2, "score": 3, "outputs": 4, "orchestration": 5, "entry": 6}
 
 # imports that still break the rule (importer -> imported); remove a line when its import is gone
 KNOWN = {
-    ("placebased._paths", "placebased.io.geography"),  # defaults_apply: belongs in io.geography
-    # the glossary looks up indicator and scenario names: the orchestration should pass them in
-    ("placebased.outputs.glossary", "placebased.score.indicators"),
-    ("placebased.outputs.glossary", "placebased.score.scenario"),
-    ("placebased.outputs.mapping", "placebased.stats.emerging"),  # emerging-class colours and names
     # the profiles still compute: the orchestration should hand them a finished profile record
     ("placebased.outputs.report", "placebased.pipeline"),
     ("placebased.outputs.report", "placebased.score.disclosure"),
@@ -43,17 +38,13 @@ KNOWN = {
     ("placebased.outputs.sna_report", "placebased.score.disclosure"),
     ("placebased.outputs.sna_report", "placebased.score.scenario"),
     ("placebased.outputs.sna_report", "placebased.score.sna"),
-    ("placebased.outputs.workshop", "placebased.score.disclosure"),
-    ("placebased.outputs.workshop", "placebased.score.scoring"),
     ("placebased.score.sna", "placebased.pipeline"),
     ("placebased.score.survey", "placebased.outputs.staticmap"),
 }
 
 # import loops that remain (each a set of modules importing one another, inside functions); same rule
 KNOWN_CYCLES = {
-    frozenset({"placebased.io.places", "placebased.io.areas", "placebased.io.geography", "placebased._paths"}),
     frozenset({"placebased.io.policeuk", "placebased.io.incidents"}),
-    frozenset({"placebased.outputs.glossary", "placebased.outputs.style"}),
     frozenset({"placebased.outputs.report_sections", "placebased.outputs.report", "placebased.pipeline"}),
 }
 

@@ -33,7 +33,7 @@ from scipy.optimize import LinearConstraint, milp
 
 from placebased.categories import is_sensitive
 from placebased.outputs.report import ProfileContext, pdf_text, profile_figures, render_profile
-from placebased.outputs.workshop import workshop_table
+from placebased.pipeline import workshop_table
 from placebased.stats.aggregate import count_incidents
 
 T, ST, BASE = 5, 10, 5

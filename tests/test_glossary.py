@@ -13,7 +13,7 @@ from placebased.outputs import glossary, style
 from placebased.score.scenario import Scenario, preset
 from placebased.score.scoring import OUTPUT_COLUMNS
 from placebased.score.selection import COLUMNS as SELECTION_COLUMNS
-from placebased.stats.emerging import EMERGING_CLASSES
+from placebased.names import EMERGING_CLASSES, MAP_LAYERS
 
 RAW = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")  # snake_case: an analyst's name
 
@@ -88,17 +88,45 @@ def test_layer_titles_are_plain_and_detail_goes_to_the_method_note():
 
 
 def test_scenario_label_says_edited_and_presets_have_one_date():
+    from placebased.pipeline import scenario_label
+
     b = preset("balanced")
     same = Scenario(name="Balanced", weights={k: 2 * v for k, v in b.weights.items()})  # same shares
-    assert glossary.scenario_label(same) == "Balanced"
+    assert scenario_label(same) == "Balanced"
     assert same.created == b.created == "2025-11-20"  # the app's Balanced is the CLI's Balanced
     w = dict(b.weights)
     w["imd_score"] = 60.0
     edited = Scenario(name="Balanced", weights=w)
-    label = glossary.scenario_label(edited)
-    assert label.startswith("Balanced (edited: ") and "\u2192" in label
+    label = scenario_label(edited)
+    assert label.startswith("Balanced (edited: ") and "\u2192" in label and "IMD" in label
+    assert "imd_score" not in label  # the catalogue's labels, not the ids
     assert edited.created != "2025-11-20"
-    assert glossary.scenario_label(Scenario(name="Board 2026", weights={"imd_score": 1})) == "Board 2026"
+    assert scenario_label(Scenario(name="Board 2026", weights={"imd_score": 1})) == "Board 2026"
+    # the glossary only words it: it is given the preset (no preset: the name as it is)
+    assert glossary.scenario_label(edited, preset=b).startswith("Balanced (edited: ")
+    assert glossary.scenario_label(edited) == "Balanced"
+    w.pop("cyp_score")
+    label = glossary.scenario_label(Scenario(name="Balanced", weights=w), {"cyp_score": "Young people"}, b)
+    assert "Young people removed" in label
+
+
+def test_one_registry_per_name_list():
+    """The class names and widget choices are defined once (placebased.names) and every layer reads them."""
+    from placebased import names
+    from placebased.outputs import mapping
+    from placebased.score import disclosure, scoring
+    from placebased.stats import emerging, weights
+
+    assert emerging.EMERGING_CLASSES is names.EMERGING_CLASSES and style.EMERGING_COLOURS is names.EMERGING_COLOURS
+    assert tuple(glossary.EMERGING) == names.EMERGING_CLASSES and tuple(glossary.LISA) == names.LISA_CODES
+    assert list(mapping.LAYERS) == list(MAP_LAYERS) and set(glossary.LAYER_NAMES) == set(MAP_LAYERS)
+    assert (scoring.EXCLUDED, scoring.OTHER) == (names.TIER_EXCLUDED, names.TIER_OTHER)
+    assert disclosure.SECONDARY_MARK == names.SECONDARY_MARK
+    for kind in names.WEIGHT_CHOICES:
+        weights.parse_weights(kind)  # every offered choice is one the statistics read
+        assert glossary.weights_label(kind) != kind
+    for layer in MAP_LAYERS:
+        assert "Gi" not in mapping.LAYERS[layer] and "LISA" not in mapping.LAYERS[layer]
 
 
 def test_settings_text_is_not_json():

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from placebased.errors import ConfigError, DataError
-from placebased.outputs.workshop import area_sentence, period_label, workshop_table
+from placebased.outputs.workshop import area_sentence, period_label
+from placebased.pipeline import workshop_table
 from placebased.safety import check_upload, defuse_formulas, escape_frame, escape_text, upload_limit_mb
 from placebased.stats.aggregate import count_incidents
 

@@ -1,6 +1,6 @@
 """Workshop mode: a large, calm map and area cards for a community room.
 
-Only aggregated, suppressed counts are shown (:func:`placebased.outputs.workshop.workshop_table`, the same
+Only aggregated, suppressed counts are shown (:func:`placebased.pipeline.workshop_table`, the same
 disclosure rules as the public profiles); there is no incident-point layer at all. Participants'
 comments are saved in the :class:`placebased.io.store.Store` against an area, with their name and the
 time, and shown back as text. Everything that came from a file or a person (area names and codes,
@@ -29,8 +29,10 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
 from appauth import gate  # noqa: E402
 from appcache import c_analysis, c_areas, c_score, c_web_geometry, current_settings, store_or_warning  # noqa: E402
 from components.areamap import area_map, take_clicks, use_folium_map  # noqa: E402
+from placebased import pipeline as P  # noqa: N812, E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
+from placebased.names import PUBLIC_THRESHOLDS, TIER_EXCLUDED  # noqa: E402
 from placebased.outputs.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
 from placebased.outputs.webmap import workshop_payload  # noqa: E402
 from placebased.outputs.workshop import (  # noqa: E402
@@ -41,11 +43,9 @@ from placebased.outputs.workshop import (  # noqa: E402
     period_label,
     plain_tooltips,
     tier_labels,
-    workshop_table,
 )
 from placebased.safety import escape_markdown  # noqa: E402
 from placebased.score.disclosure import public_note  # noqa: E402
-from placebased.score.scoring import EXCLUDED  # noqa: E402
 
 install_static_assets(ROOT / "static")
 user = gate("workshop")  # roles (docs/deploy.md); checked here too for direct URL access
@@ -100,7 +100,7 @@ def c_workshop(src, filters, stats, scenario, threshold: int, select: tuple[str,
         period = None
     label = hotspot_label(an.selected, bool(filters.categories))
     focus = list(an.selected) if filters.categories else None
-    table = workshop_table(an.counts.counts, an.frame, scores, areas, threshold, sensitive_rules(sensitive),
+    table = P.workshop_table(an.counts.counts, an.frame, scores, areas, threshold, sensitive_rules(sensitive),
                            sensitive_threshold=max(10, threshold),
                            select=list(select) if select is not None else None, focus=focus, period=period,
                            hotspot_label=label)
@@ -116,8 +116,8 @@ with st.sidebar:
     session_name = st.text_input("Workshop session", value=f"Workshop {_dt.date.today():%d %b %Y}",
                                  key="ws_session", help="Comments are saved under this name.")
     n_cards = st.slider("Area cards to show", 3, 24, 8, key="ws_cards")
-    threshold = st.radio("Hide counts below", [5, 10], index=0, key="ws_threshold", horizontal=True,
-                                 help="Small counts are shown as '<5' (or '<10'), as in the public profiles.")
+    threshold = st.radio("Hide counts below", list(PUBLIC_THRESHOLDS), index=0, key="ws_threshold",
+                         horizontal=True, help="Small counts are shown as '<5' (or '<10'), as in the public profiles.")
     earlier = st.checkbox("Show comments from earlier sessions", value=False, key="ws_earlier")
     basemap = st.selectbox("Basemap", list(BASEMAPS), key="ws_basemap",
                            help="'none' needs no internet; the others fetch map tiles from the internet.")
@@ -141,7 +141,7 @@ except PlaceBasedError as exc:
     st.stop()
 
 gi_bin = analysis.frame["gi_bin"]
-tier = result.table["tier"].reindex(areas.index).fillna(EXCLUDED)
+tier = result.table["tier"].reindex(areas.index).fillna(TIER_EXCLUDED)
 tiers = scenario.tiers
 
 st.title("Community workshop")

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from placebased.names import EMERGING_CLASSES, LISA_CODES, MAP_LAYERS, TIER_EXCLUDED, TIER_OTHER, lisa_code
+
 #: heading of the expander (app) or footnote (PDF) holding the analyst detail
 HOW_WORKED_OUT = "How this was worked out"
 
@@ -177,9 +179,9 @@ def tier_label(tier) -> str:
     """Plain label of a priority group: "top 5%" -> "Top 5% of areas", "other" -> "Not in a priority group"."""
     t = str(tier).strip()
     low = t.lower()
-    if low in ("other", "", "nan", "none"):
+    if low in (TIER_OTHER, "", "nan", "none"):
         return "Not in a priority group"
-    if low == "excluded":
+    if low == TIER_EXCLUDED:
         return "Not scored (data missing)"
     m = re.fullmatch(r"top\s*([\d.]+)\s*%", low)
     if m:
@@ -203,6 +205,7 @@ LISA: dict[str, Term] = {
     "LH": Term("Low among high", "a low rate standing out among higher neighbours"),
     "ns": Term("No clear pattern", "not clearly different from what chance would give"),
 }
+assert tuple(LISA) == LISA_CODES
 
 #: Getis-Ord Gi* bins (-3..3): label and meaning
 GI_BINS: dict[int, Term] = {
@@ -241,8 +244,6 @@ def gi_bin_label(gi_bin) -> str:
 
 def lisa_label(cluster) -> str:
     """Plain label of a LISA cluster (``"HH"``, ``"High-High"``, 1..4, 0, NaN)."""
-    from placebased.outputs.style import lisa_code
-
     return LISA[lisa_code(cluster)].label
 
 
@@ -268,6 +269,7 @@ EMERGING: dict[str, Term] = {
     "historical cold spot": Term("Was cold, not now", "cold in most earlier months, not in the latest"),
     "no pattern detected": Term("No pattern over time", "no lasting hot or cold pattern"),
 }
+assert tuple(EMERGING) == EMERGING_CLASSES
 
 
 def emerging_label(name) -> str:
@@ -365,7 +367,61 @@ def layer_title(layer: str) -> str:
     return LAYERS[layer].label if layer in LAYERS else column_label(layer)
 
 
-_CORRECTIONS = {"fdr": "false discovery rate (Benjamini-Hochberg)", "bonferroni": "Bonferroni", "none": "none"}
+#: the app's layer picker: a short plain name per map layer (placebased.names.MAP_LAYERS)
+LAYER_NAMES: dict[str, str] = {
+    "priority": "Priority score",
+    "imd": "Deprivation",
+    "gi": "Hot and cold spots",
+    "lisa": "Clusters and outliers",
+    "density": "Incident density",
+    "emerging": "Patterns over time",
+    "gaps": "Provision gaps",
+}
+assert tuple(LAYER_NAMES) == MAP_LAYERS
+
+#: multiple-testing corrections (placebased.stats.hotspots.CORRECTIONS) in words
+CORRECTION_NAMES: dict[str, str] = {"fdr": "false discovery rate (Benjamini-Hochberg)", "bonferroni": "Bonferroni",
+                                    "none": "none"}
+_CORRECTIONS = CORRECTION_NAMES
+#: normalisations (placebased.score.scenario.NORMALISATIONS) in words
+NORMALISATION_NAMES: dict[str, str] = {"percentile": "Percentile rank (0\u2013100)",
+                                       "zscore": "Standard score (z)", "minmax": "Rescaled 0\u2013100 (min\u2013max)"}
+#: missing-value policies (placebased.score.scenario.MISSING_POLICIES) in words
+MISSING_NAMES: dict[str, str] = {"median": "Use the median of other areas", "exclude": "Leave the area out",
+                                 "zero": "Count as zero"}
+
+
+def choice_label(name, words: Mapping[str, str]) -> str:
+    """A widget option in words: ``words[name]``, else the name tidied (never blank)."""
+    return str(words.get(name, column_label(name)))
+
+
+def correction_label(correction) -> str:
+    """A multiple-testing correction in words ("fdr" -> "false discovery rate (Benjamini-Hochberg)")."""
+    return CORRECTION_NAMES.get(str(correction), str(correction))
+
+
+def weights_label(kind) -> str:
+    """Spatial weights in words: "queen" -> "Queen (areas sharing a boundary point)",
+    "knn:6" -> "6 nearest areas", "distance:2000" -> "Areas within 2,000 m".
+
+    >>> weights_label("knn:6"), weights_label("distance:2000")
+    ('6 nearest areas', 'Areas within 2,000 m')
+    """
+    k = str(kind).strip().lower()
+    name, _, param = k.partition(":")
+    if name == "queen":
+        return "Queen (areas sharing a boundary point)"
+    if name == "rook":
+        return "Rook (areas sharing a boundary edge)"
+    try:
+        if name == "knn" and param:
+            return f"{int(param)} nearest areas"
+        if name == "distance" and param:
+            return f"Areas within {float(param):,.0f} m"
+    except ValueError:
+        pass
+    return str(kind)
 
 
 def method_note(layer: str | None = None, settings: Mapping | None = None) -> str:
@@ -379,7 +435,7 @@ def method_note(layer: str | None = None, settings: Mapping | None = None) -> st
     if s.get("variable"):
         bits.append(f"variable: {variable_label(s['variable'])}")
     if s.get("weights"):
-        bits.append(f"{s['weights']} neighbours")
+        bits.append(f"neighbours: {weights_label(s['weights']).lower()}")
     if s.get("permutations"):
         try:
             bits.append(f"{int(s['permutations']):,} permutations")
@@ -402,21 +458,27 @@ def method_note(layer: str | None = None, settings: Mapping | None = None) -> st
 # scenarios
 
 
-def scenario_label(scenario, labels: Mapping[str, str] | None = None, max_changes: int = 3) -> str:
-    """"Balanced" when the weights are a preset's; "Balanced (edited: IMD score 20% -> 30%, ...)"
-    once they differ (weights compared as shares of 100%). ``labels``: indicator id -> label."""
-    from placebased.score.scenario import _PRESETS
+def scenario_label(scenario, labels: Mapping[str, str] | None = None, preset=None, max_changes: int = 3) -> str:
+    """"Balanced" when the weights are the preset's; "Balanced (edited: IMD score 20% → 30%, ...)"
+    once they differ (weights compared as shares of 100%). ``preset``: the preset of the same name
+    (a scenario or its weights), found by the orchestration (:func:`placebased.pipeline.scenario_label`);
+    None for a scenario that is no preset. ``labels``: indicator id -> label (else a tidy form of the id).
 
+    >>> from types import SimpleNamespace as S
+    >>> scenario_label(S(name="Balanced", weights={"imd_score": 30, "under25_share": 10}),
+    ...                {"imd_score": "IMD score"}, preset={"imd_score": 20, "under25_share": 20})
+    'Balanced (edited: IMD score 50% → 75%, Under25 share 50% → 25%)'
+    """
     name = str(getattr(scenario, "name", "") or "Scenario")
-    preset = next((p for p in _PRESETS.values() if p["name"].lower() == name.strip().lower()), None)
-    if preset is None:
+    base = getattr(preset, "weights", preset)
+    if not base:
         return name
-    changes = weight_changes(preset["weights"], dict(getattr(scenario, "weights", {}) or {}))
+    changes = weight_changes(dict(base), dict(getattr(scenario, "weights", {}) or {}))
     if not changes:
         return name
     words = []
     for k, before, after in changes[:max_changes]:
-        lab = (labels or {}).get(k) or _indicator_label(k)
+        lab = (labels or {}).get(k) or column_label(k)
         if before == 0:
             words.append(f"{lab} added at {after:.0f}%")
         elif after == 0:
@@ -425,15 +487,6 @@ def scenario_label(scenario, labels: Mapping[str, str] | None = None, max_change
             words.append(f"{lab} {before:.0f}% \u2192 {after:.0f}%")
     more = len(changes) - max_changes
     return f"{name} (edited: {', '.join(words)}{f' and {more} more' if more > 0 else ''})"
-
-
-def _indicator_label(ind_id: str) -> str:
-    try:
-        from placebased.score.indicators import indicator_info
-
-        return str(indicator_info(ind_id).label)
-    except Exception:  # noqa: BLE001 - a missing or bad catalogue must not stop a label
-        return column_label(ind_id)
 
 
 def weight_changes(before: Mapping[str, float], after: Mapping[str, float]) -> list[tuple[str, float, float]]:

@@ -35,6 +35,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from placebased.io.areas import WGS84
+from placebased.names import EMERGING_CLASSES, EMERGING_COLOURS, MAP_LAYERS, NO_PATTERN, emerging_colour
 from placebased.outputs import glossary, style
 from placebased.safety import escape_text
 
@@ -45,16 +46,8 @@ BASEMAPS = {
     "CartoDB Positron (online)": "CartoDB positron",
 }
 
-#: the choropleth layers the app can colour areas by
-LAYERS = {
-    "priority": "Priority score",
-    "imd": "IMD decile",
-    "gi": "Gi* hot and cold spots",
-    "lisa": "LISA clusters",
-    "density": "Incident density",
-    "emerging": "Emerging hot spots",
-    "gaps": "Provision gaps",
-}
+#: the choropleth layers the app can colour areas by (names: placebased.names; words: the glossary)
+LAYERS = {k: glossary.LAYER_NAMES[k] for k in MAP_LAYERS}
 
 IMD_COLOURS = {d: style.DECILE_COLOURS[d] for d in range(1, 11)}
 PRIORITY_COLOURS = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"]
@@ -363,11 +356,9 @@ def classify_layer(layer: str, data: pd.DataFrame, k: int = 5) -> tuple[pd.Serie
         legend = [(pal[i], f"{lows[i]:.0f} – {bins[i]:.0f} per km²") for i in range(len(bins))][::-1]
         return colours, legend, glossary.layer_title("density")
     if layer == "emerging":
-        from placebased.stats.emerging import EMERGING_COLOURS
-
-        c = data["emerging_class"].fillna("No pattern detected")
-        colours = c.map(lambda x: EMERGING_COLOURS.get(x, "#f2f2ee"))
-        present = [x for x in EMERGING_COLOURS if x in set(c)]
+        c = data["emerging_class"].fillna(NO_PATTERN).map(lambda x: str(x).strip().lower())
+        colours = c.map(emerging_colour)
+        present = [x for x in EMERGING_CLASSES if x in set(c)]
         return (colours, [(EMERGING_COLOURS[x], glossary.emerging_label(x)) for x in present],
                 glossary.layer_title("emerging"))
     if layer == "gaps":

@@ -6,6 +6,8 @@ One palette, so a hot spot is the same red on screen and on paper. Colours are h
 - :data:`GI_BIN_COLOURS`: Getis-Ord Gi* confidence bins -3..3 (ArcGIS Hot Spot Analysis colours:
   99/95/90 % cold spots in blues, not significant pale, 90/95/99 % hot spots in reds).
 - :data:`LISA_COLOURS`: local Moran clusters (HH red, LL blue, HL pink, LH light blue, ns grey).
+- :data:`EMERGING_COLOURS` (:func:`emerging_colour`) and :func:`lisa_code`: from :mod:`placebased.names`
+  (the statistics need the class names too).
 - :data:`TIER_COLOURS`: priority classes from the score (looked up case-insensitively by
   :func:`tier_colour`).
 - :data:`BRAND`: the app's brand colours; :data:`FONT_NAME` and :func:`font_path` the font
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from placebased.names import EMERGING_COLOURS, emerging_colour, lisa_code  # noqa: F401  (shared lists, re-exported)
 from placebased.outputs.glossary import GI_BINS, LISA
 
 #: Gi* bin -> (colour, label); bins as in ArcGIS: +-3 = 99 %, +-2 = 95 %, +-1 = 90 % confidence
@@ -40,7 +43,6 @@ LISA_COLOURS: dict[str, str] = {
     "ns": "#d9d9d9",
 }
 LISA_LABELS: dict[str, str] = {k: t.label for k, t in LISA.items()}  # words: placebased.outputs.glossary
-_LISA_QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL", 0: "ns"}
 
 #: priority classes (tiers) of the score, most urgent first
 TIER_COLOURS: dict[str, str] = {
@@ -98,22 +100,6 @@ def gi_bin_colour(gi_bin) -> str:
         return GI_BIN_COLOURS[int(gi_bin)]
     except (TypeError, ValueError, KeyError):
         return GI_BIN_COLOURS[0]
-
-
-def lisa_code(cluster) -> str:
-    """Normalise a LISA cluster value (``"HH"``, ``"High-High"``, 1..4, 0, NaN) to HH/LL/HL/LH/ns."""
-    if cluster is None:
-        return "ns"
-    if isinstance(cluster, int | float):
-        if cluster != cluster:  # NaN
-            return "ns"
-        return _LISA_QUADRANTS.get(int(cluster), "ns")
-    s = str(cluster).strip()
-    short = s.replace("-", "").replace(" ", "").upper()
-    for code, long in (("HH", "HIGHHIGH"), ("LL", "LOWLOW"), ("HL", "HIGHLOW"), ("LH", "LOWHIGH")):
-        if short in (code, long):
-            return code
-    return "ns"
 
 
 def lisa_colour(cluster) -> str:

@@ -1,13 +1,13 @@
 """Workshop view: a table safe to show a community room, and one plain sentence per area.
 
-:func:`workshop_table` joins counts, hot spots, priority scores and deprivation for chosen areas
-and returns **only aggregated, suppressed values** under the public rule of
-:mod:`placebased.score.disclosure` (:func:`~placebased.score.disclosure.public_row`, the same as the public
-profiles): counts rounded to the nearest 5, small counts as ``"<5"``, secondary suppression
-against the total (``"*"``), sensitive categories (:mod:`placebased.categories`) shown only
-where they reach ``sensitive_threshold``, never in the total, and left out entirely when no
-chosen area reaches it. Ratios ("3.1 times the average") use the rounded counts. It never
-returns incident points, raw small numbers, rates built on hidden counts, or geometry.
+The numbers come from the orchestration: :func:`placebased.pipeline.workshop_table` publishes the counts
+under the public rule of ``placebased.score.disclosure`` (the same as the public profiles: counts rounded
+to the nearest 5, small counts as ``"<5"``, secondary suppression against the total (``"*"``), sensitive
+categories (:mod:`placebased.categories`) shown only where they reach ``sensitive_threshold``, never in
+the total, and left out entirely when no chosen area reaches it) and works out each published count as a
+ratio to the average area ("3.1 times the average"). This module lays them out (:func:`lay_out`): it
+picks the category each sentence is about, adds ranks, hot spots and deprivation, and orders the rows.
+It never returns incident points, raw small numbers, rates built on hidden counts, or geometry.
 
 :func:`area_sentence` turns one row into a sentence for an area card, e.g. "Kettering 012B stands
 out for violence and sexual offences: 48 incidents in Jan–Sep 2025 (3.1 times the average for an
@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from placebased.categories import POLICE_UK_CATEGORIES, is_sensitive
+from placebased.categories import POLICE_UK_CATEGORIES
 from placebased.errors import DataError
+from placebased.names import SECONDARY_MARK, TIER_EXCLUDED, TIER_OTHER
 from placebased.outputs import glossary, style
 from placebased.safety import escape_text
-from placebased.score.disclosure import SECONDARY_MARK, SENSITIVE, SHOWN, public_table, round_count
-from placebased.score.scoring import EXCLUDED, OTHER
 
 TOTAL = "total"
 #: Gi_Bin -> confidence (ArcGIS convention, as in placebased.stats.hotspots)
@@ -39,7 +38,8 @@ BIN_CONFIDENCE = {1: 90, 2: 95, 3: 99}
 STANDS_OUT_RATIO = 1.5
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-__all__ = ["area_sentence", "category_label", "period_label", "workshop_table"]
+__all__ = ["area_sentence", "category_label", "chosen_rows", "lay_out", "period_label"]
+EXCLUDED, OTHER = TIER_EXCLUDED, TIER_OTHER
 
 
 def category_label(category: str) -> str:
@@ -112,7 +112,7 @@ def area_sentence(
     n_ranked: int | None = None,
     hotspot_label: str | None = None,
 ) -> str:
-    """One plain-English sentence saying why an area stands out, from a :func:`workshop_table` row.
+    """One plain-English sentence saying why an area stands out, from a :func:`lay_out` row.
 
     Uses the row's ``area_name`` (or its index name), ``focus``, ``focus_count``, ``focus_ratio``,
     ``total``, ``hotspot_confidence`` and ``hotspot``, ``priority_rank`` and ``imd_decile`` when
@@ -188,7 +188,17 @@ def _hotspot_columns(frame: pd.DataFrame | None, index: pd.Index) -> pd.DataFram
     return out
 
 
-def _select_rows(counts: pd.DataFrame, select: Sequence[str] | None) -> pd.Index:
+def chosen_rows(counts: pd.DataFrame, select: Sequence[str] | None = None,
+                focus: str | Sequence[str] | None = None) -> pd.Index:
+    """The rows of ``counts`` to show (``select``; every area when None), checked with the focus:
+    one-line errors for counts without a ``total`` column, an unknown focus or a chosen code not in
+    the counts."""
+    if not isinstance(counts, pd.DataFrame) or TOTAL not in counts.columns:
+        raise DataError("workshop: counts need a 'total' column; pass count_incidents(...).counts.")
+    cats = [c for c in counts.columns if c != TOTAL]
+    for f in [focus] if isinstance(focus, str) else list(focus or ()):
+        if f not in counts.columns:
+            raise DataError(f"workshop: focus {f!r} is not a counted category; choose from: {', '.join(cats)}.")
     if select is None:
         return counts.index
     codes = pd.Index([str(c) for c in select])
@@ -200,72 +210,61 @@ def _select_rows(counts: pd.DataFrame, select: Sequence[str] | None) -> pd.Index
     return codes.drop_duplicates()
 
 
-def workshop_table(
-    counts: pd.DataFrame,
+def _pick_focus(ratio: np.ndarray, counts: np.ndarray) -> int | None:
+    """Column with the largest ratio, then the largest count, then the first; None when none has one."""
+    cand = np.flatnonzero(~np.isnan(ratio))
+    if not len(cand):
+        return None
+    return int(cand[np.lexsort((-counts[cand], -ratio[cand]))[0]])
+
+
+def lay_out(
+    shown: pd.DataFrame,
+    published: pd.DataFrame,
+    ratio: pd.DataFrame,
     hotspot_frame: pd.DataFrame | None = None,
     score_frame: pd.DataFrame | None = None,
     areas: pd.DataFrame | None = None,
-    threshold: int = 5,
-    sensitive: Callable[[str], bool] | None = is_sensitive,
     *,
-    sensitive_threshold: int = 10,
-    select: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    sensitive: Callable[[str], bool] | None = None,
     focus: str | Sequence[str] | None = None,
     period: str | None = None,
     hotspot_label: str | None = None,
 ) -> pd.DataFrame:
-    """The workshop table for chosen areas: suppressed counts, hot spot, rank, deprivation, a sentence.
+    """The workshop table of the chosen areas, from counts the orchestration published
+    (:func:`placebased.pipeline.workshop_table`).
 
     Parameters
     ----------
-    counts
-        :func:`placebased.stats.aggregate.count_incidents` ``.counts``: area x category counts with a
-        ``total`` column, indexed by ``area_code`` (all areas: averages are taken over them).
-    hotspot_frame
-        ``hotspots(...).to_frame()`` (uses ``gi_bin``), or None.
-    score_frame
-        ``score_areas(...).to_frame()`` (uses ``rank`` and ``tier``), or None.
-    areas
-        The areas (``area_name``, ``lad_name``, ``imd_decile`` are used when present), or None.
-    threshold, sensitive, sensitive_threshold
-        Disclosure rules (:func:`placebased.score.disclosure.suppress`).
-    select
-        Area codes to show (in any order); None for every area in ``counts``.
+    shown
+        Area x category counts as published (text: ``"50"``, ``"<5"``, ``"*"``), with ``total``.
+    published, ratio
+        The published counts as numbers (NaN where hidden) and each as a ratio to the average area
+        (NaN where hidden or zero); same rows and columns as ``shown``.
+    hotspot_frame, score_frame, areas
+        ``hotspots(...).to_frame()`` (``gi_bin``), ``score_areas(...).to_frame()`` (``rank``, ``tier``)
+        and the areas (``area_name``, ``lad_name``, ``imd_decile``), each or None.
+    columns
+        The categories to show (default all of ``shown``); sensitive categories no chosen area reaches
+        are left out by the orchestration.
+    sensitive
+        The sensitive rule: a sensitive category is never picked as the focus.
     focus
-        The category every sentence is about; or a list of categories to pick from; None picks
-        from all. Picking takes, per area, the shown non-sensitive category furthest above the
-        average area (count / mean count over all areas in ``counts``).
-    period
-        Text for the period counted, e.g. ``period_label(monthly["month"])``.
-    hotspot_label
-        What the hot spot analysis counted, for the sentence ("a hot spot for violence ... at 95%
-        confidence"); pass it whenever the focus may differ from the hot spot variable.
+        The category every sentence is about; or a list to pick from; None picks from all. Picking
+        takes, per area, the category with the largest ratio (then the largest count).
+    period, hotspot_label
+        Text for the period counted and what the hot spot analysis counted (for the sentence).
 
     Returns
     -------
     DataFrame indexed by ``area_code``: ``area_name``, ``lad_name``, ``imd_decile``,
     ``priority_rank``, ``tier`` (those available), ``hotspot``, ``hotspot_confidence``, ``focus``,
     ``focus_count``, ``focus_ratio``, one text column per shown category, ``total`` (text) and
-    ``sentence``; ordered by priority rank (or by total), the input frames unchanged.
+    ``sentence``; ordered by priority rank (or by published total, hidden totals last).
     """
-    if not isinstance(counts, pd.DataFrame) or TOTAL not in counts.columns:
-        raise DataError("workshop: counts need a 'total' column; pass count_incidents(...).counts.")
-    cats = [c for c in counts.columns if c != TOTAL]
-    fixed = focus if isinstance(focus, str) else None
-    pool = cats if focus is None or fixed is not None else list(focus)
-    for f in [fixed] if fixed is not None else pool:
-        if f not in counts.columns:
-            raise DataError(f"workshop: focus {f!r} is not a counted category; choose from: {', '.join(cats)}.")
-    rows = _select_rows(counts, select)
-    sub = counts.loc[rows]
-    # the one public rule (placebased.score.disclosure.public_row): each row is exactly what the area's own
-    # public profile shows (rounded to base 5, "<5", sensitive hidden and left out of the total)
-    shown, flags = public_table(sub, threshold, sensitive=sensitive, sensitive_threshold=sensitive_threshold,
-                                sensitive_text=f"<{sensitive_threshold}")
-    raw = sub.apply(pd.to_numeric, errors="coerce").astype(float)
-    published = raw.apply(lambda col: col.map(round_count)).where(flags == SHOWN)
-    mean = counts.apply(pd.to_numeric, errors="coerce").astype(float).mean()
-
+    rows = shown.index
+    cats = [c for c in shown.columns if c != TOTAL]
     out = pd.DataFrame(index=pd.Index(rows, name="area_code"))
     if areas is not None:
         for col in ("area_name", "lad_name"):
@@ -286,50 +285,38 @@ def workshop_table(
     hs = _hotspot_columns(hotspot_frame, out.index)
     out["hotspot"], out["hotspot_confidence"] = hs["hotspot"], hs["hotspot_confidence"]
 
-    cols = list(pool) if fixed is None else [fixed]
+    fixed = focus if isinstance(focus, str) else None
+    pool = [fixed] if fixed is not None else (cats if focus is None else list(focus))
     if fixed is None and sensitive is not None:
-        cols = [c for c in cols if not sensitive(str(c))]
-    m = mean.reindex(cols).to_numpy(dtype=float)
-    v = published[cols].to_numpy(dtype=float)  # ratios from the published (rounded) counts only
-    vis = flags[cols].to_numpy() == SHOWN
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(vis & (v > 0) & (m > 0), v / m, np.nan)
+        pool = [c for c in pool if not sensitive(str(c))]
+    v = published.reindex(columns=pool).to_numpy(dtype=float)
+    q = ratio.reindex(columns=pool).to_numpy(dtype=float)
     foc: list = []
     foc_count: list = []
     foc_ratio: list = []
     for i in range(len(rows)):
-        if fixed is not None:
-            j = 0
-        elif np.isnan(ratio[i]).all():
-            j = None
-        else:  # largest ratio, then largest count, then first column
-            cand = np.flatnonzero(~np.isnan(ratio[i]))
-            j = int(cand[np.lexsort((-v[i, cand], -ratio[i, cand]))[0]]) if len(cand) else None
+        j = 0 if fixed is not None else _pick_focus(q[i], v[i])
         if j is None:
             foc.append(pd.NA), foc_count.append(pd.NA), foc_ratio.append(math.nan)
             continue
-        foc.append(cols[j])
-        foc_count.append(shown[cols[j]].iat[i])
-        foc_ratio.append(round(float(ratio[i, j]), 1) if not np.isnan(ratio[i, j]) else math.nan)
+        foc.append(pool[j])
+        foc_count.append(shown[pool[j]].iat[i])
+        foc_ratio.append(round(float(q[i, j]), 1) if not np.isnan(q[i, j]) else math.nan)
     out["focus"] = pd.Series(foc, index=out.index, dtype=object)
     out["focus_count"] = pd.Series(foc_count, index=out.index, dtype=object)
     out["focus_ratio"] = pd.Series(foc_ratio, index=out.index, dtype=float)
 
-    # sensitive categories no chosen area reaches are left out entirely
-    keep = [c for c in cats if not (flags[c] == SENSITIVE).all()]
-    for c in keep + [TOTAL]:
+    for c in [*(cats if columns is None else [c for c in columns if c != TOTAL]), TOTAL]:
         out[c] = shown[c].astype(object).to_numpy()
 
     out["sentence"] = [area_sentence(r, period=period, n_ranked=n_ranked, hotspot_label=hotspot_label)
                        for _, r in out.iterrows()]
     if "priority_rank" in out.columns:
         order = out["priority_rank"].astype("Float64").fillna(np.inf).to_numpy()
-        out = out.iloc[np.lexsort((out.index.to_numpy(), order))]
-    else:
-        # shown totals, largest first; hidden totals last (their order would hint at their values)
-        tot = np.where(flags[TOTAL] == SHOWN, published[TOTAL], -1.0)  # rounded: ties keep code order
-        out = out.iloc[np.lexsort((out.index.to_numpy(), -tot))]
-    return out
+        return out.iloc[np.lexsort((out.index.to_numpy(), order))]
+    # published totals, largest first; hidden totals last (their order would hint at their values)
+    tot = published[TOTAL].fillna(-1.0).to_numpy(dtype=float)  # rounded: ties keep code order
+    return out.iloc[np.lexsort((out.index.to_numpy(), -tot))]
 
 
 # ---------------------------------------------------------------------------------------------

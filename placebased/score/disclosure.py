@@ -41,12 +41,12 @@ import pandas as pd
 
 from placebased.categories import is_sensitive
 from placebased.errors import ConfigError, DataError
+from placebased.names import SECONDARY_MARK
 
 TOTAL = "total"
 #: flag values of :func:`suppression_flags`
 SHOWN, SMALL, SENSITIVE, SECONDARY = "", "small", "sensitive", "secondary"
-#: marker of a cell hidden to protect another one
-SECONDARY_MARK = "*"
+# SECONDARY_MARK ("*", a cell hidden to protect another one): placebased.names, so the workshop text reads it
 
 __all__ = [
     "BASE",

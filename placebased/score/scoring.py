@@ -39,12 +39,12 @@ from scipy.stats import rankdata
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import DataWarning
+from placebased.names import TIER_EXCLUDED, TIER_OTHER
 from placebased.score.indicators import Indicator, indicator_info, load_catalogue
 from placebased.score.scenario import MISSING_POLICIES, NORMALISATIONS, Scenario, default_scenario
 
 OUTPUT_COLUMNS = ("area_name", "score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n")
-EXCLUDED = "excluded"
-OTHER = "other"
+EXCLUDED, OTHER = TIER_EXCLUDED, TIER_OTHER  # placebased.names: the outputs read them too
 
 
 # ---------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ from scipy import stats
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import DataWarning
+from placebased.names import EMERGING_CLASSES, EMERGING_COLOURS, NO_PATTERN, emerging_colour
 from placebased.stats.timeseries import MIN_STEPS, SeriesResult, mann_kendall, time_series
 
 __all__ = [
@@ -76,34 +77,7 @@ __all__ = [
 ARCGIS_MIN_STEPS = 10
 #: share of steps that makes a location "hot (cold) for 90 % of the time-step intervals"
 SHARE = 0.9
-NO_PATTERN = "no pattern detected"
-_KINDS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical")
-#: class names: hot spots, cold spots, then "no pattern detected"
-EMERGING_CLASSES: tuple[str, ...] = (
-    *(f"{k} hot spot" for k in _KINDS),
-    *(f"{k} cold spot" for k in _KINDS),
-    NO_PATTERN,
-)
-#: class -> colour (reds for hot, blues for cold, stronger for the more lasting patterns)
-EMERGING_COLOURS: dict[str, str] = {
-    "new hot spot": "#fee08b",  # pale yellow: distinct from "consecutive" (tests/test_palette.py)
-    "consecutive hot spot": "#fb6a4a",
-    "intensifying hot spot": "#67000d",
-    "persistent hot spot": "#cb181d",
-    "diminishing hot spot": "#f4a582",
-    "sporadic hot spot": "#fdd0a2",
-    "oscillating hot spot": "#de77ae",
-    "historical hot spot": "#bf9f7a",
-    "new cold spot": "#c7eae5",  # pale teal: distinct from "consecutive"
-    "consecutive cold spot": "#6baed6",
-    "intensifying cold spot": "#08306b",
-    "persistent cold spot": "#2171b5",
-    "diminishing cold spot": "#92c5de",
-    "sporadic cold spot": "#c6dbef",
-    "oscillating cold spot": "#9e9ac8",
-    "historical cold spot": "#8fa3b3",
-    NO_PATTERN: "#f2f2ee",
-}
+# class names and colours (EMERGING_CLASSES, EMERGING_COLOURS, emerging_colour): placebased.names, shared with the maps
 #: class -> one-line description for legends and tooltips
 EMERGING_DESCRIPTIONS: dict[str, str] = {
     "new hot spot": "hot in the final step only",
@@ -124,11 +98,6 @@ EMERGING_DESCRIPTIONS: dict[str, str] = {
     "historical cold spot": "cold in 90% of steps but not the last",
     NO_PATTERN: "none of the hot or cold spot patterns",
 }
-
-
-def emerging_colour(name) -> str:
-    """Colour of an emerging class; unknown or missing classes get the "no pattern" colour."""
-    return EMERGING_COLOURS.get(str(name).strip().lower(), EMERGING_COLOURS[NO_PATTERN])
 
 
 def emerging_legend_items(present=None, kind: str = "box") -> list[tuple[str, str, str]]:
