@@ -1,14 +1,46 @@
-"""Where the shipped data lives (the repository's data folders)."""
+"""Where the shipped data lives, found through ``importlib.resources``.
+
+The data folders stay at the repository's root (``boundaries/``, ``indicators/``, ``incidents/``,
+``provision/``, ``scenarios/``, each with its README), where the developers' guide names them. A wheel
+(``pip install .``) carries them inside the package as ``placebased/data/<folder>/`` (the mapping is in
+``pyproject.toml``), so an installed placebased finds them from any working folder; a source checkout or
+an editable install reads them at the root of the checkout.
+
+>>> LSOA21_BOUNDARIES.name, LSOA21_BOUNDARIES.is_file()
+('northants_lsoa21_bgc.geojson', True)
+"""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BOUNDARIES = ROOT / "boundaries"
-INDICATORS = ROOT / "indicators"
-INCIDENTS = ROOT / "incidents"
-PROVISION = ROOT / "provision"
+#: the shipped data folders, in the repository and in the wheel (as placebased/data/<name>/)
+DATA_FOLDERS = ("boundaries", "indicators", "incidents", "provision", "scenarios")
+
+PACKAGE_DATA = Path(str(resources.files("placebased") / "data"))  # measures.toml, sensitive_categories.toml
+#: the checkout holding the package (the root of the repository when run from source)
+ROOT = Path(str(resources.files("placebased"))).resolve().parent
+
+
+def data_folder(name: str) -> Path:
+    """The shipped data folder ``name`` (one of :data:`DATA_FOLDERS`): inside the installed package when
+    placebased was installed from a wheel, else in the source checkout.
+
+    >>> data_folder("indicators").joinpath("catalogue.toml").is_file()
+    True
+    """
+    if name not in DATA_FOLDERS:
+        raise ValueError(f"{name!r} is not a shipped data folder ({', '.join(DATA_FOLDERS)})")
+    installed = PACKAGE_DATA / name
+    return installed if installed.is_dir() else ROOT / name
+
+
+BOUNDARIES = data_folder("boundaries")
+INDICATORS = data_folder("indicators")
+INCIDENTS = data_folder("incidents")
+PROVISION = data_folder("provision")
+SCENARIOS = data_folder("scenarios")
 
 LSOA21_BOUNDARIES = BOUNDARIES / "northants_lsoa21_bgc.geojson"
 LSOA11_BOUNDARIES = BOUNDARIES / "northants_lsoa11_bgc.geojson"
@@ -32,24 +64,10 @@ def default_incident_files() -> list[Path]:
 
 # ---------------------------------------------------------------------------------------------
 # the shipped incidents and example provision describe Northamptonshire only
+# (which areas those are: placebased.io.geography.defaults_apply)
 
 NO_INCIDENTS_NOTE = ("no incidents given and these areas are not the shipped Northamptonshire ones, so the "
                      "shipped police.uk records are not used: working on the indicators that exist (IoD, "
                      "population, your tables); bring your police.uk download with --incidents FILE.zip")
 NO_PROVISION_NOTE = ("no provision given and these areas are not the shipped Northamptonshire ones, so the "
                      "shipped NHS example is not used; bring your own with --provision FILE")
-
-
-def defaults_apply(areas) -> bool:
-    """True when the shipped incidents and example provision may be used for ``areas``: they are the
-    shipped Northamptonshire LSOAs (or lie inside them). ``areas`` None = the shipped areas."""
-    if areas is None:
-        return True
-    from placebased.io.geography import is_shipped_area
-
-    return is_shipped_area(areas)
-
-
-def default_incident_files_for(areas) -> list[Path]:
-    """The shipped police.uk files when they describe ``areas``, else an empty list."""
-    return default_incident_files() if defaults_apply(areas) else []

@@ -190,11 +190,12 @@ def load_incidents_for(src: Sources, progress=None):
     """The incidents of ``src``; none given: the shipped police.uk records when the areas are the shipped
     Northamptonshire ones, else an empty set with a note (deprivation-only mode)."""
     from placebased import _paths
+    from placebased.io.geography import default_incident_files_for
     from placebased.io.incidents import load_incidents, no_incidents
 
     files = list(src.incidents)
     if not files:
-        files = _paths.default_incident_files_for(load_areas_for(src) if src.boundaries else None)
+        files = default_incident_files_for(load_areas_for(src) if src.boundaries else None)
         if not files:
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
     inc = load_incidents(files, progress=progress, **dict(src.incident_options))
@@ -213,12 +214,12 @@ def load_tables_for(src: Sources, area_codes) -> list:
 
 def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
     """The provision of ``src``; none given: the shipped NHS example for the shipped areas, else None."""
-    from placebased import _paths
+    from placebased.io.geography import defaults_apply
     from placebased.io.provision import example_provision, load_provision
 
     if src.provision is not None:
         return load_provision(src.provision)
-    if src.boundaries and not _paths.defaults_apply(load_areas_for(src)):
+    if src.boundaries and not defaults_apply(load_areas_for(src)):
         return None
     return example_provision()
 

@@ -16,6 +16,7 @@ import pytest
 from placebased import _paths
 from placebased import pipeline as P  # noqa: N812
 from placebased.cli import main
+from placebased.io import geography
 from placebased.io.areas import iod_table, load_areas
 from placebased.io.geography import is_shipped_area
 from placebased.score.scenario import default_scenario
@@ -33,8 +34,8 @@ def test_fixture_is_leicester_not_northamptonshire(leicester, areas):
     assert set(leicester["lad_name"]) == {"Leicester"}
     assert not is_shipped_area(leicester)
     assert is_shipped_area(areas) and is_shipped_area(areas.iloc[:10])
-    assert _paths.default_incident_files_for(leicester) == []
-    assert _paths.default_incident_files_for(None) == _paths.default_incident_files()
+    assert geography.default_incident_files_for(leicester) == []
+    assert geography.default_incident_files_for(None) == _paths.default_incident_files()
 
 
 def test_default_scenario_uses_england_wide_indicators(leicester):

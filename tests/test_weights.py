@@ -7,6 +7,8 @@ bad names, too few areas, row standardisation.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import libpysal.examples as ex
 import numpy as np
@@ -152,3 +154,54 @@ def test_vectorised_contiguity_keeps_islands_for_repair():
     with pytest.warns(UserWarning, match="island -> b"):
         fixed = build_weights(g, "queen")
     assert fixed.cardinalities["island"] == 1
+
+
+def _same_as_libpysal(graph):
+    """The CSR matrix and cardinalities build_weights fills in equal what libpysal derives itself."""
+    fresh = Graph(graph.adjacency, graph.transformation, is_sorted=True)
+    assert fresh.sparse.shape == graph.sparse.shape
+    assert abs(fresh.sparse - graph.sparse).sum() < 1e-12
+    assert fresh.cardinalities.equals(graph.cardinalities)
+    assert list(fresh.isolates) == list(graph.isolates)
+    assert list(fresh.unique_ids) == list(graph.unique_ids)
+
+
+@pytest.mark.parametrize("kind", ["queen", "rook", "knn:4"])
+def test_filled_in_matrix_equals_libpysal(columbus, kind):
+    _same_as_libpysal(build_weights(columbus.set_axis([f"A{i:02d}" for i in columbus.index]).sample(
+        frac=1, random_state=1), kind))
+
+
+def test_islands_graph_matrix_equals_libpysal():
+    from placebased.stats.weights import contiguity
+
+    g = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], index=["a", "b", "island"])
+    _same_as_libpysal(contiguity(g))
+
+
+def test_hash_collisions_fall_back_to_the_exact_sort(columbus, monkeypatch):
+    """Equal hashes of different points would merge them: the exact sort takes over."""
+    from placebased.stats import weights
+
+    expected = _neighbours(build_weights(columbus, "queen"))
+    monkeypatch.setattr(weights, "_point_hash", lambda xy: (xy[:, 0] > xy[:, 0].mean()).astype(np.uint64))
+    assert _neighbours(build_weights(columbus, "queen")) == expected
+    assert _neighbours(build_weights(columbus, "rook")) == _neighbours(Graph.build_contiguity(columbus, rook=True))
+
+
+NATIONAL = Path("/work/shared/data/boundaries/LSOA_Dec2011_BSC_EW_V3.geojson.gz")
+
+
+@pytest.mark.skipif(not NATIONAL.exists(), reason="national LSOA 2011 layer not present")
+def test_national_queen_equals_libpysal():
+    """All 34,753 England & Wales LSOAs (super-generalised 2011): the same queen neighbours as libpysal."""
+    import shapely
+
+    from placebased.stats.weights import contiguity
+
+    gdf = gpd.read_file("/vsigzip/" + str(NATIONAL), columns=["LSOA11CD"]).set_index("LSOA11CD")
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
+    ours, ref = contiguity(gdf.geometry), Graph.build_contiguity(gdf.geometry, rook=False)
+    assert ours.adjacency.equals(ref.adjacency.astype(float))
+    assert list(ours.isolates) == list(ref.isolates) == ["E01019077"]  # Isles of Scilly
+    _same_as_libpysal(ours)

@@ -106,13 +106,14 @@ def load_incidents_from_args(args, optional: bool = False):
     shipped Northamptonshire ones. For other areas: an empty set with a note (``optional``: the command
     works on the indicators alone) or a one-line error."""
     from placebased import _paths
+    from placebased.io import geography
     from placebased.io.incidents import load_incidents, no_incidents
 
     files = args.incidents
     if not files:
         own = any(getattr(args, a, None) for a in ("boundaries", "la", "force"))  # else: the shipped areas
         areas = load_areas_from_args(args) if own and hasattr(args, "vintage") else None
-        files = _paths.default_incident_files_for(areas)
+        files = geography.default_incident_files_for(areas)
         if not files:
             if not optional:
                 from placebased.errors import ConfigError

@@ -62,12 +62,12 @@ def add_population_arg(p: argparse.ArgumentParser) -> None:
 
 
 def load_provision_from_args(args, areas=None):
-    from placebased import _paths
+    from placebased.io.geography import defaults_apply
     from placebased.io.provision import example_provision, load_provision
 
     key = args.provision.strip().lower()
     if key in ("example", "example-nhs", "example-gp"):
-        if not _paths.defaults_apply(areas):
+        if not defaults_apply(areas):
             from placebased.errors import ConfigError
 
             raise ConfigError(f"--provision {args.provision}: the shipped example lists NHS sites in Northamptonshire "

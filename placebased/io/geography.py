@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from placebased._paths import INDICATORS, LSOA21_BOUNDARIES
+from placebased._paths import INDICATORS, LSOA21_BOUNDARIES, default_incident_files
 from placebased.errors import ConfigError
 
 _DATA = INDICATORS
@@ -244,6 +244,17 @@ def _shipped_outline():
     return shipped.geometry.union_all()
 
 
+def defaults_apply(areas) -> bool:
+    """True when the shipped incidents and example provision may be used for ``areas``: they are the
+    shipped Northamptonshire LSOAs (or lie inside them). ``areas`` None = the shipped areas."""
+    return True if areas is None else is_shipped_area(areas)
+
+
+def default_incident_files_for(areas) -> list:
+    """The shipped police.uk files (paths) when they describe ``areas``, else an empty list."""
+    return default_incident_files() if defaults_apply(areas) else []
+
+
 def _shipped_overlap(areas) -> float:
     """Share of the areas' surface inside the shipped Northamptonshire LSOAs (0 without geometry)."""
     geom = getattr(areas, "geometry", None)
@@ -357,6 +368,7 @@ def comparison_sentence(codes: Iterable[str], vintage: int = 2025) -> str:
 
 
 __all__ = ["Comparison", "SHIPPED_LADS", "area_authorities", "authorities", "comparison_sentence", "comparisons",
-           "coverage_label", "deprivation_comparisons", "describe_selection",
+           "coverage_label", "default_incident_files_for", "defaults_apply", "deprivation_comparisons",
+           "describe_selection",
            "forces", "is_shipped_area", "lsoa21_codes", "lsoa_table", "place_label", "resolve_authorities",
            "resolve_forces", "select_lsoas"]

@@ -349,7 +349,7 @@ def default_sources(areas: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> li
     if monthly is not None and len(monthly):
         ms = sorted(monthly["month"].dropna().astype(str).unique())
         src.append(f"Incidents: police.uk street-level crime (or partner data loaded), {period_text(ms)}.")
-    from placebased._paths import defaults_apply  # the example provision describes the shipped areas only
+    from placebased.io.geography import defaults_apply  # the example provision describes the shipped areas only
 
     if defaults_apply(areas):
         src.append("Provision: NHS ODS epraccur 2025 with Code-Point Open 2025-04 postcodes.")

@@ -63,9 +63,9 @@ def run_scoring(scoring, ctx, scenario):  # noqa: ARG001 - kept for callers; the
 def default_provision(areas=None) -> gpd.GeoDataFrame | None:
     """The shipped example provision (NHS prescribing cost centres) via :mod:`placebased.io.provision`;
     None for ``areas`` other than the shipped Northamptonshire ones (the example lists no site there)."""
-    from placebased import _paths
+    from placebased.io.geography import defaults_apply
 
-    if not _paths.defaults_apply(areas):
+    if not defaults_apply(areas):
         return None
     try:
         from placebased.io.provision import example_provision
