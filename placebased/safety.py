@@ -6,6 +6,8 @@
   participants (area names, provision names, comments) before it goes into HTML: map tooltips
   and popups, ``st.markdown(..., unsafe_allow_html=True)``, PDF-free HTML exports.
 * :func:`defuse_formulas` stops text cells in CSV downloads from running as spreadsheet formulas.
+* :func:`terminal_text` / :class:`TerminalSafe` keep text from files from driving the terminal when the CLI
+  prints it (escape sequences, carriage-return overwrites, bidirectional overrides become visible ``\\xNN``).
 
 Examples
 --------
@@ -33,6 +35,9 @@ UPLOAD_TYPES = (
     ".shp", ".dbf", ".shx", ".prj", ".cpg", ".toml", ".parquet",
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# what the CLI never sends to a terminal raw: C0 controls except tab and newline (carriage return too: it can
+# overwrite a line), DEL, C1 controls (0x9b is a one-byte CSI) and the bidirectional embeddings and overrides
+_TERMINAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -44,6 +49,8 @@ __all__ = [
     "defuse_formulas",
     "escape_frame",
     "escape_text",
+    "terminal_text",
+    "TerminalSafe",
     "upload_limit_mb",
 ]
 
@@ -61,6 +68,32 @@ def escape_text(value: object) -> str:
     except (TypeError, ValueError):  # lists and other non-scalars
         pass
     return html.escape(_CONTROL.sub("", str(value)), quote=True)
+
+
+def terminal_text(value: object) -> str:
+    """Text for a terminal: control characters (except tab and newline) and bidirectional overrides are
+    shown as visible escapes, so text from a file cannot move the cursor, recolour or rewrite the screen.
+
+    >>> terminal_text("Kingsley\\x1b[2J ward\\r")
+    'Kingsley\\\\x1b[2J ward\\\\x0d'
+    """
+    return _TERMINAL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                         else f"\\u{ord(m.group()):04x}", str(value))
+
+
+class TerminalSafe:
+    """A text stream that passes everything written through :func:`terminal_text` (the CLI wraps stdout
+    and stderr in it while a command runs, so every print is covered)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal_text(text))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _is_text_column(series: pd.Series) -> bool:
