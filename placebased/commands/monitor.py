@@ -85,7 +85,7 @@ def run(args) -> int:
     areas = load_areas_from_args(args)
     result = monitor(args.incidents, args.hospital, areas=areas, measures=args.measures, levels=args.level,
                      baseline_year=args.baseline_year, **_load_opts(args))
-    write_frame(result.to_frame(), args.out)
+    write_frame(result.rounded(), args.out)
     if args.plot:
         _atomic.write_bytes(args.plot, result.png())
     for note in result.notes:

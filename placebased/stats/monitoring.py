@@ -423,6 +423,16 @@ class MonitorResult:
         """The long table: one row per measure, level, area and month (columns :data:`COLUMNS`)."""
         return self.table.copy()
 
+    def rounded(self) -> pd.DataFrame:
+        """:meth:`to_frame` rounded for people, as the CSV and Excel exports write it: centre, limits and
+        rolling totals to 2 decimals, the control width and the change against the baseline to 3."""
+        out = self.table.copy()
+        for col, places in (("centre", 2), ("lcl", 2), ("ucl", 2), ("sigma_z", 3), ("change_vs_baseline", 3),
+                            ("rolling_12m", 2), ("baseline", 2)):
+            if col in out.columns and pd.api.types.is_float_dtype(out[col]):
+                out[col] = out[col].round(places)
+        return out
+
     def signals(self) -> pd.DataFrame:
         """The rows outside the control limits."""
         return self.table[self.table["signal"] != ""].copy()
