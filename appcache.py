@@ -85,7 +85,7 @@ def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario
 
 @st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
 def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, upto: str):
-    from placebased.io.provision import gaps, reach, tiers_up_to
+    from placebased.score.reach import gaps, reach, tiers_up_to
 
     areas = c_areas(src)[0]
     r = reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)

@@ -20,15 +20,8 @@ from shapely.geometry import Point, box
 from placebased.errors import ConfigError, DataError, SchemaError
 from placebased.io import postcodes
 from placebased.io.areas import DataWarning
-from placebased.io.provision import (
-    area_centres,
-    example_provision,
-    gaps,
-    load_provision,
-    radius_label,
-    reach,
-    select_types,
-)
+from placebased.io.provision import example_provision, load_provision, select_types
+from placebased.score.reach import area_centres, gaps, radius_label, reach
 from placebased.score.siting import SITE_COLUMNS, priority_weights, suggest_sites
 
 X0, Y0 = 470_000, 260_000  # grid_areas: 3 x 3 squares of 1 km, centres at X0 + 500 + 1000 i

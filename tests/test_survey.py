@@ -16,6 +16,7 @@ from shapely.geometry import box
 
 from placebased.cli import main
 from placebased.errors import SchemaError
+from placebased.outputs.survey_map import outreach_png
 from placebased.score.survey import AGE_COLUMNS, DECILE_COLUMNS, age_band, survey_coverage
 
 A, B = "E01027153", "E01027154"  # real LSOA 2021 codes, each exactly one LSOA 2011 (mid-2020 bands by hand)
@@ -98,7 +99,7 @@ def test_outreach_and_public_tables(directory):
     # difference (1 to 9) no longer pins the hidden 3: it stays shown, with the share of the rounded counts
     assert pub2.loc[10, "responses"] == "<5" and pub2.loc[1, "responses"] == "10"
     assert pub2.loc[1, "share_responses"] == "0.6667" and pub2.loc[10, "share_responses"] == ""
-    png = r.outreach_png(_areas())
+    png = outreach_png(r.outreach_map_data(), _areas())
     assert png[:4] == b"\x89PNG"
 
 

@@ -139,7 +139,7 @@ def register(sub) -> None:
 
 def _parse_tiers(values, tier):
     """``--tiers`` words -> tier values; ``10`` / ``10%`` / ``"top 10%"`` mean every tier up to the top 10%."""
-    from placebased.io.provision import tiers_up_to
+    from placebased.score.reach import tiers_up_to
 
     if not values:
         return None
@@ -156,7 +156,7 @@ def _parse_tiers(values, tier):
 
 
 def run(args) -> int:
-    from placebased.io.provision import area_centres, gaps, reach
+    from placebased.score.reach import area_centres, gaps, reach
 
     areas = load_areas_from_args(args)
     prov = load_provision_from_args(args, areas)

@@ -172,7 +172,8 @@ def run(args) -> int:
 
 def _gaps(args, areas, provision, result, scenario, mf):
     """Gaps in provision for the priority tier, and optional new sites: the app's steps (appcache)."""
-    from placebased.io.provision import gaps, reach, select_types, tiers_up_to
+    from placebased.io.provision import select_types
+    from placebased.score.reach import gaps, reach, tiers_up_to
     from placebased.score.siting import priority_weights, suggest_sites
 
     tier = result.table["tier"]

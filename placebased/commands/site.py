@@ -44,7 +44,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased.io.provision import area_centres, load_provision, select_types
+    from placebased.io.provision import load_provision, select_types
+    from placebased.score.reach import area_centres
     from placebased.score.siting import priority_weights, suggest_sites
 
     if args.k < 1:

@@ -35,12 +35,14 @@ import pandas as pd
 
 from placebased import _input_limits
 from placebased.errors import DataError, SchemaError, file_error
+from placebased.io import tables
 from placebased.io.areas import BNG, DataWarning, declared_crs_checked
+from placebased.io.tables import TABLE_SUFFIXES, base_suffix
+from placebased.io.tables import find_column as _find_column
 
 #: files of a police.uk download that are not street-level crimes (left out of a zip, with a note)
 POLICE_UK_OTHER = ("-outcomes.csv", "-stop-and-search.csv")
 POLICE_UK_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "Crime type")
-ENCODINGS = ("utf-8-sig", "cp1252")
 
 # England's plausible ranges (with a margin), used to tell WGS84 from British National Grid
 LON_RANGE = (-7.0, 2.5)
@@ -86,7 +88,6 @@ _TIME_NAMES = ("time", "incident time", "incident_time", "arrival time", "hour")
 _WEIGHT_NAMES = ("weight", "count", "n", "harm", "harm_weight")
 
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".zip")
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".xlsm")
 
 
 @dataclass
@@ -190,7 +191,7 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list
             found = sorted(
                 f
                 for f in p.iterdir()
-                if f.is_file() and _base_suffix(f) in TABLE_SUFFIXES + SPATIAL_SUFFIXES and not f.name.startswith(".")
+                if f.is_file() and base_suffix(f) in TABLE_SUFFIXES + SPATIAL_SUFFIXES and not f.name.startswith(".")
             )
             if not found:
                 raise file_error(p, "folder holds no CSV, Excel or spatial files", "point to the incident files")
@@ -200,13 +201,6 @@ def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     if not out:
         raise DataError("no incident files given; name one or more files or a folder.")
     return out
-
-
-def _base_suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
 
 
 def load_incidents(
@@ -284,109 +278,19 @@ def load_incidents(
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
-    """The text of a CSV (plain or ``.gz``), after the cheap size and shape checks of
-    :mod:`placebased._input_limits` (unpacked size, line length, column count)."""
-    if path.is_dir():
-        raise file_error(path, "is a folder, not a file", "name the file itself")
-    try:
-        raw = _input_limits.read_bytes(path)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise file_error(path, f"cannot be read ({exc})", "check it is a complete CSV or .csv.gz file") from None
-    return _decode(raw, path)
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    """CSV bytes as text: UTF-16 recognised by its BOM, binary content refused, line length and
-    column count checked (:func:`placebased._input_limits.check_table_shape`), then UTF-8 or cp1252."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 ("Unicode text" from Excel): re-encode as UTF-8
-        try:
-            raw = raw.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise file_error(path, "starts like UTF-16 text but does not decode", "save it as CSV (UTF-8)") from None
-    if b"\x00" in raw[:4096]:
-        raise file_error(path, "is a binary file, not a CSV", "save it as CSV (UTF-8) or give an Excel/GeoJSON file")
-    sep = "\t" if _base_suffix(path) == ".tsv" else None
-    _input_limits.check_table_shape(raw, path, sep)
-    for enc in ENCODINGS:
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")  # every byte decodes; cp1252 failures are rare control bytes
-
-
 def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise file_error(path, "incident file not found", "check the path and the file name")
-    if path.stat().st_size == 0:
-        raise file_error(path, "incident file is empty", "export it again with its rows")
-    suffix = _base_suffix(path)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        df = read_excel(path, "incident")
-        if len(df) == 0:
-            raise file_error(path, "incident file has a header but no rows", "export it again with its rows")
-        return df
-    return _parse_csv(_read_text(path), path)
+    """An incident CSV/Excel file as text columns (:func:`placebased.io.tables.read_table`)."""
+    return tables.read_table(path, "incident", min_columns=2,
+                             fix_columns="give a comma-separated file with coordinate columns")
 
 
 def _parse_csv(text: str, path: Path) -> pd.DataFrame:
-    suffix = _base_suffix(path)
-    if not text.strip():
-        raise file_error(path, "incident file is empty", "export it again with its rows")
-    sep = "\t" if suffix == ".tsv" or (text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",")) else ","
-    try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
-        )
-    except pd.errors.ParserError as exc:
-        msg = str(exc).splitlines()[0]
-        m = re.search(r"line (\d+)", msg)
-        where = f"row {m.group(1)}" if m else "a row"
-        raise file_error(
-            path, f"{where} does not parse as CSV ({msg})", "check quoting and the number of fields"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise file_error(path, "incident file has no header row", "export it again with column names") from None
-    if len(df.columns) < 2:
-        raise file_error(
-            path,
-            "does not look like a CSV table (one column found)",
-            "give a comma-separated file with coordinate columns",
-        )
-    df.columns = [str(c).strip() for c in df.columns]
-    if len(df) == 0:
-        raise file_error(path, "incident file has a header but no rows", "export it again with its rows")
-    return df
-
-
-def read_excel(path: Path, what: str = "input") -> pd.DataFrame:
-    """The first sheet of an Excel file as text, with its unpacked size and column count checked first."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        _input_limits.check_zip(path, f"{what} workbook")
-    try:
-        df = pd.read_excel(path, dtype=str)
-    except Exception as exc:  # noqa: BLE001 - openpyxl/xlrd raise many kinds; the file is the problem
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise file_error(path, f"not a readable Excel file ({first})", "save it again as .xlsx or as CSV") from None
-    _input_limits.check_columns(len(df.columns), path)
-    if len(df.columns) == 0:
-        raise file_error(path, "the first sheet of the workbook holds no table",
-                         "put the table (header row, then one row per record) on the first sheet")
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
-
-
-def _find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
-    lower = {c.lower().strip(): c for c in columns}
-    for n in names:
-        if n in lower:
-            return lower[n]
-    return None
+    return tables.parse_csv(text, path, "incident", min_columns=2,
+                            fix_columns="give a comma-separated file with coordinate columns")
 
 
 def _load_one(path: Path, progress=None, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
-    suffix = _base_suffix(path)
+    suffix = base_suffix(path)
     if suffix == ".zip" and path.is_file():
         tables = _zipped_tables(path)
         if tables:
@@ -441,7 +345,7 @@ def _load_zipped_tables(path: Path, names: list[str], **opts) -> tuple[gpd.GeoDa
                 raw = zf.read(name)
             except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 raise file_error(member, f"cannot be unpacked ({exc})", "zip the files again") from None
-            gdf, rep = _from_table(_parse_csv(_decode(raw, member), member), member, **opts)
+            gdf, rep = _from_table(_parse_csv(tables.decode(raw, member), member), member, **opts)
             frames.append(gdf)
             report.merge(rep)
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -456,7 +360,7 @@ def _zip_member_text(zf, path: Path, name: str) -> tuple[Path, str]:
         raw = zf.read(name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise file_error(member, f"cannot be unpacked ({exc})", "zip the files again") from None
-    return member, _decode(raw, member)
+    return member, tables.decode(raw, member)
 
 
 def _load_police_download(path: Path, info, progress=None, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
@@ -582,12 +486,7 @@ def _drop_bad_weights(out: pd.DataFrame, geoms: np.ndarray, path: Path, report: 
 
 def read_spatial(path: Path, fix: str, what: str = "incident") -> gpd.GeoDataFrame:
     """Read a GeoJSON/GeoPackage/GeoParquet/zipped file after the size checks; every failure is one line."""
-    if not path.exists():
-        raise file_error(path, f"{what} file not found", "check the path and the file name")
-    if path.is_dir():
-        raise file_error(path, "is a folder, not a file", "name the file itself")
-    if path.stat().st_size == 0:
-        raise file_error(path, f"{what} file is empty", "export it again with its features")
+    path = tables.check_file(path, what, "export it again with its features")
     _input_limits.check_spatial(path)
     try:
         if suffix_is_parquet(path):
@@ -606,7 +505,7 @@ def read_spatial(path: Path, fix: str, what: str = "incident") -> gpd.GeoDataFra
 
 
 def suffix_is_parquet(path: Path) -> bool:
-    return _base_suffix(path) in (".parquet", ".geoparquet")
+    return base_suffix(path) in (".parquet", ".geoparquet")
 
 
 def _detect_xy(df: pd.DataFrame, path: Path, x_column, y_column, crs) -> tuple[str, str, str, bool]:

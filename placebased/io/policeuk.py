@@ -15,6 +15,7 @@ with LSOA 2021 areas (filtered by location).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -218,8 +219,6 @@ def filter_to_areas(incidents, areas):
     """An :class:`~placebased.io.incidents.IncidentSet` whose police.uk download records are those in
     ``areas`` (:func:`keep_in_areas`), with the one-line account added to its notes. Incidents that did
     not come from a download are returned unchanged."""
-    from placebased.io.incidents import IncidentSet, LoadReport
-
     info = incidents.report.download
     if not info or "force" not in incidents.points.columns:
         return incidents
@@ -228,10 +227,10 @@ def filter_to_areas(incidents, areas):
     kept, result = keep_in_areas(pts[from_dl], areas, forces=sorted(info.get("forces", ())),
                                  months=sorted(info.get("months", ())))
     points = pd.concat([kept, pts[~from_dl]]) if (~from_dl).any() else kept
-    report = LoadReport(**dict(incidents.report.__dict__))
-    report.notes = list(report.notes) + [result.line()]
-    report.download = dict(info, filtered=result)
-    return IncidentSet(points.reset_index(drop=True), report)
+    # copies made with dataclasses.replace: this module is below io.incidents (which reads the downloads)
+    report = dataclasses.replace(incidents.report, notes=list(incidents.report.notes) + [result.line()],
+                                 download=dict(info, filtered=result))
+    return dataclasses.replace(incidents, points=points.reset_index(drop=True), report=report)
 
 
 def cli_progress(stream=None, label: str = "reading police.uk download") -> Progress:

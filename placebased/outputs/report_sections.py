@@ -77,11 +77,11 @@ def default_provision(areas=None) -> gpd.GeoDataFrame | None:
 def provision_reach(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, near_m: float) -> pd.DataFrame:
     """Per area: ``in_area``, ``within_radius`` (sites within ``near_m`` of the area centre), ``nearest_m``.
 
-    Uses :func:`placebased.io.provision.reach` when present (area centres as it defines them), else
+    Uses :func:`placebased.score.reach.reach` when present (area centres as it defines them), else
     distances from the area polygon.
     """
     try:
-        from placebased.io.provision import reach
+        from placebased.score.reach import reach
     except ImportError:
         reach = None
     if reach is not None:
@@ -106,7 +106,7 @@ def provision_gaps(reach_frame: pd.DataFrame, score_frame: pd.DataFrame | None) 
     if score_frame is None or "tier" not in score_frame:
         return None
     try:
-        from placebased.io.provision import gaps
+        from placebased.score.reach import gaps
     except ImportError:
         return None
     try:

@@ -94,7 +94,7 @@ def build_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, pro
 
         provision = default_provision(areas)
     if provision is not None and len(provision):
-        from placebased.io.provision import gaps, reach
+        from placebased.score.reach import gaps, reach
 
         if provision.crs is not None and areas.crs is not None and provision.crs != areas.crs:
             provision = provision.to_crs(areas.crs)
@@ -167,6 +167,8 @@ def _monitoring_section(module, areas, _incidents, _result, _threshold, incident
 
 
 def _survey_section(module, areas, _incidents, _result, threshold, responses=None, **opts) -> dict:
+    from placebased.outputs.survey_map import outreach_png
+
     res = module.survey_coverage(responses, areas=areas, threshold=threshold, **opts)
     table = res.to_frame(public=True)[["imd_decile", "responses", "share_responses", "share_residents"]].copy()
     for col in ("share_responses", "share_residents"):  # fractions as text (blank where hidden) -> percentages
@@ -174,8 +176,8 @@ def _survey_section(module, areas, _incidents, _result, threshold, responses=Non
     return {"lines": [res.summary_text()], "table": table.rename(columns={
                 "imd_decile": "IMD decile", "responses": "Responses", "share_responses": "Share of responses",
                 "share_residents": "Share of residents"}),
-            "png": res.outreach_png(areas, dpi=130), "caption": "Deprived areas (IMD deciles 1-2) with few or no "
-                                                                 "responses: where to reach out."}
+            "png": outreach_png(res.outreach_map_data(), areas, dpi=130),
+            "caption": "Deprived areas (IMD deciles 1-2) with few or no responses: where to reach out."}
 
 
 def _partner_times_section(module, _areas, _incidents, _result, threshold, data=None, **opts) -> dict:

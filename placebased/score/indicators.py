@@ -17,7 +17,6 @@ scenario's missing policy).
 
 from __future__ import annotations
 
-import io
 import re
 import tomllib
 import warnings
@@ -31,6 +30,7 @@ import pandas as pd
 
 from placebased import _paths
 from placebased.errors import ConfigError, SchemaError, file_error
+from placebased.io import tables
 from placebased.io.areas import AREA_SCHEMA, DataWarning
 
 DIRECTIONS = ("higher", "lower")
@@ -163,29 +163,9 @@ def indicator_id(name: str) -> str:
 
 
 def _read_any(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read CSV/Excel as text; return the frame and the file row number of its first data row.
-
-    The size and shape limits of :mod:`placebased._input_limits` are checked before parsing."""
-    from placebased.io.incidents import _read_text, read_excel
-
-    suffix = "".join(path.suffixes[-2:]).lower()
-    if not path.exists():
-        raise file_error(path, "file not found", "check the path")
-    if path.is_dir():
-        raise file_error(path, "is a folder, not a table", "name the CSV or Excel file itself")
-    if path.stat().st_size == 0:
-        raise file_error(path, "file is empty", "save the table again with its rows", SchemaError)
-    if suffix.endswith((".xlsx", ".xlsm", ".xls")):
-        return read_excel(path, "indicator"), 2
-    text = _read_text(path)  # unpacked size, binary content, line length and column count checked
-    if not text.strip():
-        raise file_error(path, "file is empty", "save the table again with its rows", SchemaError)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's problem
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise file_error(path, f"cannot be read as CSV ({first})", "save it as CSV (UTF-8) or .xlsx") from None
-    return frame, 2
+    """Read CSV/Excel as text (:func:`placebased.io.tables.read_table`: encodings, separators, binary files,
+    size limits); return the frame and the file row number of its first data row."""
+    return tables.read_table(path, "indicator"), 2
 
 
 def reserved_ids(catalogue: Mapping[str, Indicator] | None = None) -> dict[str, str]:
@@ -220,10 +200,9 @@ def _find_code_column(frame: pd.DataFrame, path: Path, code_column: str | None, 
             raise file_error(path, f"no column {code_column!r} (columns: {', '.join(map(str, frame.columns))})",
                              "name the area code column with --code-column", SchemaError)
         return code_column
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    for h in _CODE_HEADERS:
-        if h in lower:
-            return lower[h]
+    found = tables.find_column(frame.columns, _CODE_HEADERS)
+    if found is not None:
+        return found
     for c in frame.columns:  # the first column holding mostly known codes
         vals = frame[c].astype(str).str.strip()
         if len(vals) and vals.isin(known).mean() > 0.5:

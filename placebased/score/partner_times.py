@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import DataError, SchemaError, file_error
+from placebased.io import tables
+from placebased.io.tables import find_column
 
 __all__ = ["WINDOW_DAYS", "WINDOW_HOURS", "PartnerTimesResult", "grid_ref_to_xy", "locate_text", "partner_times",
            "read_partner_table"]
@@ -70,11 +72,6 @@ _TEXT_NAMES = ("location", "incident location", "incident_location", "location_t
 _POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b")
 _GRID_IN_TEXT = re.compile(r"\b[HJNOST][A-HJ-Z](?:\s*\d){4,10}\b")
 _DISTRICT_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\b")
-
-
-def _find(cols: Sequence[str], names: Sequence[str]) -> str | None:
-    lower = {str(c).strip().casefold(): c for c in cols}
-    return next((lower[n] for n in names if n in lower), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,8 +181,8 @@ def _locate(raw: pd.DataFrame, table) -> pd.DataFrame:
     out = pd.DataFrame({"x": np.full(n, np.nan), "y": np.full(n, np.nan), "confidence": "unlocated",
                         "method": "none"}, index=raw.index)
     cols = list(raw.columns)
-    pc, grid, tx = _find(cols, _POSTCODE_NAMES), _find(cols, _GRID_NAMES), _find(cols, _TEXT_NAMES)
-    ecol, ncol = _find(cols, _EAST_NAMES), _find(cols, _NORTH_NAMES)
+    pc, grid, tx = find_column(cols, _POSTCODE_NAMES), find_column(cols, _GRID_NAMES), find_column(cols, _TEXT_NAMES)
+    ecol, ncol = find_column(cols, _EAST_NAMES), find_column(cols, _NORTH_NAMES)
     todo = np.ones(n, dtype=bool)
     if pc is not None:
         loc = locate(raw[pc], table)
@@ -235,8 +232,8 @@ def _times(raw: pd.DataFrame, path) -> tuple[pd.Series, pd.Series]:
     from placebased.io.incidents import _parse_dates
 
     cols = list(raw.columns)
-    dt = _find(cols, _DATETIME_NAMES)
-    dcol = dt or _find(cols, _DATE_NAMES)
+    dt = find_column(cols, _DATETIME_NAMES)
+    dcol = dt or find_column(cols, _DATE_NAMES)
     if dcol is None:
         raise file_error(path, f"no arrival date column (columns: {', '.join(map(str, cols[:12]))})",
                          "add arrival_datetime (e.g. 2025-03-15 02:40) or arrival_date and arrival_time", SchemaError)
@@ -244,7 +241,7 @@ def _times(raw: pd.DataFrame, path) -> tuple[pd.Series, pd.Series]:
     date = pd.Series(_parse_dates(text)[0], index=raw.index)
     hour = pd.Series(np.where(text.str.contains(r"\d{1,2}:\d{2}").fillna(False), date.dt.hour, np.nan),
                      index=raw.index, dtype=float)
-    tcol = _find(cols, _TIME_NAMES)
+    tcol = find_column(cols, _TIME_NAMES)
     if tcol is not None and tcol != dcol:
         t = raw[tcol].astype("string").str.strip()
         h = pd.to_numeric(t.str.extract(r"^(\d{1,2})(?::?\d{2})?(?::\d{2})?$")[0], errors="coerce")
@@ -353,10 +350,9 @@ class PartnerTimesResult:
 
 
 def read_partner_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A CSV or Excel file as text columns (the incident reader's rules: encodings, one-line errors)."""
-    from placebased.io.incidents import _read_table
-
-    return _read_table(Path(path))
+    """A CSV or Excel file as text columns (:func:`placebased.io.tables.read_table`: encodings, separators,
+    binary files, size limits, one-line errors)."""
+    return tables.read_table(path, "partner")
 
 
 def partner_times(
@@ -388,7 +384,7 @@ def partner_times(
         if raw.empty:
             raise file_error(name, "has no rows", "export it again with its records")
         date, hour = _times(raw, name)
-        age_col = _find(list(raw.columns), _AGE_NAMES)
+        age_col = find_column(list(raw.columns), _AGE_NAMES)
         loc = _locate(raw, postcodes)
         bad_dates = int(date.isna().sum())
         if bad_dates:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import BNG, WGS84
-from placebased.io.provision import AreaCentres, _distances, _effective_radius, area_centres
+from placebased.score.reach import AreaCentres, _distances, _effective_radius, area_centres
 
 #: columns of :attr:`SiteResult.sites` (before ``geometry``)
 SITE_COLUMNS = ("site_id", "name", "easting", "northing", "lat", "lon", "areas_newly_covered",

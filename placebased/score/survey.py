@@ -23,7 +23,7 @@ responses that would have to move between groups to match the residents. The per
 share_responses / share_residents (1 = fair share, below 1 = under-heard) is given too.
 
 **Outreach areas**: LSOAs in IMD deciles 1-2 with fewer than ``min_responses`` responses (default
-5), for targeting outreach; mapped (PNG) and listed.
+5), for targeting outreach; listed, and mapped by :mod:`placebased.outputs.survey_map`.
 
 **Privacy**: responses are never shown one by one. Published tables follow the one public rule
 (:func:`placebased.score.disclosure.public_row`): counts rounded to base 5, 1 to ``threshold - 1`` shown
@@ -34,17 +34,18 @@ reason and listed by row number only (never the postcode or any other answer).
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from placebased.errors import DataError, SchemaError, file_error
+from placebased.io import tables
+from placebased.io.tables import find_column
 
 __all__ = ["AGE_BANDS", "SurveyResult", "coverage_table", "representativeness", "survey_coverage"]
 
@@ -60,25 +61,10 @@ REASONS = {"blank": "no postcode given", "malformed": "partial or malformed post
            "unknown": "postcode not in the postcode table", "outside": "postcode outside the areas"}
 
 
-def _find(cols, names) -> str | None:
-    lower = {str(c).strip().casefold(): c for c in cols}
-    return next((lower[n] for n in names if n in lower), None)
-
-
 def _read(path: str | os.PathLike, what: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise file_error(p, f"{what} file not found", "check the path and the file name")
-    try:
-        if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(p, dtype=str)
-        else:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise file_error(p, f"cannot be read ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-                         "save it as a UTF-8 CSV or .xlsx with a header row") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    """A CSV/Excel file as text columns (:func:`placebased.io.tables.read_table`: encodings, separators,
+    binary files, size limits, one-line errors)."""
+    return tables.read_table(path, what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,10 +77,10 @@ def _directory(path: str | os.PathLike) -> pd.DataFrame:
 
     raw = _read(path, "postcode directory")
     cols = list(raw.columns)
-    pc = _find(cols, ("pcds", "pcd", "pcd2", "postcode"))
-    east, north = _find(cols, ("oseast1m", "eastings", "easting", "x")), _find(cols, ("osnrth1m", "northings",
-                                                                                      "northing", "y"))
-    lsoa = _find(cols, ("lsoa21cd", "lsoa21", "lsoa11cd", "lsoa11", "lsoa_code"))
+    pc = find_column(cols, ("pcds", "pcd", "pcd2", "postcode"))
+    east = find_column(cols, ("oseast1m", "eastings", "easting", "x"))
+    north = find_column(cols, ("osnrth1m", "northings", "northing", "y"))
+    lsoa = find_column(cols, ("lsoa21cd", "lsoa21", "lsoa11cd", "lsoa11", "lsoa_code"))
     if pc is None or (lsoa is None and (east is None or north is None)):
         raise file_error(path, f"needs a postcode column (pcds or pcd) and oseast1m/osnrth1m or lsoa21cd "
                          f"(columns: {', '.join(cols[:12])})", "export those columns from the ONS Postcode Directory",
@@ -296,13 +282,21 @@ class SurveyResult:
         text += f"{n_out} deprived areas (deciles 1-2) have fewer than {self.min_responses} responses."
         return text
 
-    def outreach_png(self, areas: gpd.GeoDataFrame, dpi: int = 150) -> bytes:
-        """Map: deciles 1-2 areas with few or no responses (dark), other deciles 1-2 (light), the rest grey."""
-        return outreach_map(areas, set(self.outreach()["area_code"]),
-                            set(self.per_area.index[self.per_area["imd_decile"].isin([1, 2])]), dpi=dpi,
-                            title=f"Deprived areas (IMD deciles 1-2) with fewer than {self.min_responses} "
-                                  "survey responses")
+    def outreach_map_data(self) -> OutreachMapData:
+        """What the outreach map shows (drawn by :func:`placebased.outputs.survey_map.outreach_png`): deciles
+        1-2 areas with few or no responses, the other deciles 1-2 areas, and the map's title."""
+        return OutreachMapData(
+            outreach=frozenset(self.outreach()["area_code"]),
+            deprived=frozenset(self.per_area.index[self.per_area["imd_decile"].isin([1, 2])]),
+            title=f"Deprived areas (IMD deciles 1-2) with fewer than {self.min_responses} survey responses")
 
+
+class OutreachMapData(NamedTuple):
+    """Area codes to colour on the outreach map, and its title (see :meth:`SurveyResult.outreach_map_data`)."""
+
+    outreach: frozenset
+    deprived: frozenset
+    title: str
 
 
 def _public_counts(values: pd.Series, threshold: int) -> list[str]:
@@ -310,45 +304,6 @@ def _public_counts(values: pd.Series, threshold: int) -> list[str]:
     from placebased.score.disclosure import public_row
 
     return [public_row(pd.Series({"n": v}), threshold, sensitive=None).text["n"] for v in values]
-
-def outreach_map(areas: gpd.GeoDataFrame, outreach: set, deprived: set, dpi: int = 150, title: str = "") -> bytes:
-    """A static PNG map (no tiles) of the outreach areas, using :class:`placebased.outputs.staticmap.MapData`."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import PathCollection
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
-    from placebased.outputs.staticmap import MapData
-
-    md = MapData.build(areas)
-    xmin, ymin = md.bounds[:, 0].min(), md.bounds[:, 1].min()
-    xmax, ymax = md.bounds[:, 2].max(), md.bounds[:, 3].max()
-    fig = Figure(figsize=(6.5, 7.0))
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.02, 0.08, 0.96, 0.86))
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    colours = {"outreach": "#b2182b", "deprived": "#f4a582", "other": "#eef0f2"}
-    kind = ["outreach" if c in outreach else "deprived" if c in deprived else "other" for c in md.codes]
-    ax.add_collection(PathCollection(md.paths, facecolors=[colours[k] for k in kind], edgecolors="#ffffff",
-                                     linewidths=0.3), autolim=False)
-    for g in md.lad_geoms:
-        for line in getattr(g, "geoms", [g]):
-            if line.geom_type == "LineString" and line.length > 5_000:  # not slivers between generalised edges
-                xy = np.asarray(line.coords)
-                ax.plot(xy[:, 0], xy[:, 1], color="#555555", lw=0.8, ls=(0, (4, 2)))
-    MapData._furniture(ax, xmin, xmax, ymin, ymax)
-    ax.set_title(title, fontsize=9, loc="left")
-    fig.legend(handles=[Patch(color=colours["outreach"], label="deciles 1-2, few or no responses"),
-                        Patch(color=colours["deprived"], label="deciles 1-2, other"),
-                        Patch(color=colours["other"], label="deciles 3-10")],
-               loc="lower center", ncol=3, fontsize=7, frameon=False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
 
 def survey_coverage(
     responses: pd.DataFrame | str | os.PathLike,
@@ -385,7 +340,7 @@ def survey_coverage(
     if frame.empty:
         raise file_error(source, "has no responses", "export it again with its rows")
     cols = list(frame.columns)
-    pc = postcode_column or _find(cols, _POSTCODE_NAMES)
+    pc = postcode_column or find_column(cols, _POSTCODE_NAMES)
     if pc is None or pc not in cols:
         raise file_error(source, f"no postcode column {'named ' + repr(pc) if pc else 'found'} (columns: "
                          f"{', '.join(cols[:12])})", "name it 'postcode' or pass --postcode-column", SchemaError)
@@ -401,7 +356,7 @@ def survey_coverage(
         is_band = bool(frame[age_column].astype("string").str.contains(r"[-+]|to|over", regex=True).any())
         ages, bands = (None, frame[age_column]) if is_band else (frame[age_column], None)
     else:
-        a, b = _find(cols, _AGE_NAMES), _find(cols, _BAND_NAMES)
+        a, b = find_column(cols, _AGE_NAMES), find_column(cols, _BAND_NAMES)
         ages, bands = (frame[a] if a else None), (frame[b] if b else None)
     band = age_band(ages, bands) if (ages is not None or bands is not None) else pd.Series(
         pd.NA, index=range(len(frame)), dtype="string")
