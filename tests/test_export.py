@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,15 @@ import pandas as pd
 import pytest
 
 from placebased.cli import main
-from placebased.io.export import table_bytes, table_format, write_table
+from placebased.io.export import (
+    geojson_bytes,
+    layer_format,
+    table_bytes,
+    table_format,
+    write_document,
+    write_layer,
+    write_table,
+)
 from placebased.safety import defuse_formula, defuse_formulas
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,6 +146,56 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 
 
+# --------------------------------------------------------------------------------------------- layers, documents
+
+
+def test_layers_geojson_in_wgs84_and_geopackage_in_bng(tmp_path, grid_areas):
+    import geopandas as gpd
+
+    layer = grid_areas[["area_name", "geometry"]].head(3)
+    g = write_layer(layer.to_crs("EPSG:4326"), tmp_path / "a.geojson")
+    doc = json.loads(g.read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 3 and "id" not in doc["features"][0]
+    assert json.loads(geojson_bytes(layer)) == doc  # reprojected to WGS84 by the writer
+    bng = write_layer(layer, tmp_path / "a_bng.geojson")  # another CRS: GDAL keeps it and says so
+    assert gpd.read_file(bng).crs.to_epsg() == 27700
+    pkg = write_layer(layer, tmp_path / "a.gpkg", layer="lsoa21")
+    back = gpd.read_file(pkg, layer="lsoa21")
+    assert back.crs.to_epsg() == 27700 and back["area_name"].tolist() == layer["area_name"].tolist()
+    from placebased.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"a\.shp: is not a map layer file name"):
+        write_layer(layer, tmp_path / "a.shp")
+    assert layer_format("X.GPKG") == "GPKG" and layer_format("x.json") == "GeoJSON"
+
+
+def test_failed_layer_write_leaves_the_old_file(tmp_path, grid_areas, monkeypatch):
+    import geopandas as gpd
+
+    target = tmp_path / "a.gpkg"
+    target.write_text("old")
+
+    def fail(_self, path, **_k):
+        Path(path).write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail)
+    from placebased.errors import DataError
+
+    with pytest.raises(DataError, match="disk is full"):
+        write_layer(grid_areas.head(1), target)
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["a.gpkg"]
+
+
+def test_documents(tmp_path):
+    assert write_document("<p>é</p>", tmp_path / "m.html").read_bytes() == "<p>é</p>".encode()
+    assert write_document(b"%PDF-1.7", tmp_path / "p.pdf").read_bytes() == b"%PDF-1.7"
+    from placebased.errors import DataError
+
+    with pytest.raises(DataError, match="is a folder"):
+        write_document(b"x", tmp_path)
+
+
 # --------------------------------------------------------------------------------------------- the CLI
 
 
@@ -232,3 +291,32 @@ def test_only_the_export_module_writes_tables():
                 if name in WRITERS:
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {name}")
     assert not offenders, "write tables with placebased.io.export.write_table / table_bytes: " + ", ".join(offenders)
+
+
+#: modules that may write files themselves: the writer, and files that are not exports (the cache of
+#: downloaded ONS boundaries, the browser's geometry file, a scenario saved by ``Scenario.save``)
+OWN_WRITERS = {"placebased/io/export.py", "placebased/_atomic.py", "placebased/io/ons.py",
+               "placebased/outputs/webmap.py", "placebased/score/scenario.py"}
+
+
+def test_only_the_export_module_writes_files():
+    """Layers, PDFs, HTML maps and charts go through placebased.io.export too: nothing else calls ``.to_file(``
+    or the atomic writers (``_atomic.write_bytes`` / ``write_text`` / ``atomic_path``) itself."""
+    offenders = []
+    for path in _sources():
+        rel = path.relative_to(REPO).as_posix()
+        if rel in OWN_WRITERS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                f = node.func
+                owner = f.value.id if isinstance(f.value, ast.Name) else ""
+                if f.attr == "to_file" or (owner == "_atomic" and f.attr in ("write_bytes", "write_text",
+                                                                               "atomic_path")):
+                    offenders.append(f"{rel}:{node.lineno} {owner + '.' if owner else ''}{f.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "placebased._atomic" and rel.startswith(
+                    ("placebased/commands/", "placebased/outputs/", "views/")):
+                offenders.append(f"{rel}:{node.lineno} from placebased._atomic import")
+    assert not offenders, "write exports with placebased.io.export (write_layer / write_document): " + ", ".join(
+        offenders)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from placebased import _atomic
 from placebased.categories import resolve
 from placebased.commands._common import (
     _month,
@@ -14,6 +13,7 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.errors import ConfigError
+from placebased.io import export
 
 EXAMPLES = """
   placebased evaluate --targets targets.csv --start 2025-06 --category serious_violence --out eval.csv \\
@@ -107,7 +107,7 @@ def run(args) -> int:
     result = evaluate_incidents(inc.points, areas, targets, start, cats, settings, end=end, alpha=args.alpha)
     _write(result.summary_row(), args.out)
     if args.plot:
-        _atomic.write_bytes(args.plot, plot(result))
+        export.write_document(plot(result), args.plot)
     print(result.text())
     for note in result.notes:
         eprint(f"note: {note}")

@@ -26,9 +26,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased._atomic import atomic_path
     from placebased.errors import ConfigError
-    from placebased.io import geography
+    from placebased.io import export, geography
     from placebased.io.ons import DATASET, fetch_lsoas
     from placebased.io.policeuk import cli_progress
 
@@ -38,9 +37,6 @@ def run(args) -> int:
     eprint(f"areas: {geography.describe_selection(selected)}")
     gdf = fetch_lsoas(selected.index, progress=cli_progress(label="fetching LSOA boundaries from the ONS"))
     gdf = gdf.join(selected[["LAD24CD", "LAD24NM", "PFA_NM"]], on="LSOA21CD").to_crs(27700)
-    driver = "GPKG" if str(args.out).lower().endswith(".gpkg") else "GeoJSON"
-    with atomic_path(args.out) as tmp:
-        tmp.unlink()  # the drivers create the file themselves
-        gdf.to_file(tmp, driver=driver, **({"layer": "lsoa21"} if driver == "GPKG" else {}))
+    export.write_layer(gdf, args.out, layer="lsoa21")
     eprint(f"{len(gdf):,} LSOA 2021 boundaries ({DATASET}, ONS, OGL v3.0; EPSG:27700) written to {args.out}")
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from placebased import _atomic
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -173,7 +172,7 @@ def run(args) -> int:
                   population_label=who)
     export.write_table(result.table, args.out, index=True)
     if args.layer:
-        _atomic.write_text(args.layer, result.layer.to_crs("EPSG:4326").to_json(drop_id=True))
+        export.write_document(export.geojson_bytes(result.layer), args.layer)
     eprint(f"tiers: {tier_label}; centres: {centres.label}")
     eprint(result.summary_line)
     eprint(f"{len(result.table):,} areas ({result.n_gaps} gaps) written to {args.out}")

@@ -6,7 +6,6 @@ import argparse
 import warnings
 from pathlib import Path
 
-from placebased import _atomic
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -17,6 +16,7 @@ from placebased.commands._common import (
 )
 from placebased.commands.hotspots import add_inference_args
 from placebased.errors import ConfigError, file_error
+from placebased.io import export
 
 EXAMPLES = """
   placebased map --out priority.html                           # priority score, shipped data, Balanced scenario
@@ -164,7 +164,7 @@ def run(args) -> int:
                   outlines=None if args.no_outlines else authority_outlines(areas),
                   count_label="Incidents (selected categories)", standalone=True)
     m.get_root().title = f"placebased map: {layer_word}"
-    _atomic.write_text(args.out, render_html(m))
+    export.write_document(render_html(m), args.out)
     eprint(f"{len(areas):,} areas; {analysis.filter_report.kept:,} incidents; {filters.describe()}")
     eprint(f"map ({layer_word}) written to {args.out}: one file, Leaflet inlined, nothing fetched when opened")
     return 0

@@ -79,7 +79,7 @@ def run(args) -> int:
         _run_ae(args)
     if not args.out:
         return 0
-    from placebased import _atomic
+    from placebased.io import export
     from placebased.stats.monitoring import monitor
 
     areas = load_areas_from_args(args)
@@ -87,7 +87,7 @@ def run(args) -> int:
                      baseline_year=args.baseline_year, **_load_opts(args))
     write_frame(result.rounded(), args.out)
     if args.plot:
-        _atomic.write_bytes(args.plot, result.png())
+        export.write_document(result.png(), args.plot)
     for note in result.notes:
         eprint(f"note: {note}")
     for mid, why in result.unavailable.items():
@@ -104,7 +104,7 @@ def run(args) -> int:
 def _run_ae(args) -> None:
     from pathlib import Path
 
-    from placebased import _atomic
+    from placebased.io import export
     from placebased.score.partner_times import partner_times
 
     folder = Path(args.ae_out)
@@ -113,6 +113,6 @@ def _run_ae(args) -> None:
     write_frame(result.to_frame(), folder / "window_by_age.csv")
     write_frame(result.day_hour_public(), folder / "day_hour.csv", index=True)
     write_frame(result.location_summary(), folder / "located.csv")
-    _atomic.write_bytes(folder / "day_hour.png", result.png())
+    export.write_document(result.png(), folder / "day_hour.png")
     eprint(result.summary_text())
     eprint(f"A&E outputs written to {folder}: window_by_age.csv, day_hour.csv, located.csv, day_hour.png")

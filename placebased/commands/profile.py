@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from placebased import _atomic
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -14,6 +13,7 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.errors import ConfigError
+from placebased.io import export
 
 EXAMPLES = """
   placebased profile --area E01026949 --out profile.pdf
@@ -99,7 +99,7 @@ def run(args) -> int:
     if args.out:
         pdf = render_profile(ctx, codes, group_name=args.group_name, public=args.public, threshold=args.threshold,
                              rules=rules)
-        _atomic.write_bytes(args.out, pdf)
+        export.write_document(pdf, args.out)
         eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
     if args.each:
         t1 = time.perf_counter()

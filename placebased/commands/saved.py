@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from placebased import _atomic
 from placebased.commands._common import add_parser, eprint
+from placebased.io import export
 
 EXAMPLES = """
   placebased saved --list                                  # what is saved, newest version of each
@@ -39,7 +39,7 @@ def run(args) -> int:
                     print(f"  {r.name}  (version {r.version} of {r.versions}, {r.author}, {r.updated_at})")
             print(f"comments: {len(store.comments())}")
         elif args.export:
-            _atomic.write_text(args.export, store.export_json())
+            export.write_document(store.export_json(), args.export)
             eprint(f"saved work written to {args.export}")
         else:
             path = Path(args.import_)

@@ -132,8 +132,8 @@ def run(args) -> int:
         written = write_tables(result, args.tables)
         eprint(f"wrote {len(written)} tables to {args.tables}")
     if pdf is not None:
-        from placebased import _atomic
+        from placebased.io import export
 
-        _atomic.write_bytes(args.out, pdf)
+        export.write_document(pdf, args.out)
         eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
     return 0

@@ -46,7 +46,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased import _atomic
+    from placebased.io import export
     from placebased.outputs.survey_map import outreach_png
     from placebased.score.survey import survey_coverage
 
@@ -60,7 +60,7 @@ def run(args) -> int:
     write_frame(result.age_frame(), folder / FILES[1])
     write_frame(result.representativeness_frame(), folder / FILES[2])
     write_frame(result.outreach(), folder / FILES[3])
-    _atomic.write_bytes(folder / FILES[4], outreach_png(result.outreach_map_data(), areas))
+    export.write_document(outreach_png(result.outreach_map_data(), areas), folder / FILES[4])
     write_frame(result.unlocated, folder / FILES[5])
     for note in result.notes:
         eprint(f"note: {note}")

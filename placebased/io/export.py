@@ -1,13 +1,20 @@
-"""The one writer of tables for people to open: CSV and Excel files from the CLI, bytes for the app's downloads.
+"""The one writer of exports: tables (CSV, Excel), map layers (GeoJSON, GeoPackage) and documents (PDF, HTML,
+PNG, JSON), to files for the CLI or as bytes for the app's downloads.
 
-Every table export goes through here, so that no text from a file (an area, category or provision
-name) ever reaches a spreadsheet as a live formula: text cells, the index and the column headers are
-defused by :func:`placebased.safety.defuse_formulas` (OWASP: text starting with ``= + - @``, tab or
-carriage return gets a leading ``'``; numbers, and text that is just a number such as ``"-3"``, stay
-as they are). Files are written whole or not at all (:mod:`placebased._atomic`).
+Every export goes through here, so that
 
-The format follows the file name: ``.xlsx`` writes an Excel workbook (one sheet), ``.csv.gz`` a
-compressed CSV, anything else CSV. No other module calls ``to_csv`` or ``to_excel``
+* no text from a file (an area, category or provision name) ever reaches a spreadsheet as a live
+  formula: text cells, the index and the column headers of a table are defused by
+  :func:`placebased.safety.defuse_formulas` (OWASP: text starting with ``= + - @``, tab or carriage
+  return gets a leading ``'``; numbers, and text that is just a number such as ``"-3"``, stay as they are);
+* files are written whole or not at all (:mod:`placebased._atomic`: a temporary file beside the
+  target, renamed onto it), with one-line errors for a folder, a missing or read-only folder, a full disk.
+
+The format follows the file name. Tables (:func:`write_table`, :func:`table_bytes`): ``.xlsx`` writes an
+Excel workbook (one sheet), ``.csv.gz`` a compressed CSV, anything else CSV. Layers (:func:`write_layer`,
+:func:`geojson_bytes`): ``.geojson``/``.json`` GeoJSON, ``.gpkg`` a GeoPackage. Documents
+(:func:`write_document`): the bytes or text as given (PDF profiles, HTML maps, PNG charts, JSON).
+No other module calls ``to_csv``, ``to_excel`` or ``to_file``, or writes an output file itself
 (``tests/test_export.py`` checks).
 
 Examples
@@ -29,12 +36,15 @@ from placebased import _atomic
 from placebased.errors import ConfigError, file_error
 from placebased.safety import defuse_formulas
 
-__all__ = ["FORMATS", "table_bytes", "table_format", "write_table"]
+__all__ = ["FORMATS", "LAYER_FORMATS", "geojson_bytes", "layer_format", "table_bytes", "table_format", "write_document",
+           "write_layer", "write_table"]
 
 #: table formats and the file endings that choose them
 FORMATS = {"csv": (".csv", ".csv.gz"), "xlsx": (".xlsx",)}
 EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+#: map layer formats (GDAL driver names) and the file endings that choose them
+LAYER_FORMATS = {"GeoJSON": (".geojson", ".json"), "GPKG": (".gpkg",)}
 
 
 def table_format(path: str | os.PathLike) -> str:
@@ -143,3 +153,46 @@ def table_bytes(frame: pd.DataFrame, fmt: str = "csv", *, index: bool = True, en
         _for_excel(safe, "download").to_excel(buf, index=index, sheet_name=sheet_name[:31], engine="openpyxl")
         return buf.getvalue()
     return safe.to_csv(index=index, **_csv_options(safe)).encode(encoding)
+
+
+# ---------------------------------------------------------------------------------------------- layers
+
+
+def layer_format(path: str | os.PathLike) -> str:
+    """``"GPKG"`` for a ``.gpkg`` name, ``"GeoJSON"`` for ``.geojson``/``.json``; other names are refused."""
+    name = str(path).lower()
+    for fmt, endings in LAYER_FORMATS.items():
+        if name.endswith(endings):
+            return fmt
+    raise file_error(path, "is not a map layer file name", "name it .geojson or .gpkg", ConfigError)
+
+
+def geojson_bytes(gdf) -> bytes:
+    """A GeoDataFrame as GeoJSON bytes in WGS84 (RFC 7946; missing values ``null``; no feature ids)."""
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs("EPSG:4326")
+    return gdf.to_json(drop_id=True, na="null").encode("utf-8")
+
+
+def write_layer(gdf, path: str | os.PathLike, *, layer: str = "layer") -> Path:
+    """Write a GeoDataFrame to ``path`` whole or not at all, in the format its name says.
+
+    GeoJSON of a WGS84 (or CRS-less) frame is written as :func:`geojson_bytes`; GeoJSON in another CRS
+    (e.g. EPSG:27700 boundaries) and GeoPackages (table ``layer``) are written by GDAL, keeping the CRS.
+    """
+    fmt = layer_format(path)
+    with _atomic.atomic_path(path) as tmp:
+        if fmt == "GeoJSON" and (gdf.crs is None or gdf.crs.to_epsg() == 4326):
+            tmp.write_bytes(geojson_bytes(gdf))
+        else:
+            tmp.unlink()  # the drivers create the file themselves
+            gdf.to_file(tmp, driver=fmt, **({"layer": layer} if fmt == "GPKG" else {}))
+    return Path(path)
+
+
+# ---------------------------------------------------------------------------------------------- documents
+
+
+def write_document(data: bytes | str, path: str | os.PathLike) -> Path:
+    """Write a finished document (PDF, HTML, PNG, JSON ...; text as UTF-8) to ``path`` whole or not at all."""
+    return _atomic.write_bytes(path, data.encode("utf-8") if isinstance(data, str) else bytes(data))

@@ -603,12 +603,12 @@ _WORKER_CTX: ProfileContext | None = None
 
 
 def _render_one(job: tuple) -> str:
-    from placebased import _atomic
+    from placebased.io import export
 
     code, out_path, public, threshold, rules = job
     assert _WORKER_CTX is not None
-    _atomic.write_bytes(out_path, render_profile(_WORKER_CTX, [code], public=public, threshold=threshold,
-                                                 rules=rules))
+    export.write_document(render_profile(_WORKER_CTX, [code], public=public, threshold=threshold, rules=rules),
+                          out_path)
     return out_path
 
 

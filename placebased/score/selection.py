@@ -9,8 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from placebased.io.areas import WGS84
-from placebased.io.export import table_bytes
+from placebased.io.export import geojson_bytes, table_bytes
 
 COLUMNS = ["area_code", "area_name", "lad_name", "score", "rank", "tier", "rank_p05", "rank_p95", "drivers", "reason"]
 
@@ -43,6 +42,4 @@ def selection_geojson(selection: dict[str, str], areas: gpd.GeoDataFrame, scores
     """GeoJSON bytes (WGS84) of the selected areas with their attributes and reasons."""
     frame = selection_frame(selection, areas, scores)
     gdf = gpd.GeoDataFrame(frame, geometry=areas.geometry.reindex(frame.index).to_numpy(), crs=areas.crs)
-    if gdf.crs is not None:
-        gdf = gdf.to_crs(WGS84)
-    return gdf.reset_index().to_json(drop_id=True, na="null").encode("utf-8")
+    return geojson_bytes(gdf.reset_index())
