@@ -193,7 +193,9 @@ def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings
     except PlaceBasedError:
         trend_table = None
     areas, result = c_areas(src)[0], c_score(src, filters, stats, scenario)[0]
-    return P.profile_context(areas, c_analysis(src, filters, stats), result, c_provision(src), trend_table=trend_table)
+    from placebased.profile_record import profile_context
+
+    return profile_context(areas, c_analysis(src, filters, stats), result, c_provision(src), trend_table=trend_table)
 
 
 @st.cache_resource(show_spinner="Solving the maximal covering location problem (CBC)…", max_entries=8)

@@ -22,7 +22,7 @@ def main() -> None:
     from placebased import _paths
     from placebased.io.areas import load_areas
     from placebased.io.incidents import load_incidents
-    from placebased.outputs.report import ProfileContext, render_profile, write_profiles_each
+    from placebased.profile_record import ProfileContext, render_profile, write_profiles_each
 
     rows = []
     t = time.perf_counter()

@@ -547,35 +547,21 @@ def profile_notes(codes, selection: dict[str, str], comments: pd.DataFrame | Non
     return out
 
 
-def profile_context(areas: gpd.GeoDataFrame, analysis: Analysis, score_result=None, provision=None,
-                    notes: dict[str, list[str]] | None = None, trend_table: pd.DataFrame | None = None):
-    """A :class:`placebased.outputs.report.ProfileContext` from results already computed (no recomputation
-    of counts, statistics or scores), so profiles match what the app shows."""
-    from placebased.outputs import report
-    from placebased.outputs.staticmap import MapData
 
-    ctx = report.ProfileContext(areas=areas, counts=analysis.counts.counts, monthly=analysis.counts.monthly,
-                                hotspot_frame=analysis.frame, hotspot_settings=dict(analysis.hotspots.settings),
-                                notes=notes or {})
-    ctx.hotspot_settings.setdefault("weights", analysis.stats.weights)
-    ctx.hotspot_label = (f"{', '.join(analysis.selected) if analysis.selected else 'all incidents'}, "
-                         f"{analysis.stats.variable.replace('_', ' ')}")
-    ctx.england = report.england_means(areas_vintage(areas))
-    ctx.sources = report.default_sources(areas, ctx.monthly)
-    ctx.county_name = report.county_label(areas)
-    if score_result is not None:
-        ctx.score_frame = score_result.to_frame()
-        ctx.score_settings = score_result.settings()
-        ctx.score_labels = dict(score_result.labels)
-    if provision is not None and len(provision):
-        ctx._provision(provision)
-    ctx.map_data = MapData.build(areas, ctx.provision_points)
-    ctx.trend_table = trend_table
-    chosen = list(analysis.selected)
-    if trend_table is not None and chosen and set(chosen) != set(analysis.counts.categories):
-        ctx.trend_categories, ctx.trend_label = chosen, scope_label(chosen)
-    return ctx
+def sna_analysis(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings=None, without_location: int = 0):
+    """The needs assessment's deprivation and concentration analysis (:class:`placebased.score.sna.SNAResult`):
+    ``points`` filtered to the categories (names or group ids) and months of ``settings``
+    (:class:`placebased.score.sna.SNASettings`) by :func:`filter_incidents`, then
+    :func:`placebased.score.sna.summarise`."""
+    from placebased.errors import DataError
+    from placebased.score import sna
 
+    settings = sna.SNASettings() if settings is None else settings
+    cats = sna.resolve_categories(settings.categories, points["category"].dropna().unique())
+    if settings.categories and not cats:
+        raise DataError(f"no incidents of {', '.join(settings.categories)} in the data; choose other categories.")
+    pts, frep = filter_incidents(points, Filters(categories=cats or None, start=settings.start, end=settings.end))
+    return sna.summarise(areas, pts, cats, settings, filter_notes=frep.notes, without_location=without_location)
 
 def scenario_label(scenario, labels=None) -> str:
     """The scenario's label for legends and captions: "Balanced" while its weights are the preset's,

@@ -23,30 +23,10 @@ ROOT_MODULES = {"placebased", "placebased.errors", "placebased._paths", "placeba
 RANK = {"root": 0, "io": 1, "stats": 2, "score": 3, "outputs": 4, "orchestration": 5, "entry": 6}
 
 # imports that still break the rule (importer -> imported); remove a line when its import is gone
-KNOWN = {
-    # the profiles still compute: the orchestration should hand them a finished profile record
-    ("placebased.outputs.report", "placebased.pipeline"),
-    ("placebased.outputs.report", "placebased.score.disclosure"),
-    ("placebased.outputs.report", "placebased.score.scoring"),
-    ("placebased.outputs.report", "placebased.stats.aggregate"),
-    ("placebased.outputs.report", "placebased.stats.emerging"),
-    ("placebased.outputs.report_sections", "placebased.pipeline"),
-    ("placebased.outputs.report_sections", "placebased.score.disclosure"),
-    ("placebased.outputs.report_sections", "placebased.score.scenario"),
-    ("placebased.outputs.report_sections", "placebased.score.reach"),  # reach moved out of io.provision
-    ("placebased.outputs.report_sections", "placebased.stats.emerging"),
-    ("placebased.outputs.sna_report", "placebased.pipeline"),
-    ("placebased.outputs.sna_report", "placebased.score.disclosure"),
-    ("placebased.outputs.sna_report", "placebased.score.scenario"),
-    ("placebased.outputs.sna_report", "placebased.score.reach"),  # reach moved out of io.provision
-    ("placebased.outputs.sna_report", "placebased.score.sna"),
-    ("placebased.score.sna", "placebased.pipeline"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 # import loops that remain (each a set of modules importing one another, inside functions); same rule
-KNOWN_CYCLES = {
-    frozenset({"placebased.outputs.report_sections", "placebased.outputs.report", "placebased.pipeline"}),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def layer(mod: str) -> str:
@@ -55,7 +35,7 @@ def layer(mod: str) -> str:
     part = mod.split(".")[1]
     if part in ("io", "stats", "score", "outputs"):
         return part
-    if part in ("pipeline", "access"):
+    if part in ("pipeline", "access", "profile_record"):
         return "orchestration"
     if part in ("commands", "cli"):
         return "entry"

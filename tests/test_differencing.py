@@ -32,7 +32,8 @@ import shapely
 from scipy.optimize import LinearConstraint, milp
 
 from placebased.categories import is_sensitive
-from placebased.outputs.report import ProfileContext, pdf_text, profile_figures, render_profile
+from placebased.outputs.report import pdf_text
+from placebased.profile_record import ProfileContext, profile_figures, render_profile
 from placebased.pipeline import workshop_table
 from placebased.stats.aggregate import count_incidents
 

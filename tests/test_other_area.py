@@ -138,7 +138,7 @@ def test_app_on_other_areas_without_incidents():
 
 def test_comparisons_name_the_area_s_own_authority_and_force(tmp_path, capsys):
     """Profiles (and the app's area detail) compare with the local authority, force area and England."""
-    from placebased.outputs.report import county_label
+    from placebased.profile_record import county_label
 
     assert county_label(load_areas()) == "Northamptonshire"
     assert county_label(load_areas(boundaries=LEICESTER)) == "All areas loaded"  # 30 LSOAs: not all Leicester

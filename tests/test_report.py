@@ -1,4 +1,4 @@
-"""PDF area profiles (placebased.outputs.report).
+"""PDF area profiles (placebased.profile_record computes, placebased.outputs.report draws).
 
 Edge cases covered: small counts (primary and secondary suppression), an area with no incidents,
 a public profile with a sensitive category, missing optional parts (no hot spots, scores,
@@ -20,10 +20,10 @@ import shapely
 from pypdf import PdfReader
 
 from placebased.errors import ConfigError, DataError
-from placebased.outputs.report import (
+from placebased.outputs.report import pdf_text
+from placebased.profile_record import (
     ProfileContext,
     disclose,
-    pdf_text,
     profile_figures,
     render_profile,
     write_profiles_each,

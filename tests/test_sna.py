@@ -14,6 +14,7 @@ import pytest
 
 from placebased.cli import main
 from placebased.errors import ConfigError, DataError
+from placebased.pipeline import sna_analysis
 from placebased.score import sna
 
 
@@ -163,7 +164,7 @@ def test_analyse_on_hand_made_points(grid):
                      _points(grid, {"C3": 5}, category="Drugs"),
                      _points(grid, {"A3": 4}, month="2025-09")], ignore_index=True)
     pts = gpd.GeoDataFrame(pts, crs=grid.crs)
-    r = sna.analyse(grid, pts, sna.SNASettings(categories=("robbery",), end="2025-06"))
+    r = sna_analysis(grid, pts, sna.SNASettings(categories=("robbery",), end="2025-06"))
     assert r.categories == ("Robbery",) and r.incidents == 10
     t = r.to_frame().set_index("imd_decile")
     assert t.loc[1, "incidents"] == 8 and t.loc[5, "incidents"] == 2
@@ -259,7 +260,7 @@ def shipped_result():
 
     a = load_areas()
     inc = load_incidents(_paths.default_incident_files())
-    return a, inc, sna.analyse(a, inc.points, sna.SNASettings(), without_location=inc.report.skipped)
+    return a, inc, sna_analysis(a, inc.points, sna.SNASettings(), without_location=inc.report.skipped)
 
 
 def test_shipped_data_end_to_end(shipped_result):
@@ -279,10 +280,11 @@ def test_shipped_data_end_to_end(shipped_result):
 
 def test_pdf_renders_with_its_headline_figures(shipped_result):
     from placebased.outputs.report import pdf_text
-    from placebased.outputs.sna_report import build_context, render_report
+    from placebased.outputs.sna_report import render_report
+    from placebased.profile_record import needs_context
 
     a, inc, r = shipped_result
-    ctx = build_context(a, inc, r, permutations=99)
+    ctx = needs_context(a, inc, r, permutations=99)
     data = render_report(ctx)
     from io import BytesIO
 
@@ -300,7 +302,8 @@ def test_pdf_renders_with_its_headline_figures(shipped_result):
 
 def test_pdf_includes_the_partner_sections(shipped_result, tmp_path):
     from placebased.outputs.report import pdf_text
-    from placebased.outputs.sna_report import build_context, render_report
+    from placebased.outputs.sna_report import render_report
+    from placebased.profile_record import needs_context
 
     a, inc, r = shipped_result
     survey = tmp_path / "survey.csv"
@@ -314,19 +317,19 @@ def test_pdf_includes_the_partner_sections(shipped_result, tmp_path):
         harm, index=False)
     inputs = {"monitoring": {}, "survey": {"responses": survey}, "partner_times": {"data": ae},
               "harm": {"table": harm}}
-    ctx = build_context(a, inc, r, permutations=99, partner_inputs=inputs)
+    ctx = needs_context(a, inc, r, permutations=99, partner_inputs=inputs)
     assert all("Not included" not in " ".join(sec["lines"]) for sec in ctx.partner.values()), ctx.partner
     text = pdf_text(render_report(ctx))
     for needle in ("Laney u'", "Representativeness", "weekend window", "Weighted by harm", "Total harm"):
         assert needle in text, needle
     assert "XX99" not in text and "NN17 1TR" not in text  # responses and records never shown one by one
     # a missing input is said, not fatal
-    ctx = build_context(a, inc, r, permutations=99, partner_inputs={"survey": {"responses": tmp_path / "none.csv"}})
+    ctx = needs_context(a, inc, r, permutations=99, partner_inputs={"survey": {"responses": tmp_path / "none.csv"}})
     assert ctx.partner["survey"]["lines"][0].startswith("Not included:")
 
 
 def test_pdf_suppresses_small_decile_counts():
-    from placebased.outputs.sna_report import suppressed_counts
+    from placebased.profile_record import suppressed_counts
 
     texts, total = suppressed_counts(pd.Series([3, 40, 50], index=[1, 2, 10]), 5)
     # the public rule: rounded to base 5 (93 -> 95), so the total minus the shown counts (1 to 9) no

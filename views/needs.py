@@ -21,6 +21,7 @@ from appauth import can, export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_incidents, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
+from placebased.outputs.sna_report import sentence  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 from placebased.score import sna  # noqa: E402
 
@@ -30,14 +31,15 @@ user = gate("needs")  # roles (docs/deploy.md); checked here too for direct URL 
 @st.cache_resource(show_spinner="Counting incidents by deprivation decile…", max_entries=16)
 def c_sna(src: P.Sources, settings: sna.SNASettings):
     inc = c_incidents(src)
-    return sna.analyse(c_areas(src)[0], inc.points, settings, without_location=inc.report.skipped)
+    return P.sna_analysis(c_areas(src)[0], inc.points, settings, without_location=inc.report.skipped)
 
 
 @st.cache_resource(show_spinner="Building the needs-assessment PDF (priority score, maps)…", max_entries=4)
 def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> bytes:
-    from placebased.outputs.sna_report import build_context, render_report
+    from placebased.outputs.sna_report import render_report
+    from placebased.profile_record import needs_context
 
-    ctx = build_context(c_areas(src)[0], c_incidents(src), c_sna(src, settings))
+    ctx = needs_context(c_areas(src)[0], c_incidents(src), c_sna(src, settings), threshold=threshold)
     return render_report(ctx, threshold=threshold)
 
 
@@ -120,12 +122,12 @@ st.subheader("Incidents and residents by IMD decile")
 st.dataframe(dec.rename(columns=PLAIN), hide_index=True, column_config={
     "Share of incidents": pct, "Share of residents": pct,
     "Rate per 1,000": st.column_config.NumberColumn(format="%.1f")})
-st.caption(escape_markdown(sna.sentence(rr.describe()) + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
+st.caption(escape_markdown(sentence(rr.describe()) + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
 st.subheader("Concentration by local authority")
 lad = result.by_lad_frame().drop(columns=["lad_code"]).rename(columns=PLAIN)
 shares = ("Top 5%", "Top 10%", "Top 20%", "With any incident")
 st.dataframe(lad, hide_index=True, column_config=dict.fromkeys(shares, pct))
-st.caption(escape_markdown(sna.sentence(result.overall.method) + "."))
+st.caption(escape_markdown(sentence(result.overall.method) + "."))
 if result.domains:
     st.subheader("By IoD domain decile")
     st.dataframe(result.domain_frame().rename(columns=PLAIN), hide_index=True,

@@ -424,7 +424,7 @@ with right:
         public = c3.toggle("Public", value=False, help="Counts rounded to the nearest 5, 1-4 as <5; sensitive "
                            "categories hidden below 10 and left out of totals")
         if can(user, "exports") and c3.button("Profile PDF"):
-            from placebased.outputs.report import render_profile
+            from placebased.profile_record import render_profile
 
             with st.spinner("Drawing the profile…"):
                 ctx = replace(c_profile_context(src, filters, stats, scenario),
@@ -502,7 +502,7 @@ with d1:
                      "normalised": st.column_config.NumberColumn("Normalised", format="%.1f"),
                      "weight_pct": st.column_config.NumberColumn("Weight %", format="%.0f"),
                      "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
-    from placebased.outputs.report import render_profile
+    from placebased.profile_record import render_profile
 
     if can(user, "exports") and st.button("Profile PDF of this area"):
         ctx = replace(c_profile_context(src, filters, stats, scenario),

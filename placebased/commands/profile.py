@@ -72,7 +72,7 @@ def _read_notes(path):
 
 def run(args) -> int:
     from placebased.categories import sensitive_rules, sensitive_summary
-    from placebased.outputs.report import ProfileContext, render_profile, write_profiles_each
+    from placebased.profile_record import ProfileContext, render_profile, write_profiles_each
 
     if not args.out and not args.each:
         raise ConfigError("say where to write: --out FILE.pdf (one profile) or --each DIR (one PDF per area).")

@@ -74,7 +74,7 @@ def write_tables(result, folder) -> list[Path]:
 
 
 def _partner_inputs(args) -> dict:
-    """Inputs of the PDF's partner-data sections (see :func:`placebased.outputs.sna_report.partner_sections`)."""
+    """Inputs of the PDF's partner-data sections (see :func:`placebased.profile_record.partner_sections`)."""
     out: dict[str, dict] = {}
     if not args.no_monitoring:
         opts = {k: getattr(args, k) for k in ("x_column", "y_column", "crs", "category_column", "date_column")
@@ -96,6 +96,7 @@ def _write(frame, path: Path) -> None:
 
 
 def run(args) -> int:
+    from placebased.pipeline import sna_analysis
     from placebased.score import sna
 
     if not args.tables and not args.out:
@@ -114,7 +115,7 @@ def run(args) -> int:
     settings = sna.SNASettings(categories=tuple(args.category or ("serious_violence",)),
                                start=_month(args.start, "start"), end=_month(args.end, "end"),
                                domains=tuple(dict.fromkeys(args.domain)))
-    result = sna.analyse(areas, inc.points, settings, without_location=inc.report.skipped)
+    result = sna_analysis(areas, inc.points, settings, without_location=inc.report.skipped)
     h = result.headline()
     eprint(f"{result.describe()}; deciles 1-2: {h['share_deciles_1_2']:.1%} of incidents, "
            f"{h['residents_deciles_1_2']:.1%} of residents; {result.deciles.rate_ratio.describe()}; "
@@ -123,9 +124,10 @@ def run(args) -> int:
         eprint(f"note: {note}")
     pdf = None
     if args.out:  # build the report before writing anything, so a failure leaves no files behind
-        from placebased.outputs.sna_report import build_context, render_report
+        from placebased.outputs.sna_report import render_report
+        from placebased.profile_record import needs_context
 
-        ctx = build_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
+        ctx = needs_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
                             seed=args.seed, partner_inputs=_partner_inputs(args), threshold=args.threshold)
         pdf = render_report(ctx, threshold=args.threshold)
     if args.tables:

@@ -1,13 +1,15 @@
 """The needs-assessment PDF: a multi-page county report a partnership could publish as its annual refresh.
 
-:func:`build_context` gathers what the report shows (the :class:`placebased.score.sna.SNAResult`, the priority
-score from the existing pipeline, provision reach and gaps, county maps); :func:`render_report` lays it out
+:func:`placebased.profile_record.needs_context` gathers what the report shows (the
+:class:`placebased.score.sna.SNAResult`, the priority score from the pipeline, provision reach and gaps, county
+maps, the published counts of its tables); :func:`render_report` only lays it out
 with the profiles' page furniture, fonts and chart helpers (:mod:`placebased.outputs.report_sections`,
 :mod:`placebased.outputs.report_charts`, :mod:`placebased.outputs.staticmap`). Sections from partner-data modules
 (monitoring, community-voice coverage, A&E times, harm weighting) are included when those modules and
 their inputs exist, and otherwise listed as not included.
 
-Disclosure: every count printed follows the one public rule (:func:`placebased.score.disclosure.public_row`:
+Disclosure: every count printed arrives published by the one public rule
+(:func:`placebased.score.disclosure.public_row`, applied by the orchestration:
 rounded to base 5, small counts hidden, secondary suppression against the row total, so a hidden count
 cannot be worked out from it); shares and rates are worked out from the rounded counts, and one built
 on a hidden count is not printed. No incident location and no per-area count is shown.
@@ -27,7 +29,6 @@ from placebased import __version__
 from placebased.outputs import style
 from placebased.outputs.report_charts import font, hatched_box, legend, section_title, set_colour, text_at
 from placebased.outputs.report_sections import BODY_W, MARGIN, PAGE_H, ProfilePDF, para, radius_text
-from placebased.score.sna import sentence
 
 #: sections drawn from partner-data modules: (module, title, what it needs)
 PARTNER_SECTIONS = (
@@ -60,158 +61,30 @@ class SNAContext:
     sources: list[str] = field(default_factory=list)
     partner: dict[str, dict] = field(default_factory=dict)  # module -> {"title", "lines", "table"}
     notes: list[str] = field(default_factory=list)
+    threshold: int = 5  # the disclosure threshold the tables were published for
+    published: dict = field(default_factory=dict)  # domain -> DecileTexts of its decile table
+    lad_texts: list[str] = field(default_factory=list)  # published incidents of each row of by_lad_frame()
+    disclosure_note: str = ""
 
 
-def build_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, provision=None,
-                  permutations: int = 999, seed: int = 12345, radius_m: float = 1000.0,
-                  partner_inputs: dict | None = None, threshold: int = 5) -> SNAContext:
-    """Compute the report's parts once: priority score (the pipeline's :func:`analyse` and :func:`score`),
-    provision reach and gaps, county map outlines, partner sections.
+@dataclass(frozen=True)
+class DecileTexts:
+    """A decile table as published: the table with shares and rates worked out from the rounded counts,
+    the count texts, the total text and which counts are hidden."""
 
-    ``incidents`` is an :class:`placebased.io.incidents.IncidentSet` (or its points). ``partner_inputs``
-    maps a partner module name (``monitoring``, ``survey``, ``partner_times``, ``harm``) to the keyword
-    inputs of its section (see :func:`partner_sections`); ``threshold`` is their disclosure threshold.
+    table: pd.DataFrame
+    counts: pd.Series
+    total: str
+    hidden: pd.Series
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper case (the rest unchanged, unlike ``str.capitalize``).
+
+    >>> sentence("rate ratio of decile 1")
+    'Rate ratio of decile 1'
     """
-    from placebased.outputs.report import county_label, default_sources
-    from placebased.outputs.staticmap import MapData
-    from placebased.pipeline import Filters, StatsSettings, analyse, score
-    from placebased.score.scenario import Scenario, default_scenario
-
-    ctx = SNAContext(areas=areas, result=result, county_name=county_label(areas))
-    inc = incidents if hasattr(incidents, "points") else _IncidentsView(incidents)
-    s = result.settings
-    filters = Filters(categories=result.categories or None, start=s.start, end=s.end)
-    stats = StatsSettings(permutations=permutations, seed=seed)
-    sc = default_scenario() if scenario is None else scenario if isinstance(scenario, Scenario) else \
-        Scenario.load(scenario)
-    an = analyse(areas, inc, [], filters, stats)
-    res, note = score(an, sc, names=areas.get("area_name"), vintage=areas.attrs.get("vintage", 2025))
-    ctx.score_frame = res.to_frame(drivers=False)
-    ctx.score_settings = res.settings()
-    ctx.score_note = note
-    if provision is None:
-        from placebased.outputs.report_sections import default_provision
-
-        provision = default_provision(areas)
-    if provision is not None and len(provision):
-        from placebased.score.reach import gaps, reach
-
-        if provision.crs is not None and areas.crs is not None and provision.crs != areas.crs:
-            provision = provision.to_crs(areas.crs)
-        ctx.provision = provision
-        ctx.provision_label = ("NHS GP practices and other NHS sites (example data, not youth provision)"
-                               if provision.attrs.get("example") else str(provision.attrs.get("label", "Provision")))
-        ctx.reach = reach(areas, provision, radius_m=radius_m)
-        try:
-            g = gaps(ctx.reach, res.table["tier"], areas=None)
-            ctx.gaps, ctx.gap_summary = g.table["gap"], g.summary_line
-        except Exception as exc:  # noqa: BLE001 - a missing tier leaves the map without gaps, said in the text
-            ctx.notes.append(f"gaps in provision not computed ({exc})")
-    ctx.map_data = MapData.build(areas, provision)
-    ctx.sources = default_sources(areas, result_months_frame(result))
-    ctx.partner = partner_sections(areas, inc, result, partner_inputs or {}, threshold)
-    return ctx
-
-
-class _IncidentsView:
-    """Points without a load report (for callers passing points)."""
-
-    def __init__(self, points):
-        self.points = points
-
-        class _R:
-            skipped = 0
-
-        self.report = _R()
-
-
-def result_months_frame(result) -> pd.DataFrame:
-    return pd.DataFrame({"month": list(result.months)})
-
-
-def partner_sections(areas, incidents, result, inputs: dict, threshold: int = 5) -> dict[str, dict]:
-    """Sections from the partner-data modules, each imported lazily: included when the module exists and
-    its inputs were given (``inputs[name]``: keyword arguments of its adapter below), else listed as not
-    included with the reason. A section is a dict ``title, lines, table, png``; its tables are already
-    under disclosure control (the modules' public frames)."""
-    import importlib
-
-    from placebased.errors import PlaceBasedError
-
-    _PARTNER_MODULES = {"monitoring": "placebased.stats.monitoring", "survey": "placebased.score.survey",
-                        "partner_times": "placebased.score.partner_times", "harm": "placebased.score.harm"}
-    adapters = {"monitoring": _monitoring_section, "survey": _survey_section,
-                "partner_times": _partner_times_section, "harm": _harm_section}
-    out: dict[str, dict] = {}
-    for name, title, needs in PARTNER_SECTIONS:
-        module = importlib.import_module(_PARTNER_MODULES[name])
-        if name not in inputs:
-            out[name] = {"title": title, "lines": [f"Not included: needs {needs}."]}
-            continue
-        try:
-            got = adapters[name](module, areas, incidents, result, threshold, **dict(inputs[name]))
-        except PlaceBasedError as exc:  # bad partner data must not stop the report: say why it is missing
-            got = {"lines": [f"Not included: {exc}"]}
-        out[name] = {"title": title, **got}
-    return out
-
-
-def _monitoring_section(module, areas, _incidents, _result, _threshold, incidents=None, hospital=None,
-                        baseline_year=None, **load_opts) -> dict:
-    res = module.monitor(incidents=incidents, hospital=hospital, areas=areas, levels=("county", "lad"),
-                         baseline_year=baseline_year, **load_opts)
-    png = res.png(level="county", max_panels=6, dpi=130) if len(res.table) else None
-    return {"lines": [res.summary_text()], "png": png,
-            "caption": "County monthly counts with Laney u' control limits (shaded); points outside them are "
-                       "changes beyond normal variation."}
-
-
-def _survey_section(module, areas, _incidents, _result, threshold, responses=None, **opts) -> dict:
-    from placebased.outputs.survey_map import outreach_png
-
-    res = module.survey_coverage(responses, areas=areas, threshold=threshold, **opts)
-    table = res.to_frame(public=True)[["imd_decile", "responses", "share_responses", "share_residents"]].copy()
-    for col in ("share_responses", "share_residents"):  # fractions as text (blank where hidden) -> percentages
-        table[col] = [_pct(float(v)) if str(v).strip() else "" for v in table[col]]
-    return {"lines": [res.summary_text()], "table": table.rename(columns={
-                "imd_decile": "IMD decile", "responses": "Responses", "share_responses": "Share of responses",
-                "share_residents": "Share of residents"}),
-            "png": outreach_png(res.outreach_map_data(), areas, dpi=130),
-            "caption": "Deprived areas (IMD deciles 1-2) with few or no responses: where to reach out."}
-
-
-def _partner_times_section(module, _areas, _incidents, _result, threshold, data=None, **opts) -> dict:
-    res = module.partner_times(data, threshold=threshold, **opts)
-    table = res.to_frame(public=True).rename(columns={"age_band": "Age band", "records": "Records",
-                                                      "in_window": "In the weekend window",
-                                                      "share_in_window": "Share in the window"})
-    return {"lines": [res.summary_text()], "table": table, "png": res.png(dpi=130),
-            "caption": "Arrivals by day of week and hour; the partnership's Saturday and Sunday 01:00-05:00 window "
-                       "is outlined."}
-
-
-def _harm_section(module, areas, incidents, result, _threshold, table=None) -> dict:
-    from placebased.score import sna
-
-    pts = result_points(result, incidents)
-    res = module.harm_weighting(pts, table)
-    weighted = sna.analyse(areas, res.points, result.settings)
-    h, base = weighted.headline(), result.headline()
-    line = (f"Weighted by harm, {_pct(h['share_deciles_1_2'])} of the harm of {_what(result).lower()} was in IMD "
-            f"deciles 1–2 (counts: {_pct(base['share_deciles_1_2'])}); the 10% of neighbourhoods with most harm "
-            f"held {_pct(h['share_top_10pct'], 0)} of it (counts: {_pct(base['share_top_10pct'], 0)}); Gini "
-            f"{_num(h['gini'], 2)} (counts: {_num(base['gini'], 2)}).")
-    by = res.to_frame()
-    by = by[by["category"].isin(result.categories)] if result.categories else by
-    return {"lines": [res.summary_text(), line],
-            "table": by[["category", "harm_weight", "harm"]].rename(columns={
-                "category": "Category", "harm_weight": "Harm weight", "harm": "Total harm"})}
-
-
-def result_points(result, incidents):
-    """The incident points of the analysed categories (for re-weighting)."""
-    pts = incidents.points
-    return pts[pts["category"].isin(result.categories)] if result.categories else pts
+    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,52 +119,19 @@ def tables_zip(result) -> bytes:
     return buf.getvalue()
 
 
-# ---------------------------------------------------------------------------------------------
-# disclosure helpers
-
-
-def suppressed_counts(values: pd.Series, threshold: int, sensitive: bool = False) -> tuple[pd.Series, str]:
-    """Text of each count and of their total as published (one row with a total; see :func:`public_counts`)."""
-    text, _value = public_counts(values, threshold, sensitive)
-    return text.drop("total"), str(text["total"])
-
-
-def public_counts(values: pd.Series, threshold: int, sensitive: bool = False) -> tuple[pd.Series, pd.Series]:
-    """``(text, value)`` of each count and of their ``total`` by the one public rule
-    (:func:`placebased.score.disclosure.public_row`: rounded to base 5, small counts ``<threshold``, secondary
-    suppression against the total); counts of sensitive categories use the threshold 10. ``value`` is the
-    rounded number published (NaN when hidden), from which shares and rates are worked out."""
-    from placebased.score.disclosure import public_row
-
-    thr = max(threshold, 10) if sensitive else threshold
-    counts = pd.Series(pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(float),
-                       index=[f"c{i}" for i in range(len(values))])
-    r = public_row(counts, thr, sensitive=None, sensitive_threshold=max(thr, 10))
-    index = list(values.index) + ["total"]
-    text = pd.Series(list(r.text[list(counts.index)]) + [r.text["total"]], index=index)
-    value = pd.Series(list(r.value[list(counts.index)]) + [r.value["total"]], index=index, dtype=float)
-    return text, value
-
-
-def _hidden(text: str) -> bool:
+def is_hidden(text: str) -> bool:
     return "<" in text or "*" in text
-
-
-def _is_sensitive(result) -> bool:
-    from placebased.categories import is_sensitive
-
-    return any(is_sensitive(c) for c in result.categories)
 
 
 # ---------------------------------------------------------------------------------------------
 # rendering
 
 
-def _pct(v, digits: int = 1) -> str:
+def pct(v, digits: int = 1) -> str:
     return "\u2014" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v * 100:.{digits}f}%"
 
 
-def _num(v, digits: int = 0) -> str:
+def num(v, digits: int = 0) -> str:
     if v is None or (isinstance(v, float) and (np.isnan(v) or np.isinf(v))):
         return "\u2014"
     return f"{v:,.{digits}f}"
@@ -303,7 +143,7 @@ def _period(result) -> str:
     return period_text(list(result.months)) if result.months else "all dates"
 
 
-def _what(result) -> str:
+def what(result) -> str:
     from placebased.categories import GROUPS
 
     cats = set(result.categories)
@@ -313,8 +153,15 @@ def _what(result) -> str:
     return ", ".join(result.categories) if result.categories else "All recorded incidents"
 
 
-def render_report(ctx: SNAContext, threshold: int = 5, date: _dt.date | None = None) -> bytes:
-    """The needs-assessment PDF as bytes (see the module docstring)."""
+def render_report(ctx: SNAContext, threshold: int | None = None, date: _dt.date | None = None) -> bytes:
+    """The needs-assessment PDF as bytes (see the module docstring); ``threshold`` is the one the context's
+    tables were published for (:func:`placebased.profile_record.needs_context`)."""
+    from placebased.errors import ConfigError
+
+    if threshold is not None and threshold != ctx.threshold:
+        raise ConfigError(f"the report's tables were published for threshold {ctx.threshold}, not {threshold}; "
+                          "build the context with that threshold.")
+    threshold = ctx.threshold
     date = date or _dt.date.today()
     r = ctx.result
     pdf = ProfilePDF(f"placebased {__version__} \u00b7 needs assessment \u00b7 {ctx.county_name} \u00b7 "
@@ -322,16 +169,15 @@ def render_report(ctx: SNAContext, threshold: int = 5, date: _dt.date | None = N
     pdf.set_title(f"Needs assessment: {ctx.county_name}, {_period(r)}")
     pdf.set_subject("Strategic needs assessment: deprivation and concentration of serious violence")
     pdf.set_author("placebased")
-    sens = _is_sensitive(r)
     pdf.add_page()
     _cover(pdf, ctx, date, threshold)
     pdf.add_page()
     pdf.insert_toc_placeholder(lambda p, outline: _contents(p, outline, ctx), pages=1)
-    _deprivation(pdf, ctx, threshold, sens)
-    _concentration(pdf, ctx, threshold, sens)
+    _deprivation(pdf, ctx)
+    _concentration(pdf, ctx)
     _maps(pdf, ctx)
     _partner(pdf, ctx)
-    _methods(pdf, ctx, threshold, sens)
+    _methods(pdf, ctx)
     return bytes(pdf.output())
 
 
@@ -358,7 +204,7 @@ def _cover(pdf, ctx, date, threshold) -> None:
     font(pdf, 14, colour="#ffffff")
     text_at(pdf, MARGIN, 50, BODY_W, 7, ctx.county_name)
     font(pdf, 10, colour="#cfe3f0")
-    text_at(pdf, MARGIN, 60, BODY_W, 5, f"{_what(r)} \u00b7 {_period(r)}")
+    text_at(pdf, MARGIN, 60, BODY_W, 5, f"{what(r)} \u00b7 {_period(r)}")
     text_at(pdf, MARGIN, 67, BODY_W, 5, f"{len(r.counts):,} areas \u00b7 published {date:%d %B %Y}")
     y = 102
     font(pdf, 11, bold=True, colour=style.BRAND["primary"])
@@ -366,17 +212,17 @@ def _cover(pdf, ctx, date, threshold) -> None:
     y += 9
     h = r.headline()
     rr = r.deciles.rate_ratio
-    rr_text = _num(rr.rr, 1) + ("\u00d7" if not np.isnan(rr.rr) else "")
+    rr_text = num(rr.rr, 1) + ("\u00d7" if not np.isnan(rr.rr) else "")
     rr_sub = (f"the rate per 1,000 residents in decile {rr.most}, compared with decile {rr.least}" +
               (f" (95% CI {rr.lower:.1f}\u2013{rr.upper:.1f})" if not np.isnan(rr.lower) else " (no interval)"))
     tiles = [
-        (_pct(h["share_deciles_1_2"]), "of incidents were in the most deprived 20% of neighbourhoods in England "
-                                       f"(IMD deciles 1\u20132), home to {_pct(h['residents_deciles_1_2'])} of "
+        (pct(h["share_deciles_1_2"]), "of incidents were in the most deprived 20% of neighbourhoods in England "
+                                       f"(IMD deciles 1\u20132), home to {pct(h['residents_deciles_1_2'])} of "
                                        "residents"),
         (rr_text, rr_sub),
-        (_pct(h["share_top_10pct"], 0), "of incidents were in the 10% of neighbourhoods with most incidents"),
-        (_num(h["gini"], 2), "Gini coefficient of incidents across neighbourhoods (0 = even, 1 = all in one); "
-                             f"{_pct(h['share_areas_with_incidents'], 0)} of neighbourhoods recorded at least one"),
+        (pct(h["share_top_10pct"], 0), "of incidents were in the 10% of neighbourhoods with most incidents"),
+        (num(h["gini"], 2), "Gini coefficient of incidents across neighbourhoods (0 = even, 1 = all in one); "
+                             f"{pct(h['share_areas_with_incidents'], 0)} of neighbourhoods recorded at least one"),
     ]
     tw = (BODY_W - 6) / 2
     for i, (big, small) in enumerate(tiles):
@@ -390,8 +236,8 @@ def _cover(pdf, ctx, date, threshold) -> None:
         text_at(pdf, x + 5, ty + 3, tw - 8, 9, big)
         para(pdf, x + 5, ty + 14, tw - 9, small, size=8, lh=3.7)
     y += 2 * 33 + 4
-    text = (f"This report counts {_what(r).lower()} recorded in {ctx.county_name} ({_period(r)}; "
-            f"{_num(r.incidents)} incidents) by the deprivation of the neighbourhood (LSOA) where they happened, "
+    text = (f"This report counts {what(r).lower()} recorded in {ctx.county_name} ({_period(r)}; "
+            f"{num(r.incidents)} incidents) by the deprivation of the neighbourhood (LSOA) where they happened, "
             "and shows how far incidents concentrate in a few neighbourhoods. It is produced by placebased from "
             "open data and can be refreshed every year with the same method. Small counts are suppressed "
             f"(below {threshold}); no incident location is shown.")
@@ -436,20 +282,20 @@ def key_findings(ctx) -> list[str]:
     h = r.headline()
     d = r.deciles
     rr = d.rate_ratio
-    out = [f"{_pct(h['share_deciles_1_2'])} of {_what(r).lower()} happened in the most deprived 20% of "
-           f"neighbourhoods in England (IMD deciles 1\u20132), where {_pct(h['residents_deciles_1_2'])} of "
+    out = [f"{pct(h['share_deciles_1_2'])} of {what(r).lower()} happened in the most deprived 20% of "
+           f"neighbourhoods in England (IMD deciles 1\u20132), where {pct(h['residents_deciles_1_2'])} of "
            f"{ctx.county_name}'s residents live."]
     if not np.isnan(rr.rr):
         ci = f" (95% interval {rr.lower:.1f} to {rr.upper:.1f})" if not np.isnan(rr.lower) else ""
         out.append(f"The rate per 1,000 residents in decile {rr.most} was {rr.rr:.1f} times the rate in decile "
                    f"{rr.least}{ci}.")
-    out.append(f"The 10% of neighbourhoods with most incidents recorded {_pct(h['share_top_10pct'], 0)} of them; "
-               f"the Gini coefficient is {h['gini']:.2f}. {_pct(h['share_areas_with_incidents'], 0)} of "
+    out.append(f"The 10% of neighbourhoods with most incidents recorded {pct(h['share_top_10pct'], 0)} of them; "
+               f"the Gini coefficient is {h['gini']:.2f}. {pct(h['share_areas_with_incidents'], 0)} of "
                "neighbourhoods recorded at least one incident.")
     for code, conc in r.by_lad.items():
-        top10 = _pct(conc.share_top(0.10), 0) if 0.10 in r.settings.shares else "\u2014"
+        top10 = pct(conc.share_top(0.10), 0) if 0.10 in r.settings.shares else "\u2014"
         out.append(f"{r.lad_names.get(code, code)}: top 10% of its neighbourhoods recorded {top10} of its incidents, "
-                   f"Gini {_num(conc.gini, 2)}.")
+                   f"Gini {num(conc.gini, 2)}.")
     if ctx.score_frame is not None:
         n_top = int((ctx.score_frame["tier"].astype(str) == "top 10%").sum() +
                     (ctx.score_frame["tier"].astype(str) == "top 5%").sum())
@@ -463,19 +309,19 @@ def key_findings(ctx) -> list[str]:
 # -- section 1 -----------------------------------------------------------------------------------
 
 
-def _deprivation(pdf, ctx, threshold, sens) -> None:
+def _deprivation(pdf, ctx) -> None:
     r = ctx.result
     if pdf.page_no() < 3:  # the contents placeholder already moved to a fresh page
         pdf.add_page()
     y = _heading(pdf, "1. Deprivation: incidents by IMD decile", y=MARGIN)
     iod, _n_lsoa, residents = _vintage_words(ctx.areas)
-    y = para(pdf, MARGIN, y, BODY_W, f"{_what(r)}, {_period(r)}, by the Index of Multiple Deprivation {iod} decile "
+    y = para(pdf, MARGIN, y, BODY_W, f"{what(r)}, {_period(r)}, by the Index of Multiple Deprivation {iod} decile "
              "of the neighbourhood where each was recorded (decile 1 = the most deprived 10% of neighbourhoods in "
              f"England). Rates are per 1,000 residents ({residents}).", size=8.2, lh=3.9) + 2
     y = _heading(pdf, "Rate per 1,000 residents by decile", level=1, y=y)
-    y = decile_rate_chart(pdf, MARGIN, y, BODY_W, 58, r.deciles, threshold, sens) + 4
+    y = decile_rate_chart(pdf, MARGIN, y, BODY_W, 58, ctx.published["imd"]) + 4
     y = _heading(pdf, "Incidents and residents by decile", level=1, y=y)
-    y = decile_table(pdf, MARGIN, y, BODY_W, r.deciles, threshold, sens) + 2
+    y = decile_table(pdf, MARGIN, y, BODY_W, ctx.published["imd"]) + 2
     rr = r.deciles.rate_ratio
     text = sentence(rr.describe()) + f". Method: {rr.method}." + "".join(f" {n}" for n in rr.notes)
     y = para(pdf, MARGIN, y, BODY_W, text, size=7.6, lh=3.6)
@@ -488,29 +334,14 @@ def _deprivation(pdf, ctx, threshold, sens) -> None:
             pdf.add_page()
             y = MARGIN
         y = _heading(pdf, f"By {DOMAIN_LABELS.get(dom, dom)} domain decile", level=1, y=y + 3)
-        y = decile_table(pdf, MARGIN, y, BODY_W, table, threshold, sens) + 1
+        y = decile_table(pdf, MARGIN, y, BODY_W, ctx.published[dom]) + 1
         y = para(pdf, MARGIN, y, BODY_W, sentence(table.rate_ratio.describe()) + "." +
                  "".join(f" {n}" for n in table.rate_ratio.notes), size=7.4, lh=3.5)
 
 
-def _decile_texts(table, threshold, sens):
-    """The decile table as published: count texts, and shares and rates worked out from the rounded counts."""
-    t = table.table.copy()
-    text, value = public_counts(t["incidents"], threshold, sens)
-    counts, total = text.drop("total"), str(text["total"])
-    hidden = counts.map(_hidden)
-    shown = value.drop("total")
-    t["share_incidents"] = (shown / value["total"]).to_numpy() if value["total"] > 0 else np.nan
-    res = pd.to_numeric(t["residents"], errors="coerce").to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t["rate_per_1000"] = np.where(res > 0, shown.to_numpy() / res * 1000, np.nan)
-    t.attrs["total_value"] = float(value["total"])
-    return t, counts, total, hidden
-
-
-def decile_rate_chart(pdf, x, y, w, h, table, threshold, sens) -> float:
+def decile_rate_chart(pdf, x, y, w, h, pub: DecileTexts) -> float:
     """Vertical bars of the rate per 1,000 by decile (decile colours); hidden counts get a hatched marker."""
-    t, counts, _total, hidden = _decile_texts(table, threshold, sens)
+    t, counts, hidden = pub.table, pub.counts, pub.hidden
     col = t.columns[0]
     rates = [None if hidden[i] or np.isnan(v) else float(v) for i, v in t["rate_per_1000"].items()]
     vmax = max([v for v in rates if v is not None] or [1.0]) or 1.0
@@ -529,7 +360,7 @@ def decile_rate_chart(pdf, x, y, w, h, table, threshold, sens) -> float:
         pdf.line(x0, gy, x + w, gy)
         pdf.set_dash_pattern()
         font(pdf, 6.4, colour=style.BRAND["muted"])
-        text_at(pdf, x, gy - 1.6, axis_w - 1, 3.2, _num(tick, 0), align="R")
+        text_at(pdf, x, gy - 1.6, axis_w - 1, 3.2, num(tick, 0), align="R")
     pdf.line(x0, base, x + w, base)
     county_rate = float(t["incidents"].sum()) / float(t["residents"].sum()) * 1000 if t["residents"].sum() else None
     if county_rate:
@@ -560,7 +391,7 @@ def decile_rate_chart(pdf, x, y, w, h, table, threshold, sens) -> float:
         set_colour(pdf, style.DECILE_COLOURS[d], "fill")
         pdf.rect(bx, base - bh, bw, bh, style="F")
         font(pdf, 7.0, bold=True)
-        label = _num(v, 1)
+        label = num(v, 1)
         lw = pdf.get_string_width(label) + 1.2
         set_colour(pdf, "#ffffff", "fill")
         pdf.rect(x0 + (d - 0.5) * slot - lw / 2, base - bh - value_h + 0.4, lw, value_h - 0.8, style="F")
@@ -582,20 +413,20 @@ def _nice_step(vmax: float) -> float:
     return vmax
 
 
-def decile_table(pdf, x, y, w, table, threshold, sens) -> float:
+def decile_table(pdf, x, y, w, pub: DecileTexts) -> float:
     """The decile table with suppressed counts (shares and rates of hidden counts not shown)."""
-    t, counts, total, hidden = _decile_texts(table, threshold, sens)
+    t, counts, total, hidden = pub.table, pub.counts, pub.total, pub.hidden
     cols = [("Decile", 0.12, "L"), ("Incidents", 0.16, "R"), ("Share of incidents", 0.19, "R"),
             ("Residents", 0.17, "R"), ("Share of residents", 0.19, "R"), ("Rate per 1,000", 0.17, "R")]
     rows = []
     for i, row in t.reset_index(drop=True).iterrows():
         hid = bool(hidden.iloc[i])
-        rows.append([str(int(row.iloc[0])), counts.iloc[i], "\u2014" if hid else _pct(row["share_incidents"]),
-                     _num(row["residents"]), _pct(row["share_residents"]),
-                     "\u2014" if hid else _num(row["rate_per_1000"], 1)])
+        rows.append([str(int(row.iloc[0])), counts.iloc[i], "\u2014" if hid else pct(row["share_incidents"]),
+                     num(row["residents"]), pct(row["share_residents"]),
+                     "\u2014" if hid else num(row["rate_per_1000"], 1)])
     tot_r = float(t["residents"].sum())
     rate = t.attrs["total_value"] / tot_r * 1000 if tot_r else np.nan  # the rounded total
-    rows.append(["All", total, "100%", _num(tot_r), "100%", "\u2014" if _hidden(total) else _num(rate, 1)])
+    rows.append(["All", total, "100%", num(tot_r), "100%", "\u2014" if is_hidden(total) else num(rate, 1)])
     return grid_table(pdf, x, y, w, cols, rows, total_row=True)
 
 
@@ -628,7 +459,7 @@ def grid_table(pdf, x, y, w, cols, rows, total_row: bool = False, size: float = 
 # -- section 2 -----------------------------------------------------------------------------------
 
 
-def _concentration(pdf, ctx, threshold, sens) -> None:
+def _concentration(pdf, ctx) -> None:
     r = ctx.result
     pdf.add_page()
     y = _heading(pdf, "2. Concentration: how few neighbourhoods hold most incidents", y=MARGIN)
@@ -639,7 +470,7 @@ def _concentration(pdf, ctx, threshold, sens) -> None:
     y = _heading(pdf, "Lorenz curve", level=1, y=y)
     y = lorenz_chart(pdf, MARGIN + 20, y + 1, BODY_W - 40, 78, r) + 4
     y = _heading(pdf, "Share of incidents in the top neighbourhoods, by local authority", level=1, y=y)
-    y = lad_table(pdf, MARGIN, y, BODY_W, r, threshold, sens) + 2
+    y = lad_table(pdf, MARGIN, y, BODY_W, r, ctx.lad_texts) + 2
     para(pdf, MARGIN, y, BODY_W, "Method: " + r.overall.method + "; the top p of n neighbourhoods are the "
          "ceil(p\u00b7n) with most incidents (ties do not change the share). Within a local authority the "
          "ranking is over its own neighbourhoods." + "".join(f" {n}" for n in r.overall.notes), size=7.2,
@@ -683,9 +514,9 @@ def lorenz_chart(pdf, x, y, w, h, result) -> float:
     for i, (code, conc) in enumerate(result.by_lad.items()):
         colour = LAD_COLOURS[i % len(LAD_COLOURS)]
         curve(conc.lorenz, colour, 0.45)
-        items.append(("tick", colour, f"{result.lad_names.get(code, code)} (Gini {_num(conc.gini, 2)})"))
+        items.append(("tick", colour, f"{result.lad_names.get(code, code)} (Gini {num(conc.gini, 2)})"))
     curve(result.overall.lorenz, style.BRAND["primary"], 0.9)
-    items.insert(0, ("tick", style.BRAND["primary"], f"all areas (Gini {_num(result.overall.gini, 2)})"))
+    items.insert(0, ("tick", style.BRAND["primary"], f"all areas (Gini {num(result.overall.gini, 2)})"))
     items.append(("tick", style.BRAND["england"], "equal spread"))
     # the top 10% marker: share of incidents outside the top 10% of areas
     font(pdf, 6.8, colour=style.BRAND["muted"])
@@ -695,10 +526,8 @@ def lorenz_chart(pdf, x, y, w, h, result) -> float:
     return legend(pdf, px, base + 7.5, items, size=6.8)
 
 
-def lad_table(pdf, x, y, w, result, threshold, sens) -> float:
+def lad_table(pdf, x, y, w, result, texts: list[str]) -> float:
     frame = result.by_lad_frame()
-    counts, _ = suppressed_counts(frame["incidents"].iloc[:-1], threshold, sens)
-    texts = list(counts) + [suppressed_counts(frame["incidents"].iloc[-1:], threshold, sens)[0].iloc[0]]
     share_cols = [c for c in frame.columns if c.startswith("share_top_")]
     cols = [("Local authority", 0.30, "L"), ("Areas", 0.09, "R"), ("Incidents", 0.12, "R")]
     cols += [(f"Top {c[10:-3]}%", 0.11, "R") for c in share_cols]
@@ -707,10 +536,10 @@ def lad_table(pdf, x, y, w, result, threshold, sens) -> float:
     cols[-1] = ("With any", rest, "R")
     rows = []
     for i, row in frame.iterrows():
-        hid = _hidden(texts[i])
-        vals = [str(row["lad_name"]), _num(row["areas"]), texts[i]]
-        vals += ["\u2014" if hid else _pct(row[c], 0) for c in share_cols]
-        rows.append(vals + ["\u2014" if hid else _num(row["gini"], 2), _pct(row["share_areas_with_incidents"], 0)])
+        hid = is_hidden(texts[i])
+        vals = [str(row["lad_name"]), num(row["areas"]), texts[i]]
+        vals += ["\u2014" if hid else pct(row[c], 0) for c in share_cols]
+        rows.append(vals + ["\u2014" if hid else num(row["gini"], 2), pct(row["share_areas_with_incidents"], 0)])
     y = grid_table(pdf, x, y, w, cols, rows, total_row=True)
     return para(pdf, x, y + 0.8, w, "Top p%: share of the authority's incidents in its p% of neighbourhoods with most "
                 "incidents. With any: share of neighbourhoods that recorded at least one incident.", size=6.8,
@@ -910,17 +739,14 @@ def _cell_text(v) -> str:
     return f"{v:,.0f}" if isinstance(v, int | float) else str(v)
 
 
-def _methods(pdf, ctx, threshold, sens) -> None:
-    from placebased.score.disclosure import public_note
-
+def _methods(pdf, ctx) -> None:
     r = ctx.result
     pdf.add_page()
     y = _heading(pdf, "5. Methods, disclosure and sources", y=MARGIN)
-    thr = max(threshold, 10) if sens else threshold
     iod, n_lsoa, residents = _vintage_words(ctx.areas)
     items = [
-        ("What was counted.", f"{_what(r)} ({', '.join(r.categories) or 'all categories'}), {_period(r)}: "
-                              f"{_num(r.incidents)} incidents located in the {len(r.counts):,} neighbourhoods. "
+        ("What was counted.", f"{what(r)} ({', '.join(r.categories) or 'all categories'}), {_period(r)}: "
+                              f"{num(r.incidents)} incidents located in the {len(r.counts):,} neighbourhoods. "
                               "On police.uk data, serious violence is the proxy Violence and sexual offences + "
                               "Robbery + Possession of weapons; police.uk publishes no finer offence types."),
         ("Deprivation.", f"English Indices of Deprivation {iod} (MHCLG): the decile of each neighbourhood among all "
@@ -933,7 +759,7 @@ def _methods(pdf, ctx, threshold, sens) -> None:
         ("Priority score.", "The existing placebased scoring (see 'placebased score --help'); hot spot statistics "
                             f"behind it: {ctx.score_settings.get('draws', '?') if ctx.score_settings else '?'} "
                             "weight draws; Gi* with permutation inference as stated in the app and CLI outputs."),
-        ("Disclosure control.", public_note(thr, max(thr, 10)) + " Shares and rates built on a hidden count are not "
+        ("Disclosure control.", ctx.disclosure_note + " Shares and rates built on a hidden count are not "
                                 "shown. No incident location and no count for a single neighbourhood appears in "
                                 "this report; police.uk locations are anonymised map points in any case."),
         ("Data not counted.", " ".join(r.notes) or "None."),

@@ -1,6 +1,7 @@
 """Deprivation and concentration analysis for the strategic needs assessment (SNA).
 
-For the chosen categories and months (:class:`placebased.pipeline.Filters`):
+For the chosen categories and months (filtered by :func:`placebased.pipeline.sna_analysis`, which calls
+:func:`summarise` here):
 
 * **by deprivation decile** (:func:`by_decile`): incidents, share of incidents, residents, share of
   residents and rate per 1,000 residents in each IMD decile present (or any IoD domain's decile), with
@@ -426,25 +427,18 @@ def resolve_categories(names: Sequence[str] | None, available: Sequence[str]) ->
     return tuple(got) if got is not None else ()
 
 
-def analyse(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings: SNASettings = SNASettings(),
-            without_location: int = 0) -> SNAResult:
-    """The deprivation and concentration analysis of ``points`` within ``areas``.
-
-    Incidents are filtered with :func:`placebased.pipeline.filter_incidents` (categories and months)
-    and counted per area with :func:`placebased.stats.aggregate.count_incidents` (points outside the areas
-    are counted in ``outside`` and in the notes).
+def summarise(areas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, cats: tuple[str, ...], settings: SNASettings,
+              filter_notes: Sequence[str] = (), without_location: int = 0) -> SNAResult:
+    """The deprivation and concentration analysis of incident points ``pts`` (already filtered to the
+    categories ``cats`` and the months of ``settings``: :func:`placebased.pipeline.sna_analysis`) within
+    ``areas``; counted per area with :func:`placebased.stats.aggregate.count_incidents` (points outside the
+    areas are counted in ``outside`` and in the notes).
     """
-    from placebased.pipeline import Filters, filter_incidents
     from placebased.stats.aggregate import count_incidents
 
-    cats = resolve_categories(settings.categories, points["category"].dropna().unique())
-    if settings.categories and not cats:
-        raise DataError(f"no incidents of {', '.join(settings.categories)} in the data; choose other categories.")
-    filters = Filters(categories=cats or None, start=settings.start, end=settings.end)
-    pts, frep = filter_incidents(points, filters)
     res = count_incidents(pts, areas, categories=list(cats) if cats else None, without_location=without_location)
     counts = res.counts["total"].astype(float)
-    notes = list(frep.notes)
+    notes = list(filter_notes)
     if res.report.outside:
         notes.append(f"{res.report.outside:,} incidents fall outside the areas and are not counted.")
     if without_location:
@@ -471,11 +465,6 @@ def analyse(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings: SNASett
                      outside=int(res.report.outside), counts=counts, deciles=deciles, domains=domains,
                      overall=overall, by_lad=by_lad, lad_names=names,
                      notes=tuple(notes) + deciles.notes + deciles.rate_ratio.notes + overall.notes)
-
-
-def sentence(text: str) -> str:
-    """``text`` with its first letter upper case (the rest unchanged, unlike ``str.capitalize``)."""
-    return text[:1].upper() + text[1:]
 
 
 def _fmt(v: float) -> str:
