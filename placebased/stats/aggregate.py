@@ -11,6 +11,16 @@ the generalisation tolerance of the shipped boundaries) of that area, the publis
 kept: on the shipped data every disagreement between the generalised polygons and police.uk lies
 within 20 m of police.uk's area. Geometry alone agrees for about 95% of in-county records; with
 this rule for all of them. Both counts are in the report.
+
+Table join on the publisher's codes (:func:`count_incidents`, ``code_join``): where records carry
+area codes of the same geography as the areas (police.uk's LSOA codes and LSOA areas), the records
+whose code is one of the areas' are counted by that code (a join on the code, no geometry), and a
+random sample of them (:data:`CHECK_SAMPLE`) is checked by location with the rule above; the
+disagreements are reported (number, share, examples). Records whose code is not one of the areas'
+(or blank) are placed by location, so records near the edge of a county, and records whose codes
+are of another vintage where the areas changed, are counted as before. When more than
+:data:`MAX_DISAGREEMENT` of the sample disagree, the codes are taken to be of another geography and
+every record is placed by location, with a note. On the shipped data both ways give the same counts.
 """
 
 from __future__ import annotations
@@ -25,6 +35,10 @@ import shapely
 from placebased.errors import DataError
 
 TOTAL = "total"
+#: records counted by their code that are checked by location (a seeded random sample)
+CHECK_SAMPLE = 5_000
+#: above this share of disagreeing sample records the codes are taken to be of another geography
+MAX_DISAGREEMENT = 0.10
 
 
 @dataclass
@@ -37,13 +51,40 @@ class AssignReport:
     outside: int
     without_location: int = 0
     publisher_kept: int = 0
+    #: records counted by their own area code (table join); the rest were placed by location
+    by_code: int = 0
+    #: of those, how many a random sample checked by location, and how many of them disagreed
+    checked: int = 0
+    disagreed: int = 0
+    #: the disagreeing sample records: source, source_row, code, location (the area by location, or <NA>)
+    disagreements: pd.DataFrame | None = None
+    #: why the codes were not used although the records carry them (else empty)
+    code_note: str = ""
 
     def summary(self) -> str:
-        return (
-            f"in area {self.in_area:,} (matched to the nearest area within the snapping distance "
-            f"{self.snapped:,}; publisher's area kept near an edge {self.publisher_kept:,}), "
-            f"outside area {self.outside:,}, without location {self.without_location:,}"
-        )
+        placed = (f"matched to the nearest area within the snapping distance {self.snapped:,}; "
+                  f"publisher's area kept near an edge {self.publisher_kept:,}")
+        if self.by_code:
+            placed = f"{self.in_area - self.by_code:,} placed by location, of them {placed}"
+        line = (f"in area {self.in_area:,} ({placed}), outside area {self.outside:,}, "
+                f"without location {self.without_location:,}")
+        check = self.check_line()
+        return f"{line}; {check}" if check else line
+
+    def check_line(self) -> str:
+        """One line on the table join and its check by location (empty when every record was placed by location)."""
+        if self.code_note:
+            return self.code_note
+        if not self.by_code:
+            return ""
+        share = self.disagreed / self.checked if self.checked else 0.0
+        line = (f"{self.by_code:,} records counted by their own area code (table join); a random sample of "
+                f"{self.checked:,} checked by location: {self.disagreed:,} ({share:.2%}) disagree")
+        if self.disagreed and self.disagreements is not None and len(self.disagreements):
+            ex = self.disagreements.iloc[0]
+            where = ex["location"] if pd.notna(ex["location"]) else "outside every area"
+            line += f" (e.g. {ex['source']} row {ex['source_row']}: code {ex['code']}, location {where})"
+        return line
 
 
 @dataclass
@@ -109,12 +150,16 @@ def assign_areas(
     codes = np.where(first >= 0, areas.index.to_numpy()[np.maximum(first, 0)], None)
     out["area_code"] = pd.array(codes, dtype="string")
     outside = int((first < 0).sum())
+    _check_outside(outside, n, max_outside_share)
+    return out, AssignReport(points=n, in_area=n - outside, snapped=snapped, outside=outside, publisher_kept=kept)
+
+
+def _check_outside(outside: int, n: int, max_outside_share: float = 0.9) -> None:
     if n and outside / n > max_outside_share:
         raise DataError(
             f"{outside:,} of {n:,} incident points fall outside the areas; check the coordinate system "
             "(WGS84 vs British National Grid) and that the incidents belong to these areas."
         )
-    return out, AssignReport(points=n, in_area=n - outside, snapped=snapped, outside=outside, publisher_kept=kept)
 
 
 def count_incidents(
@@ -124,13 +169,16 @@ def count_incidents(
     snap_m: float = 25.0,
     without_location: int = 0,
     publisher_tolerance_m: float = 20.0,
+    code_join: bool | None = None,
+    check_sample: int = CHECK_SAMPLE,
 ) -> CountResult:
     """Weighted counts per area and category (and per month where dated).
 
     Parameters
     ----------
     points
-        Incident points with ``category``, ``weight`` and optionally ``month`` columns.
+        Incident points with ``category``, ``weight`` and optionally ``month`` and
+        ``lsoa_code_source`` columns.
     areas
         Areas indexed by area code (same CRS as the points).
     categories
@@ -138,6 +186,11 @@ def count_incidents(
         column of zeros, so tables have the same shape whatever the filter.
     without_location
         Rows the loader could not locate, carried into the report.
+    code_join
+        Count records by their own area code where it is one of the areas' (see the module notes):
+        None (default) does so when the records carry codes, False places every record by location.
+    check_sample
+        How many of the records counted by code are checked by location.
 
     Returns
     -------
@@ -152,24 +205,156 @@ def count_incidents(
         bad = int((~(np.isfinite(w) & (w >= 0))).sum())
         raise DataError(f"{bad:,} incident weights are missing, negative or not finite; give every incident a "
                         "weight of 0 or more (load_incidents checks this for files).")
-    assigned, report = assign_areas(pts, areas, snap_m=snap_m, publisher_tolerance_m=publisher_tolerance_m)
+    found = None
+    if code_join is not False and len(pts) and "lsoa_code_source" in pts.columns:
+        found = _assign_by_code(pts, areas, snap_m, publisher_tolerance_m, check_sample)
+    if found is None or isinstance(found, str):
+        assigned, report = assign_areas(pts, areas, snap_m=snap_m, publisher_tolerance_m=publisher_tolerance_m)
+        report.code_note = found or ""
+        pos = areas.index.get_indexer(assigned["area_code"])
+    else:
+        assigned, report, pos = found
     report.without_location = without_location
-    inside = assigned[assigned["area_code"].notna()]
     cats = sorted(set(categories) if categories is not None else set(points["category"].dropna().unique()))
-    counts = (
-        inside.groupby(["area_code", "category"], observed=True)["weight"].sum().unstack("category")
-        if len(inside)
-        else pd.DataFrame()
-    )
-    counts = counts.reindex(index=areas.index, columns=cats).fillna(0.0)
+    counts = _tabulate(pos, pts["category"], w, areas.index, cats)
+    whole = bool(np.all(w == np.floor(w)))
+    if whole and np.isfinite(counts.to_numpy(float)).all() and float(counts.to_numpy(float).max(initial=0)) < 2**53:
+        counts = counts.astype("int64")
+    monthly = _monthly(pos, assigned, w, areas.index)
+    return CountResult(counts=counts, monthly=monthly, points=assigned, report=report)
+
+
+def _assign_by_code(pts: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, snap_m: float, publisher_tolerance_m: float,
+                    check_sample: int):
+    """The table join of :func:`count_incidents`: ``(assigned, report, positions)``, or None when no record's
+    code is one of the areas', or a note when a sample shows the codes are of another geography."""
+    n = len(pts)
+    if areas.index.dtype.kind not in "OUT":  # ids that are not text cannot equal a publisher's codes
+        return None
+    codes = _arrow(pts["lsoa_code_source"])
+    pos = _positions(codes, areas.index)
+    joined = np.flatnonzero(pos >= 0)
+    if not len(joined):
+        return None
+    # a seeded random sample of the joined records, placed by location with the usual rule
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(joined, size=min(int(check_sample), len(joined)), replace=False))
+    by_location, _ = assign_areas(pts.iloc[sample], areas, snap_m=snap_m, max_outside_share=1.0,
+                                  publisher_tolerance_m=publisher_tolerance_m)
+    where = areas.index.get_indexer(by_location["area_code"])
+    differ = where != pos[sample]
+    if len(sample) and differ.mean() > MAX_DISAGREEMENT:
+        return (f"the records' area codes were not used: {int(differ.sum()):,} of a random sample of {len(sample):,} "
+                f"({differ.mean():.0%}) disagree with their location, so the codes are of another geography; "
+                "every record was placed by location")
+    # records without one of the areas' codes: by location, only those near the areas (the rest are outside)
+    rest = np.flatnonzero(pos < 0)
+    snapped = kept = 0
+    if len(rest):
+        x0, y0, x1, y1 = areas.total_bounds
+        margin = max(float(snap_m or 0.0), float(publisher_tolerance_m or 0.0))
+        rx, ry = shapely.get_x(pts.geometry.to_numpy()[rest]), shapely.get_y(pts.geometry.to_numpy()[rest])
+        near = rest[(rx >= x0 - margin) & (rx <= x1 + margin) & (ry >= y0 - margin) & (ry <= y1 + margin)]
+        if len(near):
+            placed, rep = assign_areas(pts.iloc[near], areas, snap_m=snap_m, max_outside_share=1.0,
+                                       publisher_tolerance_m=publisher_tolerance_m)
+            pos[near] = areas.index.get_indexer(placed["area_code"])
+            snapped, kept = rep.snapped, rep.publisher_kept
+    outside = int((pos < 0).sum())
+    _check_outside(outside, n)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # the area code is the record's own where it joined; the few placed by location get their area's
+    area_code = pc.if_else(pa.array(pos >= 0), codes, pa.scalar(None, codes.type))
+    moved = rest[pos[rest] >= 0] if len(rest) else rest
+    if len(moved):
+        mask = np.zeros(n, dtype=bool)
+        mask[moved] = True
+        area_code = pc.replace_with_mask(area_code, pa.array(mask),
+                                         pa.array(areas.index.to_numpy()[pos[moved]].astype(str), type=codes.type))
+    assigned = pts.assign(area_code=pd.arrays.ArrowStringArray(pa.chunked_array([area_code])))
+    src = pts.iloc[sample[differ]]
+    disagreements = pd.DataFrame({
+        "source": src["source"].to_numpy() if "source" in src else pd.NA,
+        "source_row": src["source_row"].to_numpy() if "source_row" in src else pd.NA,
+        "code": src["lsoa_code_source"].to_numpy(),
+        "location": by_location["area_code"].to_numpy()[differ],
+    })
+    report = AssignReport(points=n, in_area=n - outside, snapped=snapped, outside=outside, publisher_kept=kept,
+                          by_code=len(joined), checked=len(sample), disagreed=int(differ.sum()),
+                          disagreements=disagreements)
+    return assigned, report, pos
+
+
+def _arrow(values: pd.Series):
+    """``values`` as one Arrow large-string array (zero-copy for pandas' Arrow-backed text)."""
+    import pyarrow as pa
+
+    arr = pa.array(values.astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _positions(arr, levels) -> np.ndarray:
+    """Position of each value of the Arrow array ``arr`` in ``levels`` (-1 when missing or absent).
+
+    Arrow's hash lookup: several times faster than pandas' factorize on millions of text values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    value_set = pa.array([str(v) for v in levels], type=pa.large_string())
+    return pc.index_in(arr, value_set=value_set).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _levels(arr) -> list[str]:
+    """The sorted distinct values of an Arrow array (missing values left out)."""
+    import pyarrow.compute as pc
+
+    return sorted(pc.unique(arr).drop_null().to_pylist())
+
+
+def _tabulate(pos: np.ndarray, category: pd.Series, w: np.ndarray, ids: pd.Index, cats: list[str]) -> pd.DataFrame:
+    """Area x category sums of ``w`` (``pos`` the area positions, -1 outside) with a ``total`` column."""
+    cat = _positions(_arrow(category), cats) if len(cats) else np.full(len(pos), -1, dtype=np.int64)
+    ok = (pos >= 0) & (cat >= 0)
+    sums = np.bincount(pos[ok] * max(len(cats), 1) + cat[ok], weights=w[ok], minlength=len(ids) * max(len(cats), 1))
+    counts = pd.DataFrame(sums.reshape(len(ids), max(len(cats), 1))[:, : len(cats)], index=ids, columns=cats)
     counts.index.name = "area_code"
     counts.columns.name = None
     counts[TOTAL] = counts[cats].sum(axis=1) if cats else 0.0
-    whole = all(float(v).is_integer() for v in np.unique(w)) if len(pts) else True
-    if whole and np.isfinite(counts.to_numpy(float)).all() and float(counts.to_numpy(float).max(initial=0)) < 2**53:
-        counts = counts.astype("int64")
-    monthly = monthly_counts(inside)
-    return CountResult(counts=counts, monthly=monthly, points=assigned, report=report)
+    return counts
+
+
+def _monthly(pos: np.ndarray, assigned: pd.DataFrame, w: np.ndarray, ids: pd.Index) -> pd.DataFrame:
+    """:func:`monthly_counts` from area positions and integer codes (no grouping on text)."""
+    empty = pd.DataFrame(columns=["area_code", "month", "category", "count"])
+    if "month" not in assigned or assigned["month"].isna().all():
+        return empty
+    month, category = _arrow(assigned["month"]), _arrow(assigned["category"])
+    months, cats = _levels(month), _levels(category)
+    m_code, c_code = _positions(month, months), _positions(category, cats)
+    ok = (pos >= 0) & (m_code >= 0) & (c_code >= 0)
+    if not ok.any():
+        return empty
+    nm, nc = len(months), len(cats)
+    key = (pos[ok].astype(np.int64) * nm + m_code[ok]) * nc + c_code[ok]
+    if len(ids) * nm * nc <= 50_000_000:
+        present = np.bincount(key, minlength=len(ids) * nm * nc) > 0
+        sums = np.bincount(key, weights=w[ok], minlength=len(ids) * nm * nc)
+        key = np.flatnonzero(present)
+        total = sums[key]
+    else:
+        frame = pd.DataFrame({"k": key, "w": w[ok]}).groupby("k", sort=True)["w"].sum()
+        key, total = frame.index.to_numpy(), frame.to_numpy()
+    out = pd.DataFrame({
+        "area_code": pd.array(ids.to_numpy()[key // (nm * nc)], dtype="string"),
+        "month": pd.array(np.asarray(months)[(key // nc) % nm], dtype=assigned["month"].dtype),
+        "category": pd.array(np.asarray(cats)[key % nc], dtype=assigned["category"].dtype),
+        "count": total.astype(float),
+    })
+    return out.sort_values(["area_code", "month", "category"], kind="stable", ignore_index=True)
 
 
 def monthly_counts(assigned: pd.DataFrame) -> pd.DataFrame:
