@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import SchemaError, file_error
+from placebased.io.tables import read_table
 
 __all__ = ["HarmResult", "HarmTable", "apply_harm_weights", "harm_weighted", "harm_weighting", "read_harm_table"]
 
@@ -77,12 +78,7 @@ def read_harm_table(path: str | os.PathLike) -> HarmTable:
     p = Path(path)
     if not p.exists():
         raise file_error(p, "harm table not found", "check the path; the file needs columns category,weight")
-    try:
-        frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise file_error(p, f"cannot be read as CSV ({str(exc).splitlines()[0]})",
-                         "save it as a UTF-8 CSV with columns category,weight") from None
-    return _table_from_frame(frame, str(p))
+    return _table_from_frame(read_table(p, "harm table"), str(p))  # encodings, separators, size limits
 
 
 def _table_from_frame(frame: pd.DataFrame, source: str) -> HarmTable:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import ConfigError, DataError, file_error
+from placebased.io.tables import find_column, read_table
 
 CODE_COLUMNS = ("area_code", "lsoa21cd", "lsoa_code", "lsoa11cd", "code")
 
@@ -43,15 +44,8 @@ def read_targets(path: str | Path, known=None, selection: str | None = None) -> 
     if path.suffix.lower() == ".json":
         codes = _targets_from_json(path, selection)
     else:
-        try:
-            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-            raise file_error(path, f"not a readable CSV ({str(e).splitlines()[0]})",
-                             "save it as CSV with an area_code column") from None
-        if frame.shape[1] == 0:
-            raise file_error(path, "no columns", "give a column area_code with one target code per row")
-        lower = {c.strip().lower(): c for c in frame.columns}
-        col = next((lower[c] for c in CODE_COLUMNS if c in lower), frame.columns[0])
+        frame = read_table(path, "targets")  # encodings, separators, binary files, size limits
+        col = find_column(frame.columns, CODE_COLUMNS) or frame.columns[0]
         codes = frame[col].dropna().astype(str).str.strip().tolist()
     codes = list(dict.fromkeys(c for c in codes if c))
     if not codes:
