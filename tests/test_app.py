@@ -212,3 +212,51 @@ def test_export_of_saved_work_on_request(app):
     next(b for b in app.button if b.label == "Prepare an export of all saved work").click().run()
     assert not app.exception
     assert any(b.label == "Download the export (JSON)" for b in app.get("download_button"))
+
+
+RAW_NAME = __import__("re").compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")  # snake_case: an analyst's column name
+JARGON = ("area_code", "imd_decile", "rank_p05", "rank_p95", "lad_name", "p_top_n", "tier other", "mapclassify",
+          "Gi_Bin", "eb_rate", '{"scenario"', "docs/")
+
+
+def _outside_how(app) -> str:
+    """The text of the page's captions and markdown, without the "How this was worked out" expanders."""
+    from placebased.outputs.glossary import HOW_WORKED_OUT
+
+    inside = {id(c) for e in app.expander if e.label == HOW_WORKED_OUT for c in [*e.caption, *e.markdown]}
+    return " ".join(shown(c.value) for c in [*app.caption, *app.markdown] if id(c) not in inside)
+
+
+def test_priority_tables_and_labels_speak_plain_words(app):
+    """Issue 17, words: no raw column name in any table the priority page shows (ranked areas, target
+    selection, area detail, sensitive categories), no "tier other", no raw JSON; the analyst detail is in
+    the "How this was worked out" expanders; an edited preset says so."""
+    from placebased.outputs.glossary import HOW_WORKED_OUT
+
+    app.session_state["selection"] = {"E01027153": "highest violence rate"}
+    app.run()
+    assert not app.exception
+    headings = []
+    for table in app.dataframe:
+        frame = table.value
+        names = [*map(str, frame.columns), *(str(n) for n in frame.index.names if n is not None)]
+        headings += names
+        for name in names:
+            assert not RAW_NAME.match(name) and name not in JARGON, f"raw column name {name!r} shown"
+        cells = " ".join(map(str, frame.astype(str).to_numpy().ravel()))
+        assert "tier other" not in cells
+    assert {"Area code", "Deprivation decile (1 = most deprived 10%)", "Priority group", "Reason for choosing",
+            "Indicator"} <= set(headings), headings
+    text = _outside_how(app)
+    for word in JARGON:
+        assert word not in text, word
+    assert "Scenario: Balanced" in text and "(edited" not in text
+    how = [e for e in app.expander if e.label == HOW_WORKED_OUT]
+    assert how and any("permutations" in shown(c.value) for e in how for c in e.caption)
+    app.slider(key="w_imd_score").set_value(60)
+    _submit(app)
+    assert not app.exception
+    text = _outside_how(app)
+    assert "Scenario: Balanced (edited: " in text and "\u2192" in text, text[:400]
+    for word in JARGON:
+        assert word not in text, word

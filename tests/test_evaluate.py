@@ -266,7 +266,7 @@ def test_evaluate_page():
     at.run()
     assert not at.exception and not at.error
     assert any("in the target areas" in m.value for m in at.markdown)
-    assert at.dataframe[0].value.index.name == "covariate"
+    assert "Matched on" in at.dataframe[0].value.columns  # the balance table, headed in plain words
     next(b for b in at.button if b.label.startswith("Estimate the minimum")).click().run()
     assert not at.exception and any("could detect" in m.value for m in at.markdown)
 

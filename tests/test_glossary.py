@@ -129,6 +129,24 @@ def test_one_registry_per_name_list():
         assert "Gi" not in mapping.LAYERS[layer] and "LISA" not in mapping.LAYERS[layer]
 
 
+def test_tables_of_the_other_pages_have_no_raw_names():
+    """Needs assessment, evaluation and the export log: headings (and matched-on names) in words."""
+    from placebased.score.sna import BY_DECILE_COLUMNS, CONCENTRATION_COLUMNS
+
+    _assert_plain(glossary.display_frame(pd.DataFrame(columns=list(BY_DECILE_COLUMNS)), glossary.NEEDS_TABLE))
+    _assert_plain(glossary.display_frame(pd.DataFrame(columns=list(CONCENTRATION_COLUMNS)), glossary.NEEDS_TABLE))
+    balance = pd.DataFrame({"mean_targets": [1.0], "mean_pool": [1.0], "mean_matched": [1.0], "smd_before": [0.1],
+                            "smd_after": [0.0]}, index=pd.Index(["log_rate_early"], name="covariate"))
+    shown = glossary.display_frame(balance)
+    _assert_plain(shown)
+    assert not RAW.match(glossary.column_label(shown["Matched on"].iloc[0]))
+    log = pd.DataFrame({"who": ["ann"], "created_at": ["2026"], "kind": ["csv"], "file_name": ["a.csv"],
+                        "settings": [glossary.settings_text('{"Scenario": {"name": "Balanced"}}')]})
+    shown = glossary.display_frame(log, glossary.EXPORT_LOG_TABLE, index=False)
+    _assert_plain(shown)
+    assert shown["Settings"].iloc[0] == "Scenario: (Name: Balanced)"
+
+
 def test_settings_text_is_not_json():
     txt = glossary.settings_text({"scenario": "Balanced", "public": True, "selection": ["E1", "E2"]})
     assert "{" not in txt and '"' not in txt

@@ -22,6 +22,7 @@ from appcache import c_areas, c_evaluation, c_incidents, c_plan, current_setting
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
 from placebased.io.export import table_bytes  # noqa: E402
+from placebased.outputs import glossary  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 from placebased.stats.evaluate import MatchSettings, outcome_label  # noqa: E402
 
@@ -57,7 +58,8 @@ with st.sidebar:
                         help="The largest average difference (in standard deviations) a comparison may have.")
     allow = st.toggle("Allow areas bordering a target as comparisons", value=False,
                       help="Off by default: neighbours may gain (displacement) or benefit (diffusion).")
-    match_on = st.multiselect("Also match on", [c for c in areas.columns if c.endswith("_score") and c != "imd_score"])
+    match_on = st.multiselect("Also match on", [c for c in areas.columns if c.endswith("_score") and c != "imd_score"],
+                              format_func=glossary.column_label)
     months_after = st.number_input("Plan: months after the start", 1, 60, 12)
 
 cats = filters.categories
@@ -93,11 +95,17 @@ with tab_eval:
 
         st.image(plot(result), width="stretch")
         st.markdown("###### Balance before and after matching (standardised mean differences)")
-        st.dataframe(result.match.balance.round(3), width="stretch")
+        balance = glossary.display_frame(result.match.balance.round(3))
+        balance[glossary.column_label("covariate")] = balance[glossary.column_label("covariate")].map(
+            glossary.column_label)  # "log_rate_early" -> "Incident rate, first half before the start (log)"
+        st.dataframe(balance, width="stretch", hide_index=True)
         with st.expander("Areas in the evaluation", expanded=False):
-            st.dataframe(result.to_frame(), width="stretch")
-        with st.expander("Event study (treated × month, reference: the month before the start)", expanded=False):
-            st.dataframe(result.event_study.round(3), width="stretch", hide_index=True)
+            st.dataframe(glossary.display_frame(result.to_frame(), glossary.EVALUATION_TABLE), width="stretch",
+                         hide_index=True)
+        with st.expander(f"{glossary.HOW_WORKED_OUT}: event study (target areas × month, against the month "
+                         "before the start)", expanded=False):
+            st.dataframe(glossary.display_frame(result.event_study.round(3), index=False), width="stretch",
+                         hide_index=True)
         export_button(st, "Download the result (CSV)", lambda: table_bytes(result.summary_row(), "csv", index=False),
                       "evaluation.csv", "text/csv", user=user, settings=settings_of(src, filters))
 

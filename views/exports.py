@@ -19,6 +19,7 @@ from appauth import gate  # noqa: E402
 from appcache import store_or_warning  # noqa: E402
 from placebased import access  # noqa: E402
 from placebased.errors import PlaceBasedError  # noqa: E402
+from placebased.outputs import glossary  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 
 user = gate("exports")
@@ -38,6 +39,6 @@ if store is not None:
     if log.empty:
         st.info("Nothing has been exported yet.")
     else:
-        st.dataframe(log.drop(columns="id"), hide_index=True, width="stretch", column_config={
-            "who": "Who", "created_at": "When (UTC)", "kind": "Kind", "file_name": "File",
-            "settings": "Settings (JSON)"})
+        shown = log.drop(columns="id").assign(settings=log["settings"].map(glossary.settings_text))  # not JSON
+        st.dataframe(glossary.display_frame(shown, glossary.EXPORT_LOG_TABLE, index=False), hide_index=True,
+                     width="stretch")

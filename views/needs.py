@@ -21,6 +21,8 @@ from appauth import can, export_button, gate, settings_of  # noqa: E402
 from appcache import c_areas, c_incidents, current_settings  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
+from placebased.names import MONITOR_LEVELS, PUBLIC_THRESHOLDS  # noqa: E402
+from placebased.outputs import glossary  # noqa: E402
 from placebased.outputs.sna_report import sentence  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 from placebased.score import sna  # noqa: E402
@@ -74,7 +76,7 @@ with st.sidebar:
                   if len(months) > 1 else (None, None))
     extra = st.multiselect("Also by IoD domain", [d for d in domains if d != "imd"], format_func=domains.get,
                            key="sna_domains")
-    threshold = st.radio("PDF: hide counts below", [5, 10], horizontal=True, key="sna_threshold")
+    threshold = st.radio("PDF: hide counts below", list(PUBLIC_THRESHOLDS), horizontal=True, key="sna_threshold")
 
 if not cats:
     st.info("Choose at least one category.")
@@ -112,32 +114,36 @@ with right:
     st.line_chart(lz, x="share_of_areas", y=["All areas", "Equal spread"],
                   x_label="share of neighbourhoods (fewest incidents first)", y_label="share of incidents")
 
-PLAIN = {"imd_decile": "IMD decile", "incidents": "Incidents", "share_incidents": "Share of incidents",
-         "residents": "Residents", "share_residents": "Share of residents", "rate_per_1000": "Rate per 1,000",
-         "lad_name": "Local authority", "areas": "Neighbourhoods", "share_top_5pct": "Top 5%",
-         "share_top_10pct": "Top 10%", "share_top_20pct": "Top 20%", "gini": "Gini",
-         "share_areas_with_incidents": "With any incident", "domain": "Domain", "decile": "Decile"}
+def plain(frame):
+    """A table for the page: headings in words (the glossary; brief IMD-decile names, as on this page)."""
+    return glossary.display_frame(frame, glossary.NEEDS_TABLE, index=False)
+
+
+def heading(column: str) -> str:
+    return glossary.column_label(column, glossary.NEEDS_TABLE)
+
+
 pct = st.column_config.NumberColumn(format="percent")
+shares_of = {heading(c): pct for c in ("share_incidents", "share_residents")}
 st.subheader("Incidents and residents by IMD decile")
-st.dataframe(dec.rename(columns=PLAIN), hide_index=True, column_config={
-    "Share of incidents": pct, "Share of residents": pct,
-    "Rate per 1,000": st.column_config.NumberColumn(format="%.1f")})
+st.dataframe(plain(dec), hide_index=True, column_config={
+    **shares_of, heading("rate_per_1000"): st.column_config.NumberColumn(format="%.1f")})
 st.caption(escape_markdown(sentence(rr.describe()) + ". Method: " + rr.method + ". " + " ".join(rr.notes)))
 st.subheader("Concentration by local authority")
-lad = result.by_lad_frame().drop(columns=["lad_code"]).rename(columns=PLAIN)
-shares = ("Top 5%", "Top 10%", "Top 20%", "With any incident")
+lad = plain(result.by_lad_frame().drop(columns=["lad_code"]))
+shares = [heading(c) for c in ("share_top_5pct", "share_top_10pct", "share_top_20pct", "share_areas_with_incidents")]
 st.dataframe(lad, hide_index=True, column_config=dict.fromkeys(shares, pct))
 st.caption(escape_markdown(sentence(result.overall.method) + "."))
 if result.domains:
     st.subheader("By IoD domain decile")
-    st.dataframe(result.domain_frame().rename(columns=PLAIN), hide_index=True,
-                 column_config={"Share of incidents": pct, "Share of residents": pct})
+    by_domain = result.domain_frame()
+    by_domain["domain"] = by_domain["domain"].map(lambda d: domains.get(d, d))  # "income" -> its IoD name
+    st.dataframe(plain(by_domain), hide_index=True, column_config=shares_of)
 for note in result.notes:
     st.caption(escape_markdown(note))
 
 st.subheader("Monitoring: the Serious Violence Duty measures")
-mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level",
-                     format_func={"county": "All areas", "lad": "Each local authority"}.get)
+mon_level = st.radio("Series for", ["county", "lad"], horizontal=True, key="mon_level", format_func=MONITOR_LEVELS.get)
 try:
     mon = c_monitor(src, mon_level)
 except PlaceBasedError as exc:

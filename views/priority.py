@@ -8,7 +8,6 @@ selection and its reasons, the last map click, the last good uploads).
 from __future__ import annotations
 
 import contextvars
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,12 +37,27 @@ from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
 from placebased.errors import PlaceBasedError
 from placebased.io.export import table_bytes
+from placebased.names import (
+    ALPHA_CHOICES,
+    DRAW_CHOICES,
+    PERMUTATION_CHOICES,
+    REACH_CHOICES_M,
+    UPLOAD_TYPES,
+    VINTAGES,
+    WEEKDAYS,
+    WEIGHT_CHOICES,
+)
+from placebased.outputs import glossary
 from placebased.outputs.mapping import BASEMAPS, LAYERS, area_at, build_map, cluster_points, install_static_assets
 from placebased.outputs.webmap import style_payload
 from placebased.safety import escape_markdown
 from placebased.score.indicators import check_user_tables
-from placebased.score.scenario import Scenario, default_scenario, preset, preset_names
+from placebased.score.scenario import MISSING_POLICIES, NORMALISATIONS, Scenario, default_scenario, preset, preset_names
 from placebased.score.selection import selection_csv, selection_geojson, selection_table
+from placebased.stats.hotspots import CORRECTIONS
+
+COL = glossary.column_label  # every heading the page shows: plain words from the glossary
+DEFAULT_STATS = P.StatsSettings()
 
 ROOT = Path(__file__).resolve().parent.parent
 install_static_assets(ROOT / "static")
@@ -96,12 +110,11 @@ def upload_widget(kind: str, label: str, help_text: str, types: list[str], multi
 
 
 with sb.expander("Data: areas, incidents, indicators, provision", expanded=False):
-    vintage = st.radio("Area set", [2025, 2019], horizontal=True, key="vintage",
-                       format_func=lambda v: "LSOA 2021 · IoD2025" if v == 2025 else "LSOA 2011 · IoD2019")
+    vintage = st.radio("Area set", list(VINTAGES), horizontal=True, key="vintage", format_func=VINTAGES.get)
     sb_bound_id = st.text_input("Id column of uploaded boundaries", value="", placeholder="e.g. LSOA21CD")
     boundary_paths = upload_widget(
         "boundaries", "Boundaries (optional)", "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet with an id column",
-        ["geojson", "json", "gpkg", "zip", "parquet"],
+        list(UPLOAD_TYPES["boundaries"]),
         validate=lambda p: c_areas(P.Sources(vintage, p[0], sb_bound_id or None)))
     date_format = st.text_input("Date format of uploaded incidents (optional)", value="", placeholder="e.g. %m/%d/%Y",
                                 help="Leave blank to detect: ISO, or day-first unless the values show month-first "
@@ -126,18 +139,18 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
         "incidents", "Incidents (optional; default police.uk)",
         "the police.uk download zip as it comes, police.uk CSVs, or CSV/Excel with latitude/longitude or "
         "easting/northing, or GeoJSON points",
-        ["zip", "csv", "gz", "xlsx", "geojson", "gpkg"], multiple=True, validate=_check_incidents)
+        list(UPLOAD_TYPES["incidents"]), multiple=True, validate=_check_incidents)
     src0 = P.Sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
                      id_column=sb_bound_id or None, incidents=incident_paths,
                      incident_options=ss.get("good_incident_options", ()) if incident_paths else ())
     table_paths = upload_widget(
         "tables", "Indicator tables (optional)", "CSV/Excel: an area-code column and value columns",
-        ["csv", "xlsx"], multiple=True,
+        list(UPLOAD_TYPES["tables"]), multiple=True,
         validate=lambda p: check_user_tables(P.load_tables_for(P.Sources(tables=p), c_areas(src0)[0].index)))
     provision_paths = upload_widget(
         "provision", "Provision (optional; default NHS example)",
         "CSV/Excel with coordinates or postcodes, or GeoJSON/GeoPackage points or service areas",
-        ["csv", "xlsx", "geojson", "gpkg"], validate=lambda p: P.load_provision_for(P.Sources(provision=p[0])))
+        list(UPLOAD_TYPES["provision"]), validate=lambda p: P.load_provision_for(P.Sources(provision=p[0])))
     src = P.Sources(vintage=vintage, boundaries=src0.boundaries, id_column=src0.id_column, incidents=incident_paths,
                     incident_options=src0.incident_options, tables=table_paths,
                     provision=provision_paths[0] if provision_paths else None)
@@ -169,7 +182,7 @@ with sb.expander("Filters", expanded=True):
     hours = st.slider("Time of day (hours)", 0, 24, (0, 24), disabled=not has_times,
                       help=None if has_times else "police.uk records carry months only: no times to filter.")
     days = st.multiselect("Days of the week", list(range(7)), default=[], disabled=not has_times,
-                          format_func=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].__getitem__,
+                          format_func=WEEKDAYS.__getitem__,
                           help="e.g. Sat and Sun with 01:00-05:00 for night-time-economy violence")
     if not has_times:
         st.caption("No times in these records (police.uk has months only).")
@@ -180,17 +193,19 @@ filters = P.Filters(categories=tuple(chosen) or None, start=start, end=end,
 # ------------------------------------------------------------------------------------------ sidebar: statistics
 
 with sb.expander("Statistics", expanded=False):
-    wkind = st.selectbox("Spatial weights", ["queen", "rook", "knn:6", "knn:8", "distance:2000", "distance:3000"])
+    wkind = st.selectbox("Spatial weights", list(WEIGHT_CHOICES), format_func=glossary.weights_label,
+                         index=list(WEIGHT_CHOICES).index(DEFAULT_STATS.weights))
     variables = P.hotspot_variables(areas, incidents)  # area indicators when there are no incidents
     variable = st.selectbox("Variable", list(variables), format_func=variables.get)
-    perms = st.select_slider("Permutations", [99, 499, 999, 4999, 9999], value=9999,
+    perms = st.select_slider("Permutations", list(PERMUTATION_CHOICES), value=DEFAULT_STATS.permutations,
                              help="9,999 by default (as the library and CLI): with a correction (FDR) over hundreds "
                                   "of areas, 999 permutations (smallest two-sided p = 0.002) leave too little "
                                   "room to pass.")
-    alpha = st.select_slider("Alpha", [0.01, 0.05, 0.10], value=0.05)
-    correction = st.selectbox("Multiple-testing correction", ["fdr", "bonferroni", "none"],
+    alpha = st.select_slider("Alpha", list(ALPHA_CHOICES), value=DEFAULT_STATS.alpha)
+    correction = st.selectbox("Multiple-testing correction", list(CORRECTIONS), format_func=glossary.correction_label,
+                              index=list(CORRECTIONS).index(DEFAULT_STATS.correction),
                               help="False Discovery Rate by default (as ArcGIS).")
-    seed = int(st.number_input("Seed", min_value=0, value=12345, step=1))
+    seed = int(st.number_input("Seed", min_value=0, value=DEFAULT_STATS.seed, step=1))
 stats = P.StatsSettings(weights=wkind, variable=variable, permutations=perms, alpha=alpha, correction=correction,
                         seed=seed)
 
@@ -212,7 +227,7 @@ with sb.expander("Priority weights", expanded=True):
         ss["weights"] = dict(ps.weights)
         ss["scenario_meta"] = {"name": ps.name, "description": ps.description}
         st.rerun()
-    up = st.file_uploader("Load a scenario (TOML)", type=["toml"], key="up_scenario")
+    up = st.file_uploader("Load a scenario (TOML)", type=list(UPLOAD_TYPES["scenario"]), key="up_scenario")
     if up is not None and st.button("Use this scenario"):
         try:
             path = save_upload(up)
@@ -224,17 +239,22 @@ with sb.expander("Priority weights", expanded=True):
             st.error(escape_markdown(str(exc)))
     with st.form("weights_form"):
         chosen_ids = st.multiselect("Indicators", available, default=[k for k in ss["weights"] if k in available],
-                                    format_func=lambda k: labels.get(k, k))
+                                    format_func=lambda k: labels.get(k, COL(k)))
         new_weights = {}
         for k in chosen_ids:
-            new_weights[k] = st.slider(labels.get(k, k), 0, 100, int(round(ss["weights"].get(k, 10))), key=f"w_{k}")
-        norm = st.selectbox("Normalisation", ["percentile", "zscore", "minmax"])
-        missing = st.selectbox("Missing values", ["median", "exclude", "zero"])
-        draws = st.select_slider("Robustness draws", [0, 200, 500, 1000], value=1000)
+            new_weights[k] = st.slider(labels.get(k, COL(k)), 0, 100, int(round(ss["weights"].get(k, 10))),
+                                       key=f"w_{k}")
+        base = default_scenario()
+        norm = st.selectbox("Normalisation", list(NORMALISATIONS), index=list(NORMALISATIONS).index(base.normalisation),
+                            format_func=lambda k: glossary.choice_label(k, glossary.NORMALISATION_NAMES))
+        missing = st.selectbox("Missing values", list(MISSING_POLICIES),
+                               index=list(MISSING_POLICIES).index(base.missing),
+                               format_func=lambda k: glossary.choice_label(k, glossary.MISSING_NAMES))
+        draws = st.select_slider("Robustness draws", list(DRAW_CHOICES), value=base.draws)
         if st.form_submit_button("Apply weights", type="primary"):
             ss["weights"] = {k: float(v) for k, v in new_weights.items() if v > 0} or ss["weights"]
     total = sum(ss["weights"].values()) or 1
-    st.caption("Weights now: " + ", ".join(f"{labels.get(k, k)} {100 * v / total:.0f}%"
+    st.caption("Weights now: " + ", ".join(f"{labels.get(k, COL(k))} {100 * v / total:.0f}%"
                                            for k, v in ss["weights"].items()))
     if st.button("Suggest weights from regression evidence"):
         with st.spinner("Fitting the count regression (negative binomial, population offset)…"):
@@ -252,7 +272,7 @@ with sb.expander("Map", expanded=False):
     show_points = can(user, "points") and st.checkbox("Incident points (analyst view, clustered)", value=False)
     show_provision = st.checkbox("Current provision (NHS example unless uploaded)", value=False)
     show_outlines = st.checkbox("Local authority outlines", value=True)
-    radius = st.select_slider("Provision reach (m)", [500, 800, 1000, 1500, 2000, 3000], value=1000)
+    radius = st.select_slider("Provision reach (m)", list(REACH_CHOICES_M), value=1000)
 
 with sb.expander("Sensitive categories", expanded=False):
     extra_sensitive = tuple(ln.strip() for ln in st.text_area(
@@ -267,7 +287,8 @@ with sb.expander("Sensitive categories", expanded=False):
     decided = classify_labels(sorted(incidents.points["category"].dropna().astype(str).unique()), rules)
     st.caption(f"{int(decided['sensitive'].sum())} of {len(decided)} categories in the data are treated as "
                "sensitive: never drawn as points; in public outputs hidden below 10 and left out of totals.")
-    st.dataframe(decided[decided["sensitive"]][["label", "rule"]], hide_index=True, use_container_width=True)
+    st.dataframe(glossary.display_frame(decided[decided["sensitive"]][["label", "rule"]], glossary.SENSITIVE_TABLE,
+                                        index=False), hide_index=True, use_container_width=True)
 ss["sensitive_labels"] = extra_sensitive  # read by the workshop page (this session only)
 
 # ------------------------------------------------------------------------------------------ compute
@@ -305,7 +326,8 @@ if layer == "gaps" and provision is not None:
 
     g1, g2 = st.columns([3, 1])
     types = tuple(g1.multiselect("Provision types for gaps", provision_types(provision), key="gap_types"))
-    upto = g2.selectbox("Priority areas", [f"top {t:g}%" for t in scenario.tiers], key="gap_tier")
+    upto = g2.selectbox("Priority areas", [f"top {t:g}%" for t in scenario.tiers], key="gap_tier",
+                        format_func=glossary.tier_label)
     try:
         gap = c_gaps(src, filters, stats, scenario, types, float(radius), upto)
         mf["gap"] = gap.table["gap"]
@@ -324,13 +346,11 @@ if layer == "gaps" and provision is not None:
             st.success(site_result.summary_line())
             table = sites.drop(columns="geometry")[["name", "areas_newly_covered", "share_gained",
                                                      "residents_newly_covered"]]
-            st.dataframe(table.assign(share_gained=100 * table["share_gained"]), width="stretch", hide_index=True,
-                         column_config={"name": "Suggested site (area centre)",
-                                        "areas_newly_covered": "Areas newly within reach",
-                                        "share_gained": st.column_config.NumberColumn(
-                                            "Weighted coverage gained", format="%.1f%%"),
-                                        "residents_newly_covered": st.column_config.NumberColumn(
-                                            "Residents newly within reach", format="%d")})
+            table = table.assign(share_gained=100 * table["share_gained"])
+            st.dataframe(glossary.display_frame(table, {"name": "Suggested site (area centre)"}, index=False),
+                         width="stretch", hide_index=True, column_config={
+                             COL("share_gained"): st.column_config.NumberColumn(format="%.1f%%"),
+                             COL("residents_newly_covered"): st.column_config.NumberColumn(format="%d")})
         except PlaceBasedError as exc:
             st.error(escape_markdown(str(exc)))
 
@@ -343,11 +363,14 @@ if layer == "emerging":
     except PlaceBasedError as exc:
         st.error(escape_markdown(str(exc)))
         mf["emerging_class"] = None
-note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
-        "emerging": "Space-time Gi* per month, Mann-Kendall on the Gi* z-series (ArcGIS rules; see "
-                    "docs/emerging_hotspots.md)"}.get(layer, "")
-if layer == "priority":
-    note = f"Scenario '{scenario.name}': {scenario.normalisation} normalisation, {draws} robustness draws"
+scenario_name = P.scenario_label(scenario, labels)  # "Balanced (edited: ...)" once the weights differ
+note = f"Scenario: {scenario_name}" if layer == "priority" else glossary.LAYER_HINTS.get(layer, "")
+hot_settings = {**analysis.hotspots.settings, "variable": stats.variable, "weights": stats.weights}
+how_worked_out = {  # analyst detail: the "How this was worked out" expander
+    "gi": glossary.method_note("gi", hot_settings), "lisa": glossary.method_note("lisa", hot_settings),
+    "priority": glossary.method_note("priority") + f" Normalisation: {scenario.normalisation}; "
+                f"{draws:,} robustness draws.",
+}.get(layer, glossary.method_note(layer))
 if show_points:
     access.require(user, "points")
 clusters = cluster_points(P.point_layer(incidents.points, analysis.selected, rules), rules=rules) if show_points \
@@ -402,15 +425,20 @@ with right:
                        "selection and shown again when that area set is loaded.")
         st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** {escape_markdown(r.area_name)}"
                                for r in table.itertuples()))
+        shown = glossary.display_frame(table, labels, index=False)  # plain headings and priority groups
+        editable = (COL("reason"), COL("remove"))
         edited = st.data_editor(
-            table, key="sel_editor", hide_index=True, width="stretch",
-            column_config={"reason": st.column_config.TextColumn("Reason", width="medium"),
-                           "remove": st.column_config.CheckboxColumn("Remove")},
-            disabled=[c for c in table.columns if c not in ("reason", "remove")])
-        for row in edited.itertuples():
-            if row.area_code in ss["selection"]:
-                ss["selection"][row.area_code] = row.reason or ""
-        drop = [r.area_code for r in edited.itertuples() if r.remove]
+            shown, key="sel_editor", hide_index=True, width="stretch",
+            column_config={COL("reason"): st.column_config.TextColumn(width="large", pinned=True),
+                           COL("remove"): st.column_config.CheckboxColumn(pinned=True),
+                           COL("drivers"): st.column_config.TextColumn(width="medium")},
+            column_order=[*editable, *(c for c in shown.columns if c not in editable)],
+            disabled=[c for c in shown.columns if c not in editable])
+        codes_shown = table["area_code"].tolist()
+        for code_, reason in zip(codes_shown, edited[COL("reason")]):
+            if code_ in ss["selection"]:
+                ss["selection"][code_] = reason if isinstance(reason, str) else ""
+        drop = [c for c, rm in zip(codes_shown, edited[COL("remove")]) if rm is True]
         if drop:
             for c in drop:
                 ss["selection"].pop(c, None)
@@ -446,10 +474,11 @@ with right:
                 st.caption(escape_markdown(c_plan(src, filters.categories, mde_for, 12).plain_words()))
             except PlaceBasedError as exc:
                 st.caption(escape_markdown(str(exc)))
-    with st.expander("Global Moran's I", expanded=False):
+    with st.expander(glossary.HOW_WORKED_OUT, expanded=False):
+        st.caption(escape_markdown(f"{glossary.layer_title(layer)}: {how_worked_out}"))
         g = analysis.hotspots.moran
-        st.markdown(escape_markdown(f"I = {g.I:.3f} (E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · "
-                                    f"{analysis.settings_line()}"))
+        st.caption(escape_markdown(f"Clustering over the whole county (global Moran's I): I = {g.I:.3f} "
+                                   f"(E[I] = {g.EI:.4f}), pseudo p = {g.p_sim:.4f} · {analysis.settings_line()}"))
     for n in analysis.notes:
         st.caption(escape_markdown(f"Note: {n}"))
 
@@ -459,23 +488,31 @@ show.insert(0, "imd_decile", areas.get("imd_decile"))
 show.insert(0, "count", mf["count"])
 show = show.sort_values("rank")
 show.insert(0, "pick", [c in ss["selection"] for c in show.index])
+ranked = glossary.display_frame(show.head(60), {**labels, "p_top_n": f"Chance of being in the top {scenario.top_n}"},
+                                index=False)  # plain headings; the area codes stay the index
+ranked.index.name = COL("area_code")
 picked_rows = st.data_editor(
-    show.head(60), key="rank_editor", width="stretch", height=360,
-    column_config={"pick": st.column_config.CheckboxColumn("Target"),
-                   "score": st.column_config.NumberColumn(format="%.1f"),
-                   "p_top_n": st.column_config.NumberColumn(f"P(top {scenario.top_n})", format="%.2f")},
-    disabled=[c for c in show.columns if c != "pick"])
+    ranked, key="rank_editor", width="stretch", height=360,
+    column_config={COL("pick"): st.column_config.CheckboxColumn(),
+                   COL("score"): st.column_config.NumberColumn(format="%.1f"),
+                   ranked.columns[list(show.columns).index("p_top_n")]: st.column_config.NumberColumn(format="%.2f"),
+                   COL("drivers"): st.column_config.TextColumn(width="large")},
+    disabled=[c for c in ranked.columns if c != COL("pick")])
 changed = False
 for code, row in picked_rows.iterrows():
-    if row["pick"] and code not in ss["selection"]:
+    if row[COL("pick")] and code not in ss["selection"]:
         ss["selection"][code] = ""
         changed = True
-    elif not row["pick"] and code in ss["selection"]:
+    elif not row[COL("pick")] and code in ss["selection"]:
         ss["selection"].pop(code)
         changed = True
 if changed:
     st.rerun()
-st.caption(escape_markdown(result.summary().replace("\n", " · ")))
+st.caption(escape_markdown(f"Scenario: {scenario_name}. Weights now: " + ", ".join(
+    f"{labels.get(k, COL(k))} {100 * v:.0f}%" for k, v in result.weights.items()) + "."))
+with st.expander(glossary.HOW_WORKED_OUT, expanded=False):
+    for line in result.summary().splitlines():
+        st.caption(escape_markdown(line))
 
 # ------------------------------------------------------------------------------------------ area detail
 
@@ -485,7 +522,7 @@ if ss.get("detail_pick") not in areas.index:
     ss["detail_pick"] = next((c for c in ss["selection"] if c in areas.index), scores["rank"].idxmin())
 code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {areas.at[c, 'area_name']}",
                     key="detail_pick")
-st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,}; tier {scores.at[code, 'tier']}")
+st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,} · {glossary.tier_label(scores.at[code, 'tier'])}")
 from placebased.io.geography import comparison_sentence  # noqa: E402
 
 _compare = comparison_sentence([code], areas.attrs.get("vintage", 2025))  # its authority, force area, England
@@ -495,13 +532,14 @@ d1, d2 = st.columns([1, 1])
 with d1:
     st.markdown(f"**Why it scores {scores.at[code, 'score']:.1f}** · "
                 f"{escape_markdown(scores.at[code, 'drivers'])}")
-    st.dataframe(result.explain(code)[["label", "raw", "normalised", "weight_pct", "contribution"]], hide_index=True,
-                 width="stretch", height=250, column_config={
-                     "label": st.column_config.TextColumn("Indicator", width="medium"),
-                     "raw": st.column_config.NumberColumn("Value", format="%.3g"),
-                     "normalised": st.column_config.NumberColumn("Normalised", format="%.1f"),
-                     "weight_pct": st.column_config.NumberColumn("Weight %", format="%.0f"),
-                     "contribution": st.column_config.NumberColumn("Adds to score", format="%.1f")})
+    why = result.explain(code)[["label", "raw", "normalised", "weight_pct", "contribution"]]
+    st.dataframe(glossary.display_frame(why, index=False), hide_index=True, width="stretch", height=250,
+                 column_config={
+                     COL("label"): st.column_config.TextColumn(width="large"),  # names in full
+                     COL("raw"): st.column_config.NumberColumn(format="%.3g"),
+                     COL("normalised"): st.column_config.NumberColumn(format="%.1f"),
+                     COL("weight_pct"): st.column_config.NumberColumn(format="%.0f"),
+                     COL("contribution"): st.column_config.NumberColumn(format="%.1f")})
     from placebased.profile_record import render_profile
 
     if can(user, "exports") and st.button("Profile PDF of this area"):
@@ -572,7 +610,8 @@ with st.expander("Saved work: scenarios and target selections", expanded=False):
             if ss.get("export_json"):
                 export_button(e1, "Download the export (JSON)", ss["export_json"], "placebased_saved_work.json",
                               "application/json", user=user, settings={"what": "all saved work"})
-            backup = e2.file_uploader("Import saved work (JSON)", type=["json"], key="up_backup")
+            backup = e2.file_uploader("Import saved work (JSON)", type=list(UPLOAD_TYPES["saved_work"]),
+                                      key="up_backup")
             if backup is not None and e2.button("Import"):
                 try:
                     done = store.import_json(backup.getvalue())
@@ -590,7 +629,7 @@ if ss.get("suggestion") is not None:
         st.warning("Association is not cause: these weights describe which indicators go with more serious "
                    "violence here, not what causes it.")
         st.code(reg.table(), language=None)
-        st.write("Suggested weights: " + ", ".join(f"{labels.get(k, k)} {v:.0f}%"
+        st.write("Suggested weights: " + ", ".join(f"{labels.get(k, COL(k))} {v:.0f}%"
                                                   for k, v in suggested.weights_percent.items()))
         if st.button("Adopt the suggested weights"):
             ss["weights"] = dict(suggested.weights)
@@ -604,4 +643,4 @@ export_button(st, "Download ranked table (CSV)", lambda: table_bytes(scores.assi
               "priority_scores.csv", "text/csv", user=user, settings=settings_of(src, filters, stats, scenario))
 st.caption("Data: police.uk (OGL v3.0); ONS boundaries and Census 2021 (OGL v3.0, contains OS data © Crown "
            "copyright 2025); MHCLG English Indices of Deprivation. "
-           + escape_markdown(json.dumps({"scenario": scenario.name}, ensure_ascii=False)))
+           + escape_markdown(glossary.settings_text({"scenario": scenario_name})))

@@ -33,6 +33,7 @@ from placebased import pipeline as P  # noqa: N812, E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
 from placebased.names import PUBLIC_THRESHOLDS, TIER_EXCLUDED  # noqa: E402
+from placebased.outputs import glossary  # noqa: E402
 from placebased.outputs.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
 from placebased.outputs.webmap import workshop_payload  # noqa: E402
 from placebased.outputs.workshop import (  # noqa: E402
@@ -172,7 +173,8 @@ if click and click != ss.get("ws_last_click"):
     if code:
         ss["ws_pick"] = code
 with st.sidebar.expander("Categories treated as sensitive", expanded=False):
-    st.dataframe(decided[decided["sensitive"]][["label", "rule"]], hide_index=True, use_container_width=True)
+    st.dataframe(glossary.display_frame(decided[decided["sensitive"]][["label", "rule"]], glossary.SENSITIVE_TABLE,
+                                        index=False), hide_index=True, width="stretch")
 st.caption(public_note(threshold, max(10, threshold)) + " No individual incidents are shown. " +
            ("No basemap: nothing is fetched from the internet." if basemap == "none" else
             "Basemap tiles are fetched from the internet."))

@@ -116,7 +116,51 @@ COLUMNS: dict[str, str] = {
     "category": "Type of incident",
     "share_gained": "Share of need newly reached",
     "residents_newly_covered": "Residents newly reached",
+    "areas_newly_covered": "Areas newly within reach",
+    # needs assessment
+    "share_incidents": "Share of incidents",
+    "residents": "Residents",
+    "share_residents": "Share of residents",
+    "rate_per_1000": "Incidents per 1,000 residents",
+    "areas": "Neighbourhoods",
+    "share_top_5pct": "Share in the top 5% of neighbourhoods",
+    "share_top_10pct": "Share in the top 10% of neighbourhoods",
+    "share_top_20pct": "Share in the top 20% of neighbourhoods",
+    "gini": "Gini coefficient (0 = even, 1 = all in one area)",
+    "share_areas_with_incidents": "Neighbourhoods with any incident",
+    "domain": "Deprivation domain",
+    "decile": "Decile (1 = most deprived 10%)",
+    # evaluation
+    "covariate": "Matched on",
+    "mean_targets": "Target areas (mean)",
+    "mean_pool": "All other areas (mean)",
+    "mean_matched": "Comparison areas (mean)",
+    "smd_before": "Difference before matching (standardised)",
+    "smd_after": "Difference after matching (standardised)",
+    "log_rate_early": "Incident rate, first half before the start (log)",
+    "log_rate_late": "Incident rate, second half before the start (log)",
+    "log_population": "Residents (log)",
+    "role": "Role",
+    "matched_to": "Compared with target",
+    "relative_month": "Months from the start",
+    "coef": "Estimate (log rate ratio)",
+    "se": "Standard error",
+    "rate_ratio": "Rate ratio (below 1 = fall)",
+    # export log and sensitive categories
+    "who": "Who",
+    "file_name": "File",
+    "settings": "Settings",
+    "rule": "Why it is treated as sensitive",
 }
+
+#: tables that use a column name in a sense of their own: column -> heading there
+SENSITIVE_TABLE = {"label": "Category in the data"}
+EVALUATION_TABLE = {"distance": "Difference from its target (matching)"}
+EXPORT_LOG_TABLE = {"kind": "What was downloaded", "created_at": "When (UTC)"}
+#: the needs-assessment page speaks of IMD deciles throughout, so its tables say so briefly
+NEEDS_TABLE = {"imd_decile": "IMD decile", "lad_name": "Local authority", "share_top_5pct": "Top 5%",
+               "share_top_10pct": "Top 10%", "share_top_20pct": "Top 20%", "gini": "Gini",
+               "share_areas_with_incidents": "With any incident", "rate_per_1000": "Rate per 1,000"}
 
 _ACRONYMS = {"imd": "IMD", "lsoa": "LSOA", "gp": "GP", "nhs": "NHS", "eb": "EB", "asb": "ASB", "la": "LA",
              "idaci": "IDACI", "pcn": "PCN", "id": "ID"}
@@ -361,6 +405,16 @@ def variable_label(variable: str) -> str:
 
 LAYERS["hotspots"] = LAYERS["gi"]
 
+#: one plain line under a map legend (the analyst detail: :func:`method_note`)
+LAYER_HINTS: dict[str, str] = {
+    "imd": "Official deprivation ranking of every neighbourhood in England (2025).",
+    "gi": "A hot spot is an area that, with its neighbours, has a higher rate of incidents than chance would give.",
+    "lisa": "Clusters: areas like their neighbours (high among high, low among low); outliers: areas unlike them.",
+    "density": "Incidents per square kilometre, so small busy areas show up.",
+    "emerging": "How each area's hot or cold spot has changed month by month.",
+    "gaps": "Priority areas where no chosen provision is within reach.",
+}
+
 
 def layer_title(layer: str) -> str:
     """Plain title of a map layer's legend."""
@@ -503,8 +557,22 @@ def weight_changes(before: Mapping[str, float], after: Mapping[str, float]) -> l
     return sorted(out, key=lambda t: -abs(t[2] - t[1]))
 
 
-def settings_text(settings: Mapping) -> str:
-    """Settings as a readable line ("Scenario: Balanced · Public: yes"), never raw JSON."""
+def settings_text(settings: Mapping | str, sep: str = " \u00b7 ") -> str:
+    """Settings as a readable line ("Scenario: Balanced · Public: yes"), never raw JSON; nested
+    settings (a JSON text, or a dict of dicts as the export log holds) in brackets.
+
+    >>> settings_text('{"Filters": {"categories": ["Robbery"], "hours": null}, "public": false}')
+    'Filters: (Categories: Robbery) \u00b7 Public: no'
+    """
+    if isinstance(settings, str):
+        import json
+
+        try:
+            settings = json.loads(settings)
+        except ValueError:
+            return settings
+        if not isinstance(settings, Mapping):
+            return str(settings)
     parts = []
     for k, v in settings.items():
         if v is None or v == "" or v == [] or v == {}:
@@ -513,8 +581,13 @@ def settings_text(settings: Mapping) -> str:
             v = "yes" if v else "no"
         elif isinstance(v, list | tuple):
             v = ", ".join(map(str, v))
+        elif isinstance(v, Mapping):
+            inner = settings_text(v, sep="; ")
+            if not inner:
+                continue
+            v = f"({inner})"
         parts.append(f"{column_label(k)}: {v}")
-    return " \u00b7 ".join(parts)
+    return sep.join(parts)
 
 
 __all__ = [
