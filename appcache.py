@@ -163,11 +163,13 @@ def store_or_warning(what: str = "Saving and loading work") -> object | None:
 def current_settings():
     """The data, filter, statistics and scenario settings last used on the main page (or defaults)."""
     from placebased.categories import GROUPS
+    from placebased.config import AreaConfig
     from placebased.score.scenario import default_scenario
 
     default_filters = P.Filters(categories=tuple(sorted(GROUPS["serious_violence"]["police_uk"])))
     stats = P.StatsSettings(permutations=9999)  # as the main page: FDR needs room below p = 0.001
-    return st.session_state.get("settings") or (P.Sources(), default_filters, stats, default_scenario())
+    area = st.session_state.get("area_config") or AreaConfig()  # app.py's --config area.toml
+    return st.session_state.get("settings") or (area.sources(), default_filters, stats, default_scenario())
 
 
 @st.cache_resource(show_spinner="Computing trends and emerging hot spots (space-time Gi*)…", max_entries=8)

@@ -8,6 +8,9 @@ line on stderr and exit 2; warnings about the data print one line each on stderr
 Only the chosen command's module is imported, so ``placebased --help`` and ``--version`` start
 without the scientific stack (pandas, geopandas, numba); ``COMMANDS`` holds the one-line help
 that the top-level ``--help`` lists (a test checks it against each command's own).
+
+``--config FILE`` (anywhere on the line) reads an area configuration (:mod:`placebased.config`): the
+command's data flags not given on the command line take the file's values.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import importlib
 import sys
 import warnings
 
+from placebased.config import config_path
 from placebased.errors import PlaceBasedError
 
 #: sub-commands, in the order ``--help`` lists them, with their one-line help
@@ -50,6 +54,9 @@ def _top_parser() -> argparse.ArgumentParser:
         epilog="Run 'placebased COMMAND --help' for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"placebased {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="an area configuration (TOML: boundaries, id column, "
+                        "vintage, incidents, indicator tables, provision; see docs/example-area.toml); flags "
+                        "given on the command line win over the file")
     return parser
 
 
@@ -72,6 +79,11 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv, config_file = config_path(argv)
+    except PlaceBasedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         # --help, --version, no command or an unknown one: no command module is imported
@@ -83,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.parse_args(argv)  # argparse names the valid commands and exits 2
         return 2  # pragma: no cover
     parser = build_parser(only=command)
-    args = parser.parse_args(argv)
+    try:
+        if config_file is None:
+            args = parser.parse_args(argv)
+        else:
+            from placebased.commands._common import parse_with_config
+            from placebased.config import load
+
+            args = parse_with_config(parser, command, argv, load(config_file))
+    except PlaceBasedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

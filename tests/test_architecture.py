@@ -35,7 +35,7 @@ def layer(mod: str) -> str:
     part = mod.split(".")[1]
     if part in ("io", "stats", "score", "outputs"):
         return part
-    if part in ("pipeline", "access", "profile_record"):
+    if part in ("pipeline", "access", "profile_record", "config"):
         return "orchestration"
     if part in ("commands", "cli"):
         return "entry"

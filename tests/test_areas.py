@@ -184,3 +184,15 @@ def test_zones_elsewhere_are_not_interpolated(tmp_path, areas):
     with pytest.warns(DataWarning, match="no IoD indicators were joined"):
         got = load_areas(boundaries=f, id_column="zone")
     assert got["population"].isna().all()
+
+
+def test_the_shipped_file_named_by_its_path_is_the_shipped_areas():
+    """A config file (or --boundaries) pointing at the shipped boundary file gets exactly the default areas."""
+    from placebased import _paths
+
+    named = load_areas(2025, str(_paths.LSOA21_BOUNDARIES), "LSOA21CD", "LSOA21NM")
+    default = load_areas()
+    assert named.attrs["source"] == default.attrs["source"]
+    assert list(named.columns) == list(default.columns) and named.index.equals(default.index)
+    other = load_areas(2025, str(_paths.LSOA21_BOUNDARIES), "LSOA21NM")  # another id column: a file like any
+    assert other.attrs["source"] != default.attrs["source"]

@@ -40,3 +40,15 @@ def test_unknown_command_is_a_one_line_usage_error(capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 1
     assert "COMMAND" in capsys.readouterr().out
+
+
+def test_config_is_a_global_option_and_stays_light(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--config FILE" in capsys.readouterr().out
+    code = ("import sys\nfrom placebased.cli import main\ntry:\n    main(['--config', 'area.toml', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'geopandas', 'numba', 'numpy', 'shapely') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert "HEAVY []" in out, out

@@ -35,6 +35,7 @@ from components.areamap import area_map, take_clicks, use_folium_map
 from placebased import access
 from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
+from placebased.config import AreaConfig
 from placebased.errors import PlaceBasedError
 from placebased.io.export import table_bytes
 from placebased.names import (
@@ -81,12 +82,17 @@ ss.setdefault("last_click", None)
 ss.setdefault("good", {})  # kind -> last good upload paths
 ss.setdefault("weights", dict(default_scenario().weights))
 ss.setdefault("scenario_meta", {"name": default_scenario().name, "description": default_scenario().description})
+area_cfg = ss.get("area_config") or AreaConfig()  # app.py's --config area.toml; empty: the shipped data
+ss.setdefault("vintage", area_cfg.vintage)
 
 # ------------------------------------------------------------------------------------------ sidebar: data
 
 sb = st.sidebar
 sb.title("placebased")
 sb.caption("Priority neighbourhoods for the Serious Violence Duty · open data · works offline")
+if area_cfg.path is not None:
+    sb.caption(escape_markdown(f"Data: {area_cfg.label} (--config {area_cfg.path.name}); an upload replaces "
+                               "its data of that kind."))
 
 
 def upload_widget(kind: str, label: str, help_text: str, types: list[str], multiple: bool = False,
@@ -129,8 +135,8 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
             outside.run(bar.progress, done / max(total, 1), f"Reading the police.uk download: {done}/{total} files")
 
         try:  # a police.uk download is kept to the current areas, so check it against them
-            c_incidents(P.Sources(vintage, boundary_paths[0] if boundary_paths else None, sb_bound_id or None,
-                                  incidents=paths, incident_options=inc_opts), progress=show)
+            c_incidents(area_cfg.sources(vintage, boundary_paths[0] if boundary_paths else None, sb_bound_id or None,
+                                         incidents=paths, incident_options=inc_opts), progress=show)
         finally:
             bar.empty()
         ss["good_incident_options"] = inc_opts
@@ -140,9 +146,9 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
         "the police.uk download zip as it comes, police.uk CSVs, or CSV/Excel with latitude/longitude or "
         "easting/northing, or GeoJSON points",
         list(UPLOAD_TYPES["incidents"]), multiple=True, validate=_check_incidents)
-    src0 = P.Sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
-                     id_column=sb_bound_id or None, incidents=incident_paths,
-                     incident_options=ss.get("good_incident_options", ()) if incident_paths else ())
+    src0 = area_cfg.sources(vintage=vintage, boundaries=boundary_paths[0] if boundary_paths else None,
+                            id_column=sb_bound_id or None, incidents=incident_paths,
+                            incident_options=ss.get("good_incident_options", ()) if incident_paths else ())
     table_paths = upload_widget(
         "tables", "Indicator tables (optional)", "CSV/Excel: an area-code column and value columns",
         list(UPLOAD_TYPES["tables"]), multiple=True,
@@ -151,9 +157,9 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
         "provision", "Provision (optional; default NHS example)",
         "CSV/Excel with coordinates or postcodes, or GeoJSON/GeoPackage points or service areas",
         list(UPLOAD_TYPES["provision"]), validate=lambda p: P.load_provision_for(P.Sources(provision=p[0])))
-    src = P.Sources(vintage=vintage, boundaries=src0.boundaries, id_column=src0.id_column, incidents=incident_paths,
-                    incident_options=src0.incident_options, tables=table_paths,
-                    provision=provision_paths[0] if provision_paths else None)
+    src = area_cfg.sources(vintage=vintage, boundaries=src0.boundaries, id_column=src0.id_column,
+                           incidents=incident_paths, incident_options=src0.incident_options, tables=table_paths,
+                           provision=provision_paths[0] if provision_paths else None)
 
 try:
     areas, web, features, outlines, area_notes = c_areas(src)

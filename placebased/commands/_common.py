@@ -68,6 +68,49 @@ def add_incidents_args(p: argparse.ArgumentParser, required: bool = False, date_
         p.set_defaults(_filter_dates=True)
 
 
+_UNSET = object()  # "not on the command line" (a flag's default could be a value the user typed)
+
+
+def parse_with_config(parser: argparse.ArgumentParser, command: str, argv: list[str], config):
+    """Parse ``argv`` for ``command``; the data flags it does not give take the values of ``config`` (a
+    :class:`placebased.config.AreaConfig`). A section's data flag on the command line (``--boundaries``,
+    ``--la``/``--force``, ``--incidents``, ``--table``, ``--provision``) replaces the whole section of the
+    file; any other flag replaces its own key. Says on stderr which flags came from the file."""
+    from placebased.config import SCHEMA, SECTION_SOURCES
+
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    actions = {a.dest: a for a in sub._actions}
+    dests = {dest for keys in SCHEMA.values() for _kind, dest in keys.values()} & actions.keys()
+    given = {dest for keys in config.values.values() for dest in keys}
+    saved = {d: (actions[d].default, actions[d].required) for d in dests}
+    for d in dests:
+        actions[d].default = _UNSET
+        actions[d].required = actions[d].required and d not in given  # e.g. gaps --provision from the file
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        for d, (default, required) in saved.items():
+            actions[d].default, actions[d].required = default, required
+    from_file = []
+    for section, values in config.values.items():
+        if any(getattr(args, d, _UNSET) is not _UNSET for d in SECTION_SOURCES[section] if d in actions):
+            continue  # the command line names this section's data: the file's section does not apply
+        for dest, value in values.items():
+            if dest in actions and getattr(args, dest) is _UNSET:
+                setattr(args, dest, list(value) if isinstance(value, tuple) else value)
+                from_file.append(actions[dest].option_strings[0])
+    missing = [actions[d].option_strings[0] for d, (_, required) in saved.items()
+               if required and getattr(args, d) is _UNSET]
+    if missing:
+        sub.error(f"the following arguments are required: {', '.join(missing)} (not in {config.path} either)")
+    for d, (default, _required) in saved.items():
+        if getattr(args, d) is _UNSET:
+            setattr(args, d, default)
+    if from_file:
+        eprint(f"config {config.path}: {' '.join(from_file)}")
+    return args
+
+
 def load_areas_from_args(args):
     from placebased.io.areas import load_areas
 

@@ -357,6 +357,11 @@ def _polygonal(g):
 # the public loader
 
 
+#: the shipped boundary file of each vintage, with its code and name columns
+_SHIPPED = {2025: (_paths.LSOA21_BOUNDARIES, "LSOA21CD", "LSOA21NM"),
+            2019: (_paths.LSOA11_BOUNDARIES, "LSOA11CD", "LSOA11NM")}
+
+
 def load_areas(
     vintage: int = 2025,
     boundaries: str | os.PathLike | None = None,
@@ -387,7 +392,20 @@ def load_areas(
     """
     if vintage not in VINTAGES:
         raise SchemaError(f"vintage {vintage!r} is not available; choose one of {', '.join(map(str, VINTAGES))}.")
+    if boundaries and _is_shipped_file(boundaries, int(vintage), id_column, name_column):
+        boundaries = id_column = name_column = None  # the shipped file named by its path: the shipped areas
     return _load_areas_cached(int(vintage), str(boundaries) if boundaries else None, id_column, name_column).copy()
+
+
+def _is_shipped_file(boundaries, vintage: int, id_column: str | None, name_column: str | None) -> bool:
+    """True when ``boundaries`` is the vintage's shipped boundary file read by its own code and name
+    columns (e.g. a config file pointing at ``boundaries/northants_lsoa21_bgc.geojson``)."""
+    path, code, name = _SHIPPED[vintage]
+    try:
+        same = Path(boundaries).resolve() == path.resolve()
+    except (OSError, TypeError, ValueError):
+        return False
+    return same and id_column in (None, code) and name_column in (None, name)
 
 
 @lru_cache(maxsize=8)
@@ -395,9 +413,7 @@ def _load_areas_cached(
     vintage: int, boundaries: str | None, id_column: str | None, name_column: str | None
 ) -> gpd.GeoDataFrame:
     if boundaries is None:
-        path = _paths.LSOA21_BOUNDARIES if vintage == 2025 else _paths.LSOA11_BOUNDARIES
-        code = "LSOA21CD" if vintage == 2025 else "LSOA11CD"
-        name = "LSOA21NM" if vintage == 2025 else "LSOA11NM"
+        path, code, name = _SHIPPED[vintage]
         geo = read_polygons(path, code, name)
         geo = geo[["area_name", "geometry"]]
         iod = iod_table(vintage, england=False) if vintage == 2025 else iod_table(2019)
