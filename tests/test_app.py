@@ -260,3 +260,19 @@ def test_priority_tables_and_labels_speak_plain_words(app):
     assert "Scenario: Balanced (edited: " in text and "\u2192" in text, text[:400]
     for word in JARGON:
         assert word not in text, word
+
+
+def test_needs_page_tables_speak_plain_words():
+    """The needs-assessment page's tables (by decile, by local authority, by IoD domain) are headed in words."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "needs.py"), default_timeout=300)
+    at.run()
+    at.multiselect(key="sna_domains").set_value(["income"]).run()
+    assert not at.exception and len(at.dataframe) == 3
+    for table in at.dataframe:
+        for name in map(str, table.value.columns):
+            assert not RAW_NAME.match(name) and name not in JARGON, f"raw column name {name!r} shown"
+    assert "income" not in set(at.dataframe[2].value.iloc[:, 0])  # the domain by its IoD name

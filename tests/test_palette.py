@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from placebased.io.provision import PRESCRIBING_SETTINGS
+from placebased.names import EMERGING_COLOURS
 from placebased.outputs import style
-from placebased.stats.emerging import EMERGING_COLOURS
 
 MIN_DE2000 = 10.0
 MACHADO = {

@@ -278,6 +278,29 @@ GI_PLAIN: dict[int, str] = {
 }
 
 
+#: the workshop page's layers and their map titles
+WORKSHOP_LAYERS: dict[str, str] = {"hotspots": "Where incidents cluster (hot spots)", "priority": "Priority areas"}
+WORKSHOP_TITLES: dict[str, str] = {"hotspots": "Where incidents cluster", "priority": "Priority areas"}
+
+
+def workshop_tier_labels(tiers: Iterable[float]) -> dict[str, str]:
+    """Priority group -> words for a community room, most urgent first ("top x%" of ranked areas).
+
+    >>> workshop_tier_labels((5, 10))["top 10%"]
+    'High priority: top 5\u201310%'
+    """
+    words = ["Highest priority", "High priority", "Priority"]
+    out, prev = {}, None
+    for i, t in enumerate(sorted(tiers)):
+        word = words[i] if i < len(words) else "Priority"
+        span = f"top {t:g}% of areas" if prev is None else f"top {prev:g}\u2013{t:g}%"
+        out[f"top {t:g}%"] = f"{word}: {span}"
+        prev = t
+    out[TIER_OTHER] = "Not a priority area"
+    out[TIER_EXCLUDED] = "Not scored (data missing)"
+    return out
+
+
 def gi_bin_label(gi_bin) -> str:
     """Plain label of a Gi* bin; missing or unknown bins are "Neither hot nor cold"."""
     try:

@@ -322,27 +322,12 @@ def lay_out(
 # ---------------------------------------------------------------------------------------------
 # the workshop map in plain words
 
-LAYER_CHOICES = {
-    "hotspots": "Where incidents cluster (hot spots)",
-    "priority": "Priority areas",
-}
+LAYER_CHOICES = glossary.WORKSHOP_LAYERS  # words: placebased.outputs.glossary
 #: Gi* bins in plain words (99 / 95 / 90 % confidence = very likely / likely / possible)
-GI_PLAIN = glossary.GI_PLAIN  # words: placebased.outputs.glossary
+GI_PLAIN = glossary.GI_PLAIN
 TIER_COLOURS = ["#7f0000", "#d7301f", "#fc8d59", "#fdd49e", "#fee8c8"]
 CALM = "#f2f2ee"
-
-def tier_labels(tiers: tuple[float, ...]) -> dict[str, str]:
-    """Score tier -> plain label, most urgent first (tiers are "top x%" of ranked areas)."""
-    words = ["Highest priority", "High priority", "Priority"]
-    out, prev = {}, None
-    for i, t in enumerate(sorted(tiers)):
-        word = words[i] if i < len(words) else "Priority"
-        span = f"top {t:g}% of areas" if prev is None else f"top {prev:g}–{t:g}%"
-        out[f"top {t:g}%"] = f"{word}: {span}"
-        prev = t
-    out[OTHER] = "Not a priority area"
-    out[EXCLUDED] = "Not scored (data missing)"
-    return out
+tier_labels = glossary.workshop_tier_labels
 
 
 def map_layer(layer: str, gi_bin: pd.Series, tier: pd.Series, tiers: tuple[float, ...]):
@@ -352,7 +337,7 @@ def map_layer(layer: str, gi_bin: pd.Series, tier: pd.Series, tiers: tuple[float
         colours = b.map(style.gi_bin_colour)
         present = set(b)
         legend = [(style.GI_BIN_COLOURS[i], GI_PLAIN[i]) for i in (3, 2, 1, 0, -1, -2, -3) if i in present or i >= 0]
-        return colours, legend, "Where incidents cluster"
+        return colours, legend, glossary.WORKSHOP_TITLES["hotspots"]
     labels = tier_labels(tiers)
     order = [f"top {t:g}%" for t in sorted(tiers)]
     cmap = {k: TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)] for i, k in enumerate(order)}
@@ -361,7 +346,7 @@ def map_layer(layer: str, gi_bin: pd.Series, tier: pd.Series, tiers: tuple[float
     legend = [(cmap[k], labels[k]) for k in order] + [(CALM, labels[OTHER])]
     if (tier == EXCLUDED).any():
         legend.append(("#ffffff", labels[EXCLUDED]))
-    return colours, legend, "Priority areas"
+    return colours, legend, glossary.WORKSHOP_TITLES["priority"]
 
 
 def plain_tooltips(table: pd.DataFrame, gi_bin: pd.Series, tier: pd.Series, tiers, period: str | None) -> pd.Series:
