@@ -7,8 +7,9 @@
 * A target that cannot be written (a folder, a missing or read-only folder, a full disk) raises a
   one-line :class:`~placebased.errors.DataError` naming the path, never a traceback.
 
-Tables (CSV, Excel) are written by :mod:`placebased.io.export`, which defuses spreadsheet formulas
-and uses :func:`atomic_path`.
+Every export (tables, map layers, PDF/HTML/PNG documents) is written by :mod:`placebased.io.export`,
+which defuses spreadsheet formulas in tables and uses these functions; only files that are not exports
+(caches, the browser's geometry file, a saved scenario) call them directly.
 """
 
 from __future__ import annotations
