@@ -31,7 +31,7 @@ from appcache import (
     save_upload,
     store_or_warning,
 )
-from components.areamap import area_map, take_clicks, use_folium_map
+from components.areamap import area_map, places_url, take_clicks, use_folium_map
 from placebased import access
 from placebased import pipeline as P  # noqa: N812
 from placebased.categories import classify_labels, sensitive_rules
@@ -328,10 +328,17 @@ if provision is None and (show_provision or layer == "gaps"):
     st.info(P.NO_PROVISION_NOTE)
 sites = None
 if layer == "gaps" and provision is not None:
-    from placebased.io.provision import provision_types
+    from placebased.io.provision import provision_types, select_types
+    from placebased.outputs.style import youth_and_community
 
     g1, g2 = st.columns([3, 1])
-    types = tuple(g1.multiselect("Provision types for gaps", provision_types(provision), key="gap_types"))
+    offered = provision_types(provision)
+    types = tuple(g1.multiselect(  # starts with youth and community provision (the partnership's question)
+        "Provision types for gaps", offered, default=youth_and_community(offered) or None, key="gap_types",
+        help="Starts with youth and community provision (partners' own services, community and public health). "
+             "Add types (GP practices, care homes, ...) to widen it; clear the box to count provision of any type."))
+    if types:  # the map shows the provision the gaps are counted against
+        provision = select_types(provision, list(types))
     upto = g2.selectbox("Priority areas", [f"top {t:g}%" for t in scenario.tiers], key="gap_tier",
                         format_func=glossary.tier_label)
     try:
@@ -395,7 +402,9 @@ with left:
             geo["codes"], mf, layer=layer, selected=list(ss["selection"]), note=note,
             provision=provision if (show_provision or layer == "gaps") else None, provision_radius_m=float(radius),
             point_clusters=clusters, sites=sites, outlines=bool(show_outlines and outlines is not None),
-            count_label="Incidents (selected categories)"), height=660, key="areamap")
+            count_label="Incidents (selected categories)"), height=660, key="areamap",
+            places=places_url(geo, areas),  # town and ward names; the gaps outlined above the provision badges
+            emphasis=list(mf.index[mf["gap"].fillna(False).astype(bool)]) if "gap" in mf else None)
         click = None
     else:  # a basemap (or PLACEBASED_MAP=folium): the whole Leaflet document per rerun
         fmap = build_map(web, mf, layer=layer, selected=list(ss["selection"]), note=note, basemap=basemap,

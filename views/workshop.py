@@ -28,10 +28,11 @@ if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache live
 
 from appauth import gate  # noqa: E402
 from appcache import c_analysis, c_areas, c_score, c_web_geometry, current_settings, store_or_warning  # noqa: E402
-from components.areamap import area_map, take_clicks, use_folium_map  # noqa: E402
+from components.areamap import area_map, places_url, take_clicks, use_folium_map  # noqa: E402
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.categories import GROUPS, classify_labels, sensitive_rules  # noqa: E402
 from placebased.errors import DataError, PlaceBasedError  # noqa: E402
+from placebased.io.places import hotspot_bounds, place_label, place_labels  # noqa: E402
 from placebased.names import PUBLIC_THRESHOLDS, TIER_EXCLUDED  # noqa: E402
 from placebased.outputs import glossary  # noqa: E402
 from placebased.outputs.mapping import BASEMAPS, area_at, install_static_assets, workshop_map  # noqa: E402
@@ -155,18 +156,24 @@ colours, legend, title = map_layer(layer, gi_bin, tier, tiers)
 note = ("A hot spot is an area that, with its neighbours, has more incidents than chance would give."
         if layer == "hotspots" else "Areas ranked by the partnership's priority score.")
 tips = plain_tooltips(table, gi_bin, tier, tiers, period)
-if not use_folium_map(basemap):  # the geometry once, restyled in the browser (components/areamap)
-    for code in take_clicks("ws_areamap"):
-        ss["ws_pick"] = code
-    geo = c_web_geometry(src)
-    area_map(geo["url"], workshop_payload(geo["codes"], colours, tips, title, legend, note, outlines is not None,
-                                          selected=[ss.get("ws_pick")]), height=760, key="ws_areamap", toggle=False)
-    click = None
-else:
-    fmap = workshop_map(web, features, colours, tips, title, legend, note, basemap, outlines)
-    out = st_folium(fmap, height=760, use_container_width=True, returned_objects=["last_object_clicked"],
-                    key="ws_map")
-    click = (out or {}).get("last_object_clicked")
+# the map and, beside it, the area cards (a 1920x1080 screen shows both without scrolling)
+map_col, card_col = st.columns([3, 2], gap="medium")
+with map_col:
+    if not use_folium_map(basemap):  # the geometry once, restyled in the browser (components/areamap)
+        for code in take_clicks("ws_areamap"):
+            ss["ws_pick"] = code
+        geo = c_web_geometry(src)
+        area_map(geo["url"], workshop_payload(geo["codes"], colours, tips, title, legend, note, outlines is not None,
+                                              selected=[ss.get("ws_pick")]), height=760, key="ws_areamap", toggle=False,
+                 places=places_url(geo, areas),  # town and ward names, scaled to the zoom
+                 focus=hotspot_bounds(areas, gi_bin, min_bin=2 if (gi_bin >= 2).any() else 1)  # open on the
+                 if layer == "hotspots" else None)  # hot spots (the likely ones when there are any)
+        click = None
+    else:
+        fmap = workshop_map(web, features, colours, tips, title, legend, note, basemap, outlines)
+        out = st_folium(fmap, height=760, use_container_width=True, returned_objects=["last_object_clicked"],
+                        key="ws_map")
+        click = (out or {}).get("last_object_clicked")
 if click and click != ss.get("ws_last_click"):
     ss["ws_last_click"] = click
     code = area_at(web, click["lat"], click["lng"])
@@ -236,7 +243,8 @@ def show_comments(code: str) -> None:
 
 def area_card(code: str, row: pd.Series, counts_cols: list[str]) -> None:
     with st.container(border=True):
-        st.markdown(f"### {escape_markdown(row.get('area_name') or code)}")
+        ward = areas["ward_name"].get(code) if "ward_name" in areas else None
+        st.markdown(f"#### {escape_markdown(place_label(code, row.get('area_name') or code, ward))}")
         b = gi_bin.get(code)
         spot = GI_PLAIN.get(int(b) if pd.notna(b) else 0, GI_PLAIN[0])
         plain_tier = tier_labels(tiers).get(tier.get(code), '')
@@ -274,17 +282,17 @@ except PlaceBasedError as exc:
     st.stop()
 shown_cats = [c for c in (analysis.selected if filters.categories else ()) if c in cards.columns]
 
-st.markdown(f"## {heading}: why these areas stand out")
-store = store_or_warning("Saving and showing comments")
-cols = st.columns(2, gap="large")
-for i, code in enumerate(codes):
-    with cols[i % 2]:
-        if picked_first and i == 0:
-            st.caption("Chosen on the map")
-        area_card(code, cards.loc[code], shown_cats)
+with card_col:  # beside the map, scrolling on their own
+    st.markdown(f"### {heading}: why these areas stand out")
+    store = store_or_warning("Saving and showing comments")
+    with st.container(height=690, border=False):
+        for i, code in enumerate(codes):
+            if picked_first and i == 0:
+                st.caption("Chosen on the map")
+            area_card(code, cards.loc[code], shown_cats)
 
 st.markdown("## Comment on another area")
-names = areas["area_name"].astype(str)
+names = place_labels(areas)  # "West Northamptonshire 032B, in Kingsley ward": searchable by ward
 other = st.selectbox("Area", [None] + list(areas.index), key="ws_other",
                      format_func=lambda c: "Choose an area…" if c is None else f"{names.get(c, '')} ({c})")
 if other is not None and other not in codes:

@@ -44,8 +44,33 @@ def take_clicks(key: str) -> list[str]:
     return [c["code"] for c in new]
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _places(geo_url: str, geo_path: str, _areas, codes: tuple[str, ...]) -> str:
+    from components.areamap.places import write_places
+
+    prefix = geo_url.rsplit("/geo/", 1)[0]
+    return write_places(_areas, list(codes), Path(geo_path).parent.parent, url_prefix=prefix)["url"]
+
+
+def places_url(geo: dict, areas) -> str | None:
+    """URL of the place names of ``geo`` (``write_geometry``'s dict) for ``areas``: town and ward labels
+    and each area's "in ... ward" title (:mod:`components.areamap.places`), written once per area set."""
+    try:
+        return _places(str(geo["url"]), str(geo["path"]), areas, tuple(geo["codes"]))
+    except Exception:  # noqa: BLE001 - place names are a help, never a reason to lose the map
+        return None
+
+
 def area_map(geo_url: str, payload: dict, *, height: int = 660, key: str = "areamap", toggle: bool = True,
-             view_key: str | None = None):
-    """Draw the map (geometry at ``geo_url``, style ``payload``); returns the last click value."""
+             view_key: str | None = None, places: str | None = None, focus=None, emphasis=None):
+    """Draw the map (geometry at ``geo_url``, style ``payload``); returns the last click value.
+
+    ``places``: :func:`places_url` (town and ward labels, scaled to the zoom; tooltip titles with the
+    ward). ``focus``: ``(west, south, east, north)`` in WGS84 to open on (e.g.
+    :func:`placebased.io.places.hotspot_bounds`) instead of all areas, unless the user has moved the map.
+    ``emphasis``: area codes outlined strongly above the provision badges (e.g. the provision gaps)."""
+    extra = {"places": places or None,
+             "focus": [float(v) for v in focus] if focus is not None else None,
+             "emphasis": [str(c) for c in emphasis] if emphasis is not None else None}
     return _component(geo=geo_url, height=int(height), toggle=bool(toggle), ack=st.session_state.get(f"{key}__ack", 0),
-                      view_key=view_key or key, key=key, default=None, **payload)
+                      view_key=view_key or key, key=key, default=None, **payload, **extra)

@@ -159,6 +159,22 @@ PROVISION_BADGES: dict[str, tuple[str, str]] = {
 }
 
 
+#: the families counted by default when looking for provision gaps: the partnership's question is youth and
+#: community provision (care homes, prison health or GP practices are not provision for young people)
+YOUTH_COMMUNITY_FAMILIES = ("youth", "community", "public")
+
+
+def youth_and_community(types) -> list[str]:
+    """The provision types of ``types`` in :data:`YOUTH_COMMUNITY_FAMILIES` (the partners' own types,
+    community and public health services), in the given order: the app's default gap filter.
+
+    >>> youth_and_community(["GP practice", "Youth club", "Care home or nursing home", "Community health service"])
+    ['Youth club', 'Community health service']
+    """
+    return [t for t in dict.fromkeys(map(str, types))
+            if PROVISION_BADGES.get(t, ("", "youth"))[1] in YOUTH_COMMUNITY_FAMILIES]
+
+
 def text_on(colour: str) -> str:
     """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
     r, g, b = (v / 255 for v in rgb(colour))

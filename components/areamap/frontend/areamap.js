@@ -34,7 +34,9 @@
   var hoverIdx = -1;
   var tipDiv = null, legendCtl = null, provLegendCtl = null, layersCtl = null, statusDiv = null;
   var overlays = {}, overlayKey = null, overlayOn = { provision: true, reach: false, clusters: true, sites: true,
-    outlines: true };
+    outlines: true, labels: true };
+  var placesUrl = null, placesLoading = null, placeLabels = [], titles = [];  // place names (places.json)
+  var labelLayer = null, emphasisLayer = null, emphasisKey = null, focusKey = null, homeCtl = null;
   var patterns = {};
   var lastHeight = 0;
   window.__areamap = { ready: false, renders: 0, styled: 0, lastStyleMs: 0, loadMs: 0 };  // for tests/benchmarks
@@ -97,12 +99,15 @@
       renderer: L.canvas({ padding: 0.5, tolerance: 2 }) });
     canvas = map.options.renderer;
     L.control.scale({ imperial: false }).addTo(map);
+    homeCtl = homeControl();
+    homeCtl.addTo(map);
     tipDiv = el("div", "pb-tip");
     div.appendChild(tipDiv);
     map.on("mousemove", function (e) {
       if (tipDiv.style.display === "block") { placeTip(e.containerPoint); }
     });
     map.on("mouseout", hideTip);
+    map.on("zoomend", function () { if (provMarkers.length) { resizeBadges(); } });
     map.on("moveend", function () {
       try {
         var c = map.getCenter();
@@ -143,16 +148,27 @@
       geoUrl = url;
       var saved = null;
       try { saved = JSON.parse(sessionStorage.getItem(viewKey()) || "null"); } catch (err) { saved = null; }
+      bbox = doc.bbox;
+      var f = pendingArgs && pendingArgs.focus;
+      focusKey = null;  // a focus (hot spots) is fitted once the legend is drawn (applyFocus), unless the user's view is kept
       if (saved && saved.length === 3) {
         map.setView([saved[0], saved[1]], saved[2], { animate: false });
+        if (f && f.length === 4) { focusKey = JSON.stringify(f); }
       } else {
-        var b = doc.bbox;
-        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [4, 4], animate: false });
+        fitBox(bbox);
       }
       status("");
       window.__areamap.loadMs = performance.now() - t0;
       window.__areamap.areas = layers.length;
     });
+  }
+
+  var bbox = null;
+  function fitBox(b, clearLegend) {  // clearLegend: keep the box out from under the legend (bottom right)
+    var lg = clearLegend && legendCtl && legendCtl.getContainer && legendCtl.getContainer();
+    var w = lg ? lg.offsetWidth + 16 : 4;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: lg ? [48, 8] : [4, 4], paddingBottomRight: [w, lg ? 8 : 4],
+      animate: false });
   }
 
   // ------------------------------------------------------------------ styling
@@ -216,6 +232,17 @@
     if (t.levels) { return t.levels[t.idx[i]] || ""; }
     return (t.values && t.values[i]) || "";
   }
+  function titleOf(i) {  // "West Northamptonshire 032B, in Kingsley ward" when the places file is in
+    return (titles.length === codes.length && titles[i]) || names[i] || codes[i];
+  }
+  function tipBody(i) {  // the tooltip lines, without an "in ... ward" line when the title already says it
+    var body = tipText(i);
+    var title = titleOf(i);
+    if (!body || title === names[i]) { return body; }
+    return body.split("\n").filter(function (ln) {
+      return !(/^in .+ ward$/.test(ln) && title.indexOf(", " + ln) >= 0);
+    }).join("\n");
+  }
   function showTip(title, code, body, pt) {
     while (tipDiv.firstChild) { tipDiv.removeChild(tipDiv.firstChild); }
     var head = el("div");
@@ -241,7 +268,7 @@
     hoverIdx = i;
     if (prev >= 0 && prev !== i && layers[prev]) { restyleOne(prev); }
     restyleOne(i);
-    showTip(names[i] || codes[i], codes[i], tipText(i), pt);
+    showTip(titleOf(i), codes[i], tipBody(i), pt);
   }
   function unhover(i) {
     if (hoverIdx === i) { hoverIdx = -1; }
@@ -260,6 +287,7 @@
       sel = {}; sel[code] = true;
     }
     restyleOne(i);
+    window.__areamap.selected = Object.keys(sel);  // drawn now, before the server's rerun (benchmarks)
     var now = performance.now();
     window.__areamap.lastClick = { code: code, at: now, lag: ev && ev.timeStamp ? now - ev.timeStamp : 0 };
     setValue({ code: code, n: n, clicks: pending.slice(-50) });
@@ -292,6 +320,20 @@
     return b;
   }
 
+  // provision badges: small dots at the county view (the areas stay visible), lettered badges zoomed in
+  var provMarkers = [], provSize = 0;
+  function badgeSize() { var z = map.getZoom(); return z < 10.5 ? 11 : z < 12 ? 16 : 20; }
+  function provIcon(t, size) {
+    return L.divIcon({ html: badge(size < 14 ? "" : t[2], t[1], size), className: "", iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2] });
+  }
+  function resizeBadges() {
+    var size = badgeSize();
+    if (size === provSize) { return; }
+    provSize = size;
+    provMarkers.forEach(function (mt) { mt[0].setIcon(provIcon(mt[1], size)); });
+  }
+
   function tipOn(layer, title, body) {
     layer.on("mouseover", function (e) { showTip(title, "", body, e.containerPoint); });
     layer.on("mouseout", hideTip);
@@ -302,14 +344,17 @@
       if (overlays[k]) { map.removeLayer(overlays[k]); overlays[k] = null; }
     });
     if (provLegendCtl) { map.removeControl(provLegendCtl); provLegendCtl = null; }
+    provMarkers = [];
     var pv = args.provision;
     if (pv && pv.points && pv.points.length) {
       var g = L.layerGroup(), r = L.layerGroup();
+      provSize = badgeSize();
+      provMarkers = [];
       pv.points.forEach(function (p) {
         var t = pv.types[p[2]] || ["", "#cccccc", "?"];
-        var m = L.marker([p[0], p[1]], { icon: L.divIcon({ html: badge(t[2], t[1], 20), className: "",
-          iconSize: [20, 20], iconAnchor: [10, 10] }), keyboard: false });
+        var m = L.marker([p[0], p[1]], { icon: provIcon(t, provSize), keyboard: false, opacity: 0.92 });
         tipOn(m, p[3], t[0]);
+        provMarkers.push([m, t]);
         g.addLayer(m);
         if (pv.radius) {
           r.addLayer(L.circle([p[0], p[1]], { radius: pv.radius, color: safeColour(t[1], "#cccccc"), weight: 1,
@@ -355,13 +400,13 @@
   }
 
   function layerToggles() {
-    var labels = { outlines: "Local authority outlines", provision: "Current provision",
+    var labels = { labels: "Place names", outlines: "Local authority outlines", provision: "Current provision",
       reach: "Provision reach" + (args.provision && args.provision.radius ?
         " (" + Math.round(args.provision.radius).toLocaleString("en-GB") + " m)" : ""),
       clusters: "Incident points (clustered, analyst view)", sites: "Suggested new sites" };
     var box = el("div", "pb-box pb-layers");
     var any = false;
-    ["outlines", "provision", "reach", "clusters", "sites"].forEach(function (k) {
+    ["labels", "outlines", "provision", "reach", "clusters", "sites"].forEach(function (k) {
       var lyr = overlays[k];
       if (!lyr || (k === "outlines" && !args.outlines)) { return; }
       any = true;
@@ -380,7 +425,7 @@
   }
 
   function showOverlays() {
-    ["outlines", "reach", "clusters", "provision", "sites"].forEach(function (k) {
+    ["labels", "outlines", "reach", "clusters", "provision", "sites"].forEach(function (k) {
       var lyr = overlays[k];
       if (!lyr) { return; }
       var want = overlayOn[k] && (k !== "outlines" || !!args.outlines);
@@ -390,6 +435,150 @@
       overlays.outlines.setStyle({ color: safeColour(args.outlines.colour, "#1b3a5c"),
         weight: args.outlines.weight || 2 });
     }
+  }
+
+  function toggles() {
+    syncPlaces();
+    if (layersCtl) { map.removeControl(layersCtl); }
+    layersCtl = layerToggles();
+    if (layersCtl) { layersCtl.addTo(map); }
+    showOverlays();
+  }
+
+  // ------------------------------------------------------------------ place names (canvas text, never HTML)
+  var TOWN_UNTIL = 12.5;   // towns are named below this zoom (the county view); wards from their own zoom on
+  var MAX_LABELS = 60;
+
+  function loadPlaces(url) {
+    if (!url) { return null; }
+    var want = new URL(url, BASE).href;
+    if (want === placesUrl || (placesLoading && placesLoading.url === want)) { return null; }
+    var p = fetch(want, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { throw new Error("place names " + r.status); }
+      return r.json();
+    }).then(function (doc) {
+      if (!placesLoading || placesLoading.url !== want) { return; }
+      placeLabels = Array.isArray(doc.labels) ? doc.labels.filter(function (lb) {
+        return lb && typeof lb.text === "string" && isFinite(lb.lat) && isFinite(lb.lon);
+      }) : [];
+      titles = Array.isArray(doc.titles) ? doc.titles.map(function (t) { return String(t || ""); }) : [];
+      placesUrl = want;
+      window.__areamap.places = placeLabels.length;
+      if (map && args && layers.length) { toggles(); drawLabels(); }
+    }).catch(function () { placeLabels = []; titles = []; /* place names are a help: the map works without */ });
+    placesLoading = { url: want, p: p };
+    return p;
+  }
+
+  function syncPlaces() {
+    if (placeLabels.length && !labelLayer) { labelLayer = makeLabelLayer(); }
+    overlays.labels = placeLabels.length ? labelLayer : null;
+  }
+
+  function makeLabelLayer() {
+    var lyr = new L.Layer();
+    lyr.onAdd = function (m) {
+      var pane = m.getPane("pbLabels") || m.createPane("pbLabels");
+      pane.style.zIndex = 640;  // above the provision badges and the gap outlines: names stay readable
+      pane.style.pointerEvents = "none";
+      lyr._c = L.DomUtil.create("canvas", "leaflet-zoom-hide pb-labels", pane);
+      m.on("moveend zoomend resize viewreset", drawLabels);
+      drawLabels();
+      return lyr;
+    };
+    lyr.onRemove = function (m) {
+      m.off("moveend zoomend resize viewreset", drawLabels);
+      L.DomUtil.remove(lyr._c);
+      lyr._c = null;
+      window.__areamap.labels = [];
+    };
+    return lyr;
+  }
+
+  function drawLabels() {
+    if (!labelLayer || !labelLayer._c || !map) { return; }
+    var c = labelLayer._c, size = map.getSize(), dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(size.x * dpr); c.height = Math.round(size.y * dpr);
+    c.style.width = size.x + "px"; c.style.height = size.y + "px";
+    L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+    var ctx = c.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size.x, size.y);
+    var large = document.body.classList.contains("pb-large");
+    var z = map.getZoom(), placed = [], drawn = [];
+    var townPx = large ? 17 : 14, wardPx = large ? 14 : 12;
+    ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
+    var named = {};
+    placeLabels.forEach(function (lb) {
+      var town = lb.kind === "town";
+      if ((town ? z >= TOWN_UNTIL : z < (lb.min_zoom || 12)) || drawn.length >= MAX_LABELS) { return; }
+      if (!town && named[lb.text.toLowerCase()]) { return; }  // a ward named after the town already shown
+      var px = town ? townPx : wardPx;
+      ctx.font = (town ? "bold " : "italic ") + px + "px sans-serif";
+      var p = map.latLngToContainerPoint([lb.lat, lb.lon]);
+      var w = ctx.measureText(lb.text).width;
+      var box = [p.x - w / 2 - 4, p.y - px / 2 - 3, p.x + w / 2 + 4, p.y + px / 2 + 3];
+      if (box[0] < 2 || box[1] < 2 || box[2] > size.x - 2 || box[3] > size.y - 2) { return; }
+      for (var k = 0; k < placed.length; k++) {
+        var b = placed[k];
+        if (!(box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3])) { return; }
+      }
+      placed.push(box);
+      ctx.lineWidth = town ? 4 : 3.5;
+      ctx.strokeStyle = "rgba(255,255,255,0.92)";
+      ctx.strokeText(lb.text, p.x, p.y);
+      ctx.fillStyle = town ? "#111111" : "#24313d";
+      ctx.fillText(lb.text, p.x, p.y);
+      drawn.push(lb.text);
+      named[lb.text.toLowerCase()] = true;
+    });
+    window.__areamap.labels = drawn;
+    window.__areamap.zoom = z;
+  }
+
+  // ------------------------------------------------------------------ emphasis, focus, whole-area button
+  function applyEmphasis() {
+    var list = (args.emphasis || []).filter(function (c) { return index[c] !== undefined; });
+    var key = JSON.stringify(list);
+    if (key === emphasisKey) { return; }
+    emphasisKey = key;
+    if (emphasisLayer) { map.removeLayer(emphasisLayer); emphasisLayer = null; }
+    if (!list.length) { return; }
+    var pane = map.getPane("pbEmphasis") || map.createPane("pbEmphasis");
+    pane.style.zIndex = 630;  // above the provision badges (marker pane, 600), under the place names
+    pane.style.pointerEvents = "none";
+    var r = L.canvas({ pane: "pbEmphasis", padding: 0.5 });
+    var g = L.layerGroup();
+    list.forEach(function (c) {
+      var ll = layers[index[c]].getLatLngs();
+      g.addLayer(L.polygon(ll, { renderer: r, interactive: false, fill: false, color: "#ffffff", weight: 5 }));
+      g.addLayer(L.polygon(ll, { renderer: r, interactive: false, fill: false, color: "#111111", weight: 2.5 }));
+    });
+    emphasisLayer = g.addTo(map);
+    window.__areamap.emphasis = list.length;
+  }
+
+  function applyFocus() {
+    var f = args.focus;
+    if (!f || f.length !== 4) { return; }
+    var key = JSON.stringify(f);
+    if (key !== focusKey) { focusKey = key; fitBox(f, true); }
+    window.__areamap.focus = f;
+  }
+
+  function homeControl() {
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var box = el("div", "leaflet-bar pb-home");
+      var a = el("a", null, "\u2302");
+      a.href = "#"; a.title = "Show all areas"; a.setAttribute("role", "button");
+      a.setAttribute("aria-label", "Show all areas");
+      a.addEventListener("click", function (e) { e.preventDefault(); if (bbox) { fitBox(bbox); } });
+      box.appendChild(a);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    return ctl;
   }
 
   // ------------------------------------------------------------------ render
@@ -403,10 +592,9 @@
     legendCtl.addTo(map);
     var key = JSON.stringify([args.provision, args.clusters, args.sites]);
     if (key !== overlayKey) { buildOverlays(); overlayKey = key; }
-    if (layersCtl) { map.removeControl(layersCtl); }
-    layersCtl = layerToggles();
-    if (layersCtl) { layersCtl.addTo(map); }
-    showOverlays();
+    toggles();
+    applyEmphasis();
+    applyFocus();
     window.__areamap.renders += 1;
     window.__areamap.ready = true;
     window.__areamap.selected = Object.keys(sel);
@@ -423,6 +611,7 @@
     pendingArgs = a;
     ensureLeaflet().then(function () {
       if (!map) { buildMap(); }
+      loadPlaces(pendingArgs.places);
       var want = new URL(pendingArgs.geo, BASE).href;
       if (want !== geoUrl) {
         if (!geoLoading || geoLoading.url !== want) {
