@@ -110,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     warnings.showwarning = _show_warning
+    # text from files (area and provision names, categories) reaches the terminal only through
+    # safety.terminal_text: every print of a command goes through it
+    from placebased.safety import TerminalSafe
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafe(out), TerminalSafe(err)
     try:
         return int(args.func(args) or 0)
     except PlaceBasedError as exc:
@@ -118,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 if __name__ == "__main__":  # pragma: no cover
