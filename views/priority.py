@@ -38,6 +38,7 @@ from placebased.categories import classify_labels, sensitive_rules
 from placebased.config import AreaConfig
 from placebased.errors import PlaceBasedError
 from placebased.io.export import table_bytes
+from placebased.io.places import place_labels
 from placebased.names import (
     ALPHA_CHOICES,
     DRAW_CHOICES,
@@ -438,8 +439,9 @@ with right:
         if elsewhere:
             st.caption(f"{elsewhere} selected area(s) are not in the current area set; they are kept in the "
                        "selection and shown again when that area set is loaded.")
-        st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** {escape_markdown(r.area_name)}"
-                               for r in table.itertuples()))
+        places = place_labels(areas)  # "West Northamptonshire 032B, in Kingsley ward"
+        st.markdown(" · ".join(f"**{escape_markdown(r.area_code)}** "
+                               f"{escape_markdown(places.get(r.area_code, r.area_name))}" for r in table.itertuples()))
         shown = glossary.display_frame(table, labels, index=False)  # plain headings and priority groups
         editable = (COL("reason"), COL("remove"))
         edited = st.data_editor(
@@ -535,7 +537,8 @@ st.markdown("#### Area detail")
 # options in a fixed order with fixed labels, so the choice survives weight changes (and its charts stay cached)
 if ss.get("detail_pick") not in areas.index:
     ss["detail_pick"] = next((c for c in ss["selection"] if c in areas.index), scores["rank"].idxmin())
-code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {areas.at[c, 'area_name']}",
+_places = place_labels(areas)  # the ward people know, in the label (and searchable by it)
+code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {_places.get(c, '')}",
                     key="detail_pick")
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,} · {glossary.tier_label(scores.at[code, 'tier'])}")
 from placebased.io.geography import comparison_sentence  # noqa: E402
