@@ -94,6 +94,18 @@ def test_default_gap_filter_is_youth_and_community_provision():
     assert youth_and_community([]) == []
 
 
+def test_app_gap_filter_starts_with_youth_and_community_and_can_widen(app):
+    app.radio(key="layer").set_value("gaps").run()
+    assert not app.exception
+    box = app.multiselect(key="gap_types")
+    assert list(box.value) == youth_and_community(box.options) and box.value, box.value
+    assert "Care home or nursing home" not in box.value and "GP practice" in box.options
+    assert any("have no" in i.value and "any type" not in i.value for i in app.info)
+    box.set_value([]).run()  # cleared: provision of any type counts
+    assert not app.exception
+    assert any("any type" in i.value for i in app.info), [i.value for i in app.info]
+
+
 # ---------------------------------------------------------------------------------------------- in Chromium
 
 
