@@ -37,8 +37,7 @@ from placebased import _input_limits
 from placebased.errors import DataError, SchemaError, file_error
 from placebased.io import tables
 from placebased.io.areas import BNG, DataWarning, declared_crs_checked
-from placebased.io.tables import TABLE_SUFFIXES, base_suffix
-from placebased.io.tables import find_column as _find_column
+from placebased.io.tables import TABLE_SUFFIXES, base_suffix, find_column
 
 #: files of a police.uk download that are not street-level crimes (left out of a zip, with a note)
 POLICE_UK_OTHER = ("-outcomes.csv", "-stop-and-search.csv")
@@ -517,8 +516,8 @@ def _detect_xy(df: pd.DataFrame, path: Path, x_column, y_column, crs) -> tuple[s
             raise file_error(
                 path, f"no column {c!r} (columns: {', '.join(cols[:12])})", "check the column name given", SchemaError
             )
-    x = x_column or _find_column(cols, _X_NAMES)
-    y = y_column or _find_column(cols, _Y_NAMES)
+    x = x_column or find_column(cols, _X_NAMES)
+    y = y_column or find_column(cols, _Y_NAMES)
     if x is None or y is None:
         raise file_error(
             path,
@@ -676,7 +675,7 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
                     SchemaError,
                 )
             return given
-        return _find_column(cols, names)
+        return find_column(cols, names)
 
     ccol = pick(opts.get("category_column"), _CATEGORY_NAMES, "category")
     dcol = pick(opts.get("date_column"), _DATE_NAMES, "date")
@@ -722,7 +721,7 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
         weight = pd.to_numeric(raw_w.str.replace(",", "", regex=False), errors="coerce").astype(float)
         weight_ok = (np.isfinite(weight) & (weight >= 0) & (weight <= MAX_WEIGHT)).to_numpy(bool)
         weight = weight.where(weight_ok, 0.0)
-    code_col = _find_column(cols, ("lsoa code", "lsoa21cd", "lsoa_code", "area_code"))
+    code_col = find_column(cols, ("lsoa code", "lsoa21cd", "lsoa_code", "area_code"))
     out = pd.DataFrame(
         {
             "category": category.to_numpy(),

@@ -32,8 +32,7 @@ from placebased.errors import ConfigError, SchemaError, file_error
 from placebased.io import postcodes, tables
 from placebased.io.areas import BNG, WGS84, DataWarning, declared_crs_checked
 from placebased.io.incidents import SPATIAL_SUFFIXES, _check_ranges, guess_crs, read_spatial
-from placebased.io.tables import TABLE_SUFFIXES, base_suffix
-from placebased.io.tables import find_column as _find_column
+from placebased.io.tables import TABLE_SUFFIXES, base_suffix, find_column
 
 #: ODS epraccur "Prescribing Setting" codes -> readable provision types
 PRESCRIBING_SETTINGS: dict[int, str] = {
@@ -163,19 +162,19 @@ def load_provision(
             raise file_error(path, f"no column {given!r} (columns: {', '.join(cols[:15])})",
                              "check the column name given", SchemaError)
     epraccur = {"Prescribing Setting", "Organisation Code", "Postcode", "Name"} <= set(cols)
-    name_col = name_column or ("Name" if epraccur else _find_column(cols, _NAME_NAMES))
-    pc_col = postcode_column or _find_column(cols, _PC_NAMES)
+    name_col = name_column or ("Name" if epraccur else find_column(cols, _NAME_NAMES))
+    pc_col = postcode_column or find_column(cols, _PC_NAMES)
     if epraccur and type_column is None:
         code = pd.to_numeric(df["Prescribing Setting"], errors="coerce")
         types = code.map(lambda c: PRESCRIBING_SETTINGS.get(int(c), f"Prescribing setting {int(c)}")
                          if pd.notna(c) else "Unspecified")
     else:
-        type_col = type_column or _find_column(cols, _TYPE_NAMES)
+        type_col = type_column or find_column(cols, _TYPE_NAMES)
         types = _text(df[type_col]).fillna("Unspecified") if type_col else pd.Series(default_type, index=df.index)
     if geoms is None:
         geoms = _locate_rows(df, path, report, pc_col, x_column, y_column, crs, postcode_table, epraccur)
-    age_col = age_column or _find_column(cols, _AGE_NAMES)
-    rad_col = radius_column or _find_column(cols, _RADIUS_NAMES)
+    age_col = age_column or find_column(cols, _AGE_NAMES)
+    rad_col = radius_column or find_column(cols, _RADIUS_NAMES)
     radius = pd.Series(np.nan, index=df.index)
     if rad_col:
         radius = pd.to_numeric(df[rad_col].astype("str").str.replace(",", "").str.strip(), errors="coerce")
@@ -261,8 +260,8 @@ def _read_spatial(path: Path, report: ProvisionReport) -> tuple[pd.DataFrame, gp
 def _locate_rows(df, path, report, pc_col, x_column, y_column, crs, table, epraccur) -> gpd.GeoSeries:
     """Locate each row by its coordinates where it has them, else by its postcode."""
     cols = list(df.columns)
-    xcol = x_column or (None if epraccur else _find_column(cols, _X_NAMES))
-    ycol = y_column or (None if epraccur else _find_column(cols, _Y_NAMES))
+    xcol = x_column or (None if epraccur else find_column(cols, _X_NAMES))
+    ycol = y_column or (None if epraccur else find_column(cols, _Y_NAMES))
     if (xcol is None) != (ycol is None):
         raise file_error(path, f"only one coordinate column found ({xcol or ycol!r})",
                          "name both with --x-column and --y-column, or give postcodes", SchemaError)

@@ -229,7 +229,8 @@ def read_records(files: Sequence[str | os.PathLike], kind: str, **load_opts) -> 
 def _records_without_coordinates(raw: pd.DataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
     from placebased.io import postcodes
     from placebased.io.areas import BNG
-    from placebased.io.incidents import _CATEGORY_NAMES, _DATE_NAMES, _find_column, _parse_dates
+    from placebased.io.incidents import _CATEGORY_NAMES, _DATE_NAMES, _parse_dates
+    from placebased.io.tables import find_column as _find_column
 
     cols = list(raw.columns)
     code_col = _find_column(cols, _CODE_COLUMNS)
