@@ -109,6 +109,45 @@ def test_static_file_holds_public_boundaries_only(tmp_path, areas):
     assert len(raw) < 400_000
 
 
+
+def test_stale_geometry_files_are_pruned(tmp_path, grid_web):
+    """Writing geometry prunes static/geo/: content-named files of earlier runs go once unused for an
+    hour; the current file, files this process wrote, recent files and other names stay."""
+    import os
+    import time
+
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    old = time.time() - 2 * webmap.PRUNE_AFTER_S - (time.time() - webmap._STARTED)
+    stale = [geo / ("a" * 32 + ".json"), geo / ("b" * 32 + ".places.json")]
+    recent, other = geo / ("c" * 32 + ".json"), geo / "notes.json"
+    for f in [*stale, recent, other]:
+        f.write_text("{}", encoding="ascii")
+    for f in [*stale, other]:
+        os.utime(f, (old, old))
+    g = webmap.write_geometry(grid_web, tmp_path)
+    assert sorted(p.name for p in geo.iterdir()) == sorted([g["path"].name, recent.name, other.name])
+    # reused: named by content, so the same file (touched, kept); another area set's file kept beside it
+    os.utime(g["path"], (old, old))
+    g2 = webmap.write_geometry(grid_web.iloc[:4], tmp_path)
+    assert g["path"].exists() and g2["path"].exists() and g2["path"] != g["path"]
+    assert webmap.write_geometry(grid_web, tmp_path)["path"] == g["path"]
+    assert webmap.prune_static(tmp_path, max_age_s=0) == []  # nothing older than this process remains
+
+
+@pytest.mark.filterwarnings("ignore:Not enough unique values")
+def test_quantile_bins_equal_mapclassify():
+    """The priority layer's classes without importing mapclassify (its import compiles numba code:
+    seconds at app start), equal to mapclassify.Quantiles to the last bit, ties included."""
+    import mapclassify
+
+    from placebased.outputs.mapping import quantile_bins
+
+    rng = np.random.default_rng(7)
+    for n, k in [(443, 5), (7, 5), (50, 3), (1000, 7), (33755, 5)]:
+        for v in (rng.random(n) * 100, np.round(rng.normal(size=n) ** 3, 2), rng.integers(0, 4, n).astype(float)):
+            assert np.array_equal(quantile_bins(v, k), np.asarray(mapclassify.Quantiles(v, k=k).bins, float))
+
 def test_workshop_payload_has_no_points(grid_web):
     codes = list(grid_web.index)
     p = webmap.workshop_payload(codes, pd.Series("#d62f27", index=codes), pd.Series("<b>x</b><br>Hot spot",

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -302,8 +301,34 @@ def _class_bins(v: pd.Series, scheme: str, k: int) -> np.ndarray:
     if len(distinct) <= k:
         return distinct if len(distinct) else np.array([0.0])
     if scheme == "quantiles":
-        return np.asarray(mapclassify.Quantiles(vals, k=k).bins, float)
+        return quantile_bins(vals, k)
+    import mapclassify  # only here: importing it compiles a numba function (seconds at app start)
+
     return np.asarray(mapclassify.NaturalBreaks(vals, k=k).bins, float)
+
+
+def quantile_bins(vals: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.Quantiles(vals, k).bins`` to the last bit, without importing mapclassify: the
+    ``100 / k`` percentiles by scipy's ``scoreatpercentile`` formula (linear, weights summed), unique.
+
+    >>> quantile_bins(np.arange(1000.0), 4).tolist()
+    [249.75, 499.5, 749.25, 999.0]
+    """
+    y = np.sort(np.asarray(vals, float))
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    out = []
+    for per in p:
+        idx = per / 100.0 * (len(y) - 1)
+        i = int(idx)
+        if i == idx:
+            out.append(float(y[i]))
+        else:
+            wts = np.array([(i + 1 - idx), (idx - i)], float)
+            out.append(float(np.add.reduce(y[i:i + 2] * wts) / wts.sum()))
+    return np.unique(np.array(out, float))
 
 
 def _palette(colours: list[str], n: int) -> list[str]:

@@ -22,7 +22,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -113,19 +116,61 @@ def geometry_bytes(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def write_geometry(web_areas: gpd.GeoDataFrame, static_dir: str | Path, outlines=None, *,
-                   url_prefix: str = "app/static") -> dict:
-    """Write the geometry file under ``static_dir/geo/`` (once: the name is its content's hash).
+#: files this module names by content (``<32 hex>.json``, ``<32 hex>.<kind>.json``): the only ones pruned
+_STATIC_NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z]+)?\.json$")
+#: a file of ``geo/`` not written by this process is kept while younger than this (another server may use it)
+PRUNE_AFTER_S = 3600.0
+_in_use: set[Path] = set()  # files this process wrote or reused: never pruned while it runs
+_lock = threading.Lock()
+_STARTED = time.time()  # files written since this process started are kept, whoever wrote them
 
-    Returns ``{"url", "path", "codes", "bytes"}``; ``url`` is relative to the app's base URL."""
-    data = geometry_bytes(geometry_document(web_areas, outlines))
-    name = hashlib.sha256(data).hexdigest()[:32] + ".json"
+
+def write_static(static_dir: str | Path, data: bytes, kind: str = "") -> Path:
+    """Write ``data`` as ``static_dir/geo/<sha256[:32]>[.kind].json`` (once: the name is its content's
+    hash), mark it in use by this process, and prune the folder (:func:`prune_static`)."""
+    name = hashlib.sha256(data).hexdigest()[:32] + (f".{kind}" if kind else "") + ".json"
     folder = Path(static_dir) / GEO_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
+    with _lock:
+        _in_use.add(path.resolve())
     if not path.exists() or path.stat().st_size != len(data):
         write_bytes(path, data)
-    return {"url": f"{url_prefix}/{GEO_FOLDER}/{name}", "path": path,
+    else:
+        os.utime(path)  # last used now: another process sharing the folder keeps it
+    prune_static(static_dir)
+    return path
+
+
+def prune_static(static_dir: str | Path, max_age_s: float | None = None) -> list[Path]:
+    """Delete files of ``static_dir/geo/`` left by earlier runs (older area sets, earlier versions of
+    the encoding): every content-named file not in use by this process, not written since it started
+    and not used for ``max_age_s`` (default :data:`PRUNE_AFTER_S`). Returns the files deleted; other
+    names are left alone."""
+    folder = Path(static_dir) / GEO_FOLDER
+    limit = min(time.time() - (PRUNE_AFTER_S if max_age_s is None else max_age_s), _STARTED)
+    gone = []
+    with _lock:
+        keep = set(_in_use)
+    for f in folder.glob("*.json") if folder.is_dir() else ():
+        try:
+            if _STATIC_NAME.match(f.name) and f.resolve() not in keep and f.stat().st_mtime < limit:
+                f.unlink()
+                gone.append(f)
+        except OSError:  # deleted meanwhile by another process, or not ours to delete
+            continue
+    return gone
+
+
+def write_geometry(web_areas: gpd.GeoDataFrame, static_dir: str | Path, outlines=None, *,
+                   url_prefix: str = "app/static") -> dict:
+    """Write the geometry file under ``static_dir/geo/`` (:func:`write_static`: once, named by its
+    content's hash; stale files of earlier runs are pruned).
+
+    Returns ``{"url", "path", "codes", "bytes"}``; ``url`` is relative to the app's base URL."""
+    data = geometry_bytes(geometry_document(web_areas, outlines))
+    path = write_static(static_dir, data)
+    return {"url": f"{url_prefix}/{GEO_FOLDER}/{path.name}", "path": path,
             "codes": [str(c) for c in web_areas.index], "bytes": len(data)}
 
 
@@ -282,5 +327,5 @@ def decode_ring(flat: list[int]) -> np.ndarray:
     return a / SCALE
 
 
-__all__ = ["GEO_KEYS", "geometry_document", "write_geometry", "style_payload", "workshop_payload", "tip_lines",
-           "html_to_lines", "fills", "decode_ring", "payload_bytes"]
+__all__ = ["GEO_KEYS", "geometry_document", "write_geometry", "write_static", "prune_static", "style_payload",
+           "workshop_payload", "tip_lines", "html_to_lines", "fills", "decode_ring", "payload_bytes"]
