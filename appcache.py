@@ -4,8 +4,11 @@ streamlit). Each wrapper is keyed by small frozen settings; heavy objects are sh
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tempfile
+import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -15,11 +18,127 @@ from placebased.outputs.mapping import authority_outlines, web_features, web_geo
 from placebased.score.scenario import Scenario
 
 UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
+#: ``off`` turns the on-disk cache of loaded inputs and area charts off (see :func:`_disk_cached`)
+DISK_CACHE_ENV = "PLACEBASED_APP_CACHE"
+_DISK_KEEP = {"chart": 256}  # files kept per kind, the newest (8 of other kinds: inputs of 10-20 MB)
 
 
+def _disk_dir() -> Path:
+    """``$PLACEBASED_APP_CACHE`` if a folder, else ``app/`` in placebased's user cache folder
+    (:func:`placebased.io.ons.cache_dir`)."""
+    import os
 
-@st.cache_resource(show_spinner="Loading areas and indicators…")
-def _c_areas(src: P.Sources):
+    env = os.environ.get(DISK_CACHE_ENV, "").strip()
+    if env and env.lower() not in ("on", "1", "true"):
+        return Path(env)
+    from placebased.io.ons import cache_dir
+
+    return cache_dir() / "app"
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """What a cached result depends on besides its inputs: every source and data file of the package,
+    this module, the Python and the versions of the libraries that compute (read, never imported)."""
+    import importlib.metadata
+    import sys
+
+    import placebased
+
+    h = hashlib.sha256(sys.version.encode())
+    root = Path(placebased.__file__).resolve().parent
+    for f in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".csv") and p.is_file()):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    h.update(Path(__file__).read_bytes())
+    for lib in ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "scipy", "libpysal", "numba",
+                "matplotlib"):
+        try:
+            h.update(f"{lib}={importlib.metadata.version(lib)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(lib.encode())
+    return h.hexdigest()
+
+
+def _files_state(src: P.Sources) -> list:
+    """Path, size and modification time of every file ``src`` reads (its own files, or the shipped data
+    folders it falls back to), folders walked."""
+    from placebased import _paths
+
+    roots = [p for p in (src.boundaries, *src.incidents, *src.tables, src.provision) if p]
+    roots += [_paths.data_folder(n) for n in _paths.DATA_FOLDERS]
+    out = []
+    for r in roots:
+        r = Path(r)
+        for f in sorted(r.rglob("*")) if r.is_dir() else [r]:
+            try:
+                st_ = f.stat()
+            except OSError:
+                out.append((str(f), None))
+                continue
+            if f.is_file():
+                out.append((str(f.resolve()), st_.st_size, st_.st_mtime_ns))
+    return out
+
+
+def _disk_cached(kind: str, compute, src: P.Sources, *settings):
+    """``compute()``, or its result saved on disk by an earlier server for the same inputs: so a fresh
+    server reads what it would recompute (the same objects, pickled). The key is the SHA-256 of ``kind``,
+    ``src`` and ``settings`` (frozen dataclasses, by ``repr``), the state of every file ``src`` reads and
+    :func:`_code_version`; any change recomputes. Errors are never cached; a file that cannot be read or
+    written is recomputed, never a reason to fail. Written by this process only, in the user's own cache
+    folder (mode 0700); ``PLACEBASED_APP_CACHE=off`` turns it off."""
+    import os
+    import pickle
+
+    if os.environ.get(DISK_CACHE_ENV, "").strip().lower() in ("off", "0", "false", "no"):
+        return compute()
+    path = None
+    try:
+        key = hashlib.sha256(repr((kind, src, settings, _files_state(src), _code_version())).encode()).hexdigest()
+        path = _disk_dir() / f"{kind}-{key[:40]}.pickle"
+        with open(path, "rb") as f:
+            return pickle.load(f)  # noqa: S301 - written by this app into the user's own cache folder
+    except Exception:  # noqa: BLE001 - not cached yet, unreadable or stale: compute
+        pass
+    value = compute()
+    if path is not None:
+        try:
+            from placebased._atomic import write_bytes
+
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            old = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for f in old[_DISK_KEEP.get(kind, 8):]:
+                f.unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 - a read-only or full disk: the app works without this cache
+            pass
+    return value
+
+
+class _LazyFeatures(Mapping):
+    """:func:`placebased.outputs.mapping.web_features` of ``web``, built on first use: only the folium map
+    (a basemap, or ``PLACEBASED_MAP=folium``) reads them, so the canvas map's start does not pay for them."""
+
+    def __init__(self, web):
+        self._web, self._features, self._lock = web, None, threading.Lock()
+
+    def _get(self) -> dict:
+        with self._lock:
+            if self._features is None:
+                self._features = web_features(self._web)
+            return self._features
+
+    def __getitem__(self, code):
+        return self._get()[code]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _load_areas(src: P.Sources):
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
@@ -27,7 +146,13 @@ def _c_areas(src: P.Sources):
         areas = P.load_areas_for(src)
     web = web_geometry(areas)
     notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    return areas, web, web_features(web), authority_outlines(areas), notes
+    return areas, web, authority_outlines(areas), notes
+
+
+@st.cache_resource(show_spinner="Loading areas and indicators…")
+def _c_areas(src: P.Sources):
+    areas, web, outlines, notes = _disk_cached("areas", lambda: _load_areas(src), src)
+    return areas, web, _LazyFeatures(web), outlines, notes
 
 
 def c_areas(src: P.Sources):
@@ -50,7 +175,7 @@ def c_web_geometry(src: P.Sources) -> dict:
 
 @st.cache_resource(show_spinner="Reading incidents…")
 def _c_incidents(src: P.Sources, _progress=None):
-    return P.load_incidents_for(src, progress=_progress)
+    return _disk_cached("incidents", lambda: P.load_incidents_for(src, progress=_progress), src)
 
 
 def c_incidents(src: P.Sources, progress=None):
@@ -73,8 +198,10 @@ def c_provision(src: P.Sources):
 
 @st.cache_resource(show_spinner="Counting incidents and computing hot spots (permutations)…")
 def c_analysis(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
-    areas = c_areas(src)[0]
-    return P.analyse(areas, c_incidents(src), c_tables(src), filters, stats)
+    """Counts, weights, hot spots (9,999 permutations by default) and indicators; saved on disk
+    (:func:`_disk_cached`), so a fresh server with the same inputs and settings reads them."""
+    return _disk_cached("analysis", lambda: P.analyse(c_areas(src)[0], c_incidents(src), c_tables(src), filters,
+                                                      stats), src, filters, stats)
 
 
 @st.cache_resource(show_spinner="Scoring…", max_entries=32)
@@ -92,6 +219,15 @@ def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str,
     tier = c_score(src, filters, stats, scenario)[0].table["tier"]
     return gaps(r, tier, areas=areas, priority_tiers=tiers_up_to(tier, upto),
                 types_label=", ".join(types) if types else "provision of any type")
+
+
+@st.cache_data(show_spinner=False, max_entries=4096)
+def c_comparison_sentence(code: str, vintage: int = 2025) -> str:
+    """:func:`placebased.io.geography.comparison_sentence` for one area (the area detail's line), once per area:
+    it looks the area up among every LSOA in England."""
+    from placebased.io.geography import comparison_sentence
+
+    return comparison_sentence([code], vintage)
 
 
 @st.cache_data(show_spinner=False)
@@ -215,7 +351,13 @@ def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str
 @st.cache_data(show_spinner=False, max_entries=64)
 def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, code: str, kind: str) -> bytes:
     """PNG of one area's monthly trend (``kind="trend"``) or day x hour pattern (``"week"``); these do
-    not depend on the weights, so a weight change does not redraw them."""
+    not depend on the weights, so a weight change does not redraw them. Saved on disk too
+    (:func:`_disk_cached`): a fresh server need not start matplotlib for the first page."""
+    return _disk_cached("chart", lambda: _area_chart(src, filters, stats, code, kind), src, filters, stats, code,
+                        kind)
+
+
+def _area_chart(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, code: str, kind: str) -> bytes:
     import io
 
     from placebased.stats.timeseries import time_of_week, time_of_week_figure, trend_figure

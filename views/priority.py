@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from appauth import can, export_button, gate, settings_of
 from appcache import (
@@ -412,6 +411,8 @@ with left:
                          provision=provision if (show_provision or layer == "gaps") else None,
                          provision_radius_m=float(radius), sites=sites, outlines=outlines if show_outlines else None,
                          point_clusters=clusters, count_label="Incidents (selected categories)", features=features)
+        from streamlit_folium import st_folium  # only with a basemap: not imported at the app's start
+
         out = st_folium(fmap, height=660, use_container_width=True, returned_objects=["last_object_clicked"],
                         key="map")
         click = (out or {}).get("last_object_clicked")
@@ -541,9 +542,9 @@ _places = place_labels(areas)  # the ward people know, in the label (and searcha
 code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {_places.get(c, '')}",
                     key="detail_pick")
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,} · {glossary.tier_label(scores.at[code, 'tier'])}")
-from placebased.io.geography import comparison_sentence  # noqa: E402
+from appcache import c_comparison_sentence  # noqa: E402 - cached per area: a look-up among every LSOA in England
 
-_compare = comparison_sentence([code], areas.attrs.get("vintage", 2025))  # its authority, force area, England
+_compare = c_comparison_sentence(code, areas.attrs.get("vintage", 2025))  # its authority, force area, England
 if _compare:
     st.caption(escape_markdown(_compare))
 d1, d2 = st.columns([1, 1])
@@ -558,9 +559,9 @@ with d1:
                      COL("normalised"): st.column_config.NumberColumn(format="%.1f"),
                      COL("weight_pct"): st.column_config.NumberColumn(format="%.0f"),
                      COL("contribution"): st.column_config.NumberColumn(format="%.1f")})
-    from placebased.profile_record import render_profile
-
     if can(user, "exports") and st.button("Profile PDF of this area"):
+        from placebased.profile_record import render_profile  # the PDF stack, only when asked for
+
         ctx = replace(c_profile_context(src, filters, stats, scenario),
                       notes=P.profile_notes([code], ss["selection"], _comments_or_none(code)))
         ss["area_pdf"] = (code, render_profile(ctx, [code]))

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from placebased._paths import INDICATORS, LSOA21_BOUNDARIES, default_incident_files
@@ -187,17 +188,23 @@ def describe_selection(selected: pd.DataFrame) -> str:
 # which areas are these?
 
 
+def _known(codes: pd.Index, index: pd.Index) -> np.ndarray:
+    """``codes.isin(index)`` through object hash tables (pandas' string ``isin`` turns all of ``index``, e.g.
+    every LSOA in England, into Python strings on each call: 0.6 s)."""
+    return pd.Index(codes.to_numpy(dtype=object), dtype=object).isin(index.to_numpy(dtype=object))
+
+
 def lsoa21_codes(codes: Iterable[str]) -> pd.Series:
     """LSOA 2021 code per given code (LSOA 2021 codes kept, 2011 codes mapped; others ``<NA>``)."""
     codes = pd.Index([str(c) for c in codes])
     table = lsoa_table()
     out = pd.Series(pd.NA, index=codes, dtype="object")
-    is21 = codes.isin(table.index)
+    is21 = _known(codes, table.index)
     out[is21] = codes[is21]
     rest = codes[~is21]
     if len(rest):
         mapped = _lsoa11_to_21().reindex(rest)
-        out[rest] = mapped.where(mapped.isin(table.index)).to_numpy()
+        out[rest] = mapped.where(_known(pd.Index(mapped.to_numpy()), table.index)).to_numpy()
     return out
 
 
