@@ -9,6 +9,19 @@ they may import the package root, ``io`` and other outputs, never ``stats``, ``s
 ``KNOWN`` lists the imports that still break the rule (the debt to pay off, see docs/architecture.md); the
 test fails on any import that breaks it and is not listed, and on a listed one that has been fixed, so the
 list only shrinks.
+
+Two more rules, with lists of the same kind (``KNOWN_ENTRY``, ``KNOWN_LAZY``):
+
+* **Entry points call the orchestration.** ``app.py``, ``appcache.py``, ``appauth.py``, ``views/*.py``,
+  ``placebased/cli.py`` and ``placebased/commands/*.py`` import from ``placebased`` only the package root
+  (incl. ``names``), ``io`` (readers, writers), ``outputs`` (drawing), the orchestration (``pipeline``,
+  ``profile_record``, ``config``, ``access``) and, for commands, ``commands._common``; the computations in
+  ``stats/`` and ``score/`` are reached through the orchestration.
+* **Imports inside functions only for optional heavy dependencies.** A function-local import in
+  ``placebased/`` names a module of ``HEAVY_DEPENDENCIES`` (measured with ``python -X importtime``: each
+  costs a second or more, or is an optional extra) or a ``placebased`` module that imports one of them at
+  module level, directly or through other modules. ``cli.py`` and the modules it imports at module level
+  (``config``, ``errors``) are exempt: ``placebased --help`` must start without pandas.
 """
 
 from __future__ import annotations
@@ -27,6 +40,169 @@ KNOWN: set[tuple[str, str]] = set()
 
 # import loops that remain (each a set of modules importing one another, inside functions); same rule
 KNOWN_CYCLES: set[frozenset[str]] = set()
+
+#: entry points (files outside the package, named like modules) and the package's own
+APP_FILES = ("app.py", "appcache.py", "appauth.py", "views")
+#: the layers an entry point may import from placebased
+ENTRY_MAY_IMPORT = {"root", "io", "outputs", "orchestration", "entry"}
+
+# entry-point imports of stats/ or score/ still to move behind the orchestration (importer -> imported)
+KNOWN_ENTRY: set[tuple[str, str]] = {
+    *(("appcache", m) for m in (
+        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
+        "placebased.score.siting", "placebased.stats.emerging", "placebased.stats.evaluate",
+        "placebased.stats.evaluate_power", "placebased.stats.timeseries",
+    )),
+    ("placebased.commands._common", "placebased.score.harm"),
+    ("placebased.commands.counts", "placebased.stats.aggregate"),
+    *(("placebased.commands.evaluate", m) for m in ("placebased.stats.evaluate", "placebased.stats.evaluate_power")),
+    *(("placebased.commands.gaps", m) for m in (
+        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
+        "placebased.score.scoring", "placebased.stats.aggregate",
+    )),
+    *(("placebased.commands.hotspots", m) for m in (
+        "placebased.stats.aggregate", "placebased.stats.hotspots", "placebased.stats.smoothing",
+        "placebased.stats.weights",
+    )),
+    *(("placebased.commands.map", m) for m in (
+        "placebased.score.reach", "placebased.score.siting", "placebased.stats.emerging",
+    )),
+    *(("placebased.commands.monitor", m) for m in ("placebased.score.partner_times", "placebased.stats.monitoring")),
+    *(("placebased.commands.moran", m) for m in ("placebased.stats.hotspots", "placebased.stats.weights")),
+    *(("placebased.commands.score", m) for m in (
+        "placebased.score.indicators", "placebased.score.scenario", "placebased.stats.aggregate",
+    )),
+    *(("placebased.commands.site", m) for m in ("placebased.score.reach", "placebased.score.siting")),
+    ("placebased.commands.sna", "placebased.score.sna"),
+    ("placebased.commands.survey", "placebased.score.survey"),
+    ("placebased.commands.trends", "placebased.stats.emerging"),
+    *(("placebased.commands.weights", m) for m in (
+        "placebased.score.indicators", "placebased.score.regression", "placebased.stats.weights",
+    )),
+    ("views.evaluate", "placebased.stats.evaluate"),
+    *(("views.needs", m) for m in ("placebased.score.sna", "placebased.stats.monitoring")),
+    *(("views.priority", m) for m in (
+        "placebased.score.indicators", "placebased.score.scenario", "placebased.score.selection",
+        "placebased.stats.hotspots",
+    )),
+    ("views.workshop", "placebased.score.disclosure"),
+}
+
+#: optional or heavy third-party modules (top-level names) that may be imported inside a function:
+#: seconds each to import on the CI machine (scipy.stats, libpysal, esda, numba, statsmodels, sklearn,
+#: spopt, spreg, mapclassify, folium), matplotlib and the PDF/image stack, or optional extras (database,
+#: browser tests, the pygeoda cross-check, the Leaflet assets)
+HEAVY_DEPENDENCIES = {
+    "matplotlib", "reportlab", "statsmodels", "scipy", "pyarrow", "spopt", "spreg", "pulp", "sklearn", "pygeoda",
+    "psycopg", "sqlalchemy", "playwright", "libpysal", "esda", "numba", "mapclassify", "folium", "PIL", "pypdf",
+    "js_lib_leaflet",
+}
+
+# imports inside functions still to hoist to module level (module -> imported); same only-shrinks rule
+KNOWN_LAZY: set[tuple[str, str]] = {
+    ("placebased._input_limits", "placebased.safety"),
+    *(("placebased.categories", m) for m in ("importlib", "os", "pandas", "pathlib", "placebased.errors", "tomllib")),
+    *(("placebased.commands._common", m) for m in (
+        "placebased._paths", "placebased.config", "placebased.errors", "placebased.io.areas",
+        "placebased.io.geography", "placebased.io.incidents", "placebased.io.ons", "placebased.io.policeuk",
+        "placebased.pipeline", "placebased.score.harm", "re",
+    )),
+    *(("placebased.commands.counts", m) for m in ("pandas", "placebased.pipeline")),
+    *(("placebased.commands.evaluate", m) for m in (
+        "placebased.io.export", "placebased.stats.evaluate", "placebased.stats.evaluate_power",
+    )),
+    *(("placebased.commands.fetch_areas", m) for m in (
+        "placebased.errors", "placebased.io.export", "placebased.io.geography", "placebased.io.ons",
+        "placebased.io.policeuk",
+    )),
+    *(("placebased.commands.gaps", m) for m in (
+        "placebased.errors", "placebased.io.geography", "placebased.io.provision", "placebased.pipeline",
+        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
+        "placebased.stats.aggregate",
+    )),
+    *(("placebased.commands.hotspots", m) for m in (
+        "placebased.categories", "placebased.stats.aggregate", "placebased.stats.smoothing",
+    )),
+    *(("placebased.commands.map", m) for m in (
+        "placebased.categories", "placebased.commands.gaps", "placebased.commands.score", "placebased.io.provision",
+        "placebased.pipeline", "placebased.score.reach", "placebased.score.siting",
+    )),
+    *(("placebased.commands.monitor", m) for m in (
+        "pathlib", "placebased.io.export", "placebased.score.partner_times", "placebased.stats.monitoring",
+    )),
+    ("placebased.commands.moran", "placebased.io.areas"),
+    *(("placebased.commands.profile", m) for m in (
+        "placebased.categories", "placebased.errors", "placebased.io.tables",
+    )),
+    *(("placebased.commands.saved", m) for m in ("pathlib", "placebased.errors")),
+    *(("placebased.commands.score", m) for m in (
+        "placebased.pipeline", "placebased.score.indicators", "placebased.score.scenario",
+        "placebased.stats.aggregate",
+    )),
+    *(("placebased.commands.site", m) for m in (
+        "placebased.io.provision", "placebased.score.reach", "placebased.score.siting",
+    )),
+    *(("placebased.commands.sna", m) for m in (
+        "placebased.io.export", "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.sna",
+    )),
+    *(("placebased.commands.survey", m) for m in ("placebased.io.export", "placebased.score.survey")),
+    ("placebased.commands.trends", "placebased.pipeline"),
+    *(("placebased.commands.weights", m) for m in (
+        "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
+        "placebased.score.regression",
+    )),
+    ("placebased.io.areas", "placebased.io.places"),
+    *(("placebased.io.geography", m) for m in ("geopandas", "placebased.io.areas")),
+    *(("placebased.io.incidents", m) for m in ("placebased.errors", "placebased.io.policeuk", "zipfile")),
+    *(("placebased.io.ons", m) for m in ("geopandas", "platformdirs")),
+    ("placebased.io.places", "placebased.io.export"),
+    *(("placebased.io.policeuk", m) for m in ("geopandas", "placebased.io.geography", "sys")),
+    *(("placebased.io.store", m) for m in ("re", "urllib")),
+    ("placebased.outputs.glossary", "json"),
+    ("placebased.outputs.mapping", "placebased.categories"),
+    *(("placebased.outputs.sna_report", m) for m in (
+        "placebased.categories", "placebased.errors", "placebased.io.areas", "placebased.io.export",
+        "placebased.outputs.report", "shapely", "zipfile",
+    )),
+    ("placebased.outputs.staticmap", "placebased.io.places"),
+    *(("placebased.pipeline", m) for m in (
+        "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",
+        "placebased.io.geography", "placebased.io.incidents", "placebased.io.policeuk", "placebased.io.provision",
+        "placebased.outputs.glossary", "placebased.outputs.workshop", "placebased.score.disclosure",
+        "placebased.score.indicators", "placebased.score.regression", "placebased.score.scenario",
+        "placebased.score.sna", "placebased.stats.smoothing",
+    )),
+    *(("placebased.profile_record", m) for m in (
+        "importlib", "multiprocessing", "pathlib", "placebased.categories", "placebased.errors",
+        "placebased.io.areas", "placebased.io.export", "placebased.io.geography", "placebased.io.provision",
+        "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.disclosure",
+        "placebased.score.reach", "placebased.score.scenario", "placebased.stats.aggregate",
+        "placebased.stats.evaluate", "re", "warnings",
+    )),
+    ("placebased.score.harm", "placebased.io.incidents"),
+    *(("placebased.score.indicators", m) for m in (
+        "dataclasses", "placebased.categories", "placebased.stats.smoothing",
+    )),
+    *(("placebased.score.partner_times", m) for m in (
+        "placebased._paths", "placebased.io.incidents", "placebased.io.postcodes", "placebased.score.disclosure",
+    )),
+    ("placebased.score.regression", "placebased.categories"),
+    *(("placebased.score.sna", m) for m in (
+        "placebased.categories", "placebased.io.areas", "placebased.stats.aggregate",
+    )),
+    *(("placebased.score.survey", m) for m in (
+        "placebased._paths", "placebased.io.areas", "placebased.io.postcodes", "placebased.score.disclosure",
+        "placebased.stats.aggregate",
+    )),
+    ("placebased.stats.evaluate", "placebased.categories"),
+    *(("placebased.stats.evaluate_match", m) for m in ("placebased.io.areas", "placebased.stats.aggregate")),
+    *(("placebased.stats.evaluate_power", m) for m in ("dataclasses", "placebased.stats.evaluate")),
+    *(("placebased.stats.monitoring", m) for m in (
+        "io", "placebased._paths", "placebased.io.areas", "placebased.io.incidents", "placebased.io.postcodes",
+        "placebased.io.tables", "placebased.stats.aggregate", "textwrap",
+    )),
+    ("placebased.stats.timeseries", "placebased.stats.aggregate"),
+}
 
 
 def layer(mod: str) -> str:
@@ -153,3 +329,142 @@ def test_no_import_streamlit_inside_the_package():
     for mod in modules():
         text = modules()[mod].read_text(encoding="utf-8")
         assert "import streamlit" not in text, f"{mod} imports streamlit; the UI lives in app.py and views/"
+
+
+# ---------------------------------------------------------------------------------------------
+# entry points call the orchestration
+
+
+def entry_points() -> dict[str, Path]:
+    """The app's files (named ``app``, ``views.priority``, ...), ``placebased.cli`` and the commands."""
+    root = PKG.parent
+    out = {m: p for m, p in modules().items() if layer(m) == "entry"}
+    for name in APP_FILES:
+        path = root / name
+        files = sorted(path.glob("*.py")) if path.is_dir() else [root / name]
+        for f in files:
+            parts = list(f.relative_to(root).with_suffix("").parts)
+            out[".".join(parts)] = f
+    return out
+
+
+def entry_breaks() -> set[tuple[str, str]]:
+    mods = modules()
+    bad = set()
+    for mod, path in entry_points().items():
+        for target in imports_of(mod, path, mods):
+            if layer(target) not in ENTRY_MAY_IMPORT:
+                bad.add((mod, target))
+    return bad
+
+
+def test_entry_points_call_the_orchestration():
+    bad = entry_breaks()
+    new = sorted(bad - KNOWN_ENTRY)
+    fixed = sorted(KNOWN_ENTRY - bad)
+    assert not new, ("entry points reach stats/ or score/ directly; call placebased.pipeline (or read the "
+                     "name list from placebased.names) instead:\n" + "\n".join(f"  {a} imports {b}" for a, b in new))
+    assert not fixed, "fixed, so take them out of KNOWN_ENTRY:\n" + "\n".join(f"  {a} -> {b}" for a, b in fixed)
+
+
+# ---------------------------------------------------------------------------------------------
+# imports inside functions only for optional heavy dependencies
+
+
+def _in_functions(tree: ast.AST) -> tuple[list[ast.stmt], list[ast.stmt]]:
+    """Import statements at module level (class bodies included) and inside functions."""
+    top: list[ast.stmt] = []
+    local: list[ast.stmt] = []
+
+    def walk(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                (local if inside else top).append(child)
+            walk(child, inside or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))
+
+    walk(tree, False)
+    return top, local
+
+
+def _targets(mod: str, path: Path, node: ast.stmt, known: dict[str, Path]) -> set[str]:
+    """Modules an import statement names: a placebased module, or a third-party module's top-level name."""
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names]
+    elif node.level:
+        base = mod.split(".") if path.name == "__init__.py" else mod.split(".")[:-1]
+        base = base[: len(base) - (node.level - 1)]
+        target = ".".join(base + ([node.module] if node.module else []))
+        names = [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target for a in node.names]
+    else:
+        target = node.module or ""
+        names = [f"{target}.{a.name}" if f"{target}.{a.name}" in known else target for a in node.names]
+    return {n if n in known else n.split(".")[0] for n in names}
+
+
+def heavy_modules() -> set[str]:
+    """The placebased modules whose import loads a heavy dependency (module-level imports, transitively)."""
+    mods = modules()
+    direct: dict[str, set[str]] = {}
+    for mod, path in mods.items():
+        top, _local = _in_functions(ast.parse(path.read_text(encoding="utf-8")))
+        direct[mod] = set().union(*(_targets(mod, path, n, mods) for n in top)) if top else set()
+    heavy = {m for m, deps in direct.items() if deps & HEAVY_DEPENDENCIES}
+    changed = True
+    while changed:
+        changed = False
+        for m, deps in direct.items():
+            if m not in heavy and deps & heavy:
+                heavy.add(m)
+                changed = True
+    return heavy
+
+
+def light_modules() -> set[str]:
+    """``placebased.cli`` and the placebased modules it loads at module level (they must stay light)."""
+    mods = modules()
+    todo, seen = ["placebased.cli"], set()
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        top, _local = _in_functions(ast.parse(mods[m].read_text(encoding="utf-8")))
+        for n in top:
+            todo.extend(t for t in _targets(m, mods[m], n, mods) if t in mods)
+        todo.extend(p for p in mods if m.startswith(p + ".") and p in mods)  # parent packages run first
+    return seen
+
+
+def lazy_breaks() -> set[tuple[str, str]]:
+    mods = modules()
+    heavy = heavy_modules()
+    light = light_modules()
+    bad = set()
+    for mod, path in mods.items():
+        if mod in light:
+            continue
+        _top, local = _in_functions(ast.parse(path.read_text(encoding="utf-8")))
+        for node in local:
+            for t in _targets(mod, path, node, mods):
+                if t not in HEAVY_DEPENDENCIES and t not in heavy:
+                    bad.add((mod, t))
+    return bad
+
+
+def test_imports_inside_functions_are_of_heavy_dependencies_only():
+    bad = lazy_breaks()
+    new = sorted(bad - KNOWN_LAZY)
+    fixed = sorted(KNOWN_LAZY - bad)
+    assert not new, ("imports inside functions of modules that are neither optional nor heavy; import them at "
+                     "module level (no import loop is left):\n" + "\n".join(f"  {a}: {b}" for a, b in new))
+    assert not fixed, "hoisted, so take them out of KNOWN_LAZY:\n" + "\n".join(f"  {a}: {b}" for a, b in fixed)
+
+
+def test_the_entry_and_lazy_rules_see_their_cases():
+    assert "placebased.stats.weights" in heavy_modules()  # libpysal
+    assert "placebased.names" not in heavy_modules()
+    assert {"placebased.cli", "placebased.config", "placebased.errors"} <= light_modules()
+    assert "views.priority" in entry_points() and "placebased.commands.map" in entry_points()
+    tree = ast.parse("import os\ndef f():\n    import pandas\n    class A:\n        import json\n")
+    top, local = _in_functions(tree)
+    assert len(top) == 1 and len(local) == 2
