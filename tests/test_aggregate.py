@@ -185,3 +185,34 @@ def test_shipped_police_uk_join_equals_location(areas, police):
     from placebased.stats.aggregate import monthly_counts
 
     pd.testing.assert_frame_equal(joined.monthly, monthly_counts(located.points))
+
+
+def test_counts_command_joins_codes_and_writes_disagreements(tmp_path, capsys, grid_areas):
+    """``placebased counts`` on hand-made areas and police.uk-format records: known counts by code, the
+    disagreement written, and ``--by-location`` giving the counts by location."""
+    from placebased.cli import main
+
+    areas = grid_areas.reset_index()[["area_code", "area_name", "geometry"]].to_crs("EPSG:4326")
+    areas.to_file(tmp_path / "grid.geojson", driver="GeoJSON")
+    cells = ["A1"] * 5 + ["B2"] * 10 + ["C3"] * 4
+    xy = [_centre(c, dx=20 * i) for i, c in enumerate(cells)] + [_centre("C3", dx=-100)]
+    codes = cells + ["A1"]  # the last record (row 20) lies in C3 but is coded A1
+    pts = gpd.GeoSeries([Point(x, y) for x, y in xy], crs=27700).to_crs(4326)
+    rows = ["Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+            "Last outcome category,Context"]
+    rows += [f"id{i},2025-01,Force,Force,{p.x:.6f},{p.y:.6f},On or near X,{c},Square {c},Robbery,,"
+             for i, (p, c) in enumerate(zip(pts, codes, strict=True))]
+    (tmp_path / "2025-01-force-street.csv").write_text("\n".join(rows) + "\n")
+    out, check = tmp_path / "counts.csv", tmp_path / "check.csv"
+    args = ["counts", "--incidents", str(tmp_path / "2025-01-force-street.csv"), "--boundaries",
+            str(tmp_path / "grid.geojson"), "--id-column", "area_code", "--out", str(out)]
+    assert main([*args, "--disagreements", str(check)]) == 0
+    err = capsys.readouterr().err
+    assert "20 records counted by their own area code (table join)" in err and "1 (5.00%) disagree" in err
+    got = pd.read_csv(out, index_col="area_code")["total"]
+    assert got[["A1", "B2", "C3"]].tolist() == [6, 10, 4] and got.sum() == 20
+    d = pd.read_csv(check)
+    assert d[["source_row", "code", "location"]].values.tolist() == [[20, "A1", "C3"]]
+    assert main([*args, "--by-location"]) == 0
+    assert "table join" not in capsys.readouterr().err
+    assert pd.read_csv(out, index_col="area_code")["total"][["A1", "B2", "C3"]].tolist() == [5, 10, 5]
