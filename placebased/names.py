@@ -3,8 +3,7 @@
 The package root (imports nothing of ``placebased``), so ``io``, ``stats``, ``score``, ``outputs``,
 the orchestration and the app's views all read the same list. Lists whose concept a module owns stay
 with it and are read from there: spatial weight kinds (:data:`placebased.stats.weights.WEIGHT_KINDS`),
-multiple-testing corrections (:data:`placebased.stats.hotspots.CORRECTIONS`), normalisations and
-missing-value policies (:data:`placebased.score.scenario.NORMALISATIONS`, ``MISSING_POLICIES``), the
+normalisations and missing-value policies (:data:`placebased.score.scenario.NORMALISATIONS`, ``MISSING_POLICIES``), the
 scenario presets (:func:`placebased.score.scenario.preset_names`), the hot-spot variables of the
 loaded data (:func:`placebased.pipeline.hotspot_variables`). Plain words for all of them are in
 :mod:`placebased.outputs.glossary`; colours of the classes below are here because the statistics
@@ -27,6 +26,13 @@ VINTAGES: dict[int, str] = {2025: "LSOA 2021 \u00b7 IoD2025", 2019: "LSOA 2011 \
 WEIGHT_CHOICES: tuple[str, ...] = ("queen", "rook", "knn:6", "knn:8", "distance:2000", "distance:3000")
 #: permutation counts offered for the pseudo p-values (the default, 9,999, is the library's)
 PERMUTATION_CHOICES: tuple[int, ...] = (99, 499, 999, 4999, 9999)
+#: multiple-testing corrections by name (the statistics apply them, placebased.stats.hotspots re-exports
+#: this list; the app's widget and the CLI's --correction offer it)
+CORRECTIONS: dict[str, str] = {
+    "none": "each area tested at alpha",
+    "fdr": "Benjamini-Hochberg false discovery rate (ArcGIS's default for hot spot maps)",
+    "bonferroni": "alpha divided by the number of areas",
+}
 #: significance levels offered
 ALPHA_CHOICES: tuple[float, ...] = (0.01, 0.05, 0.10)
 #: robustness draws (Dirichlet weight perturbations) offered; 0 switches robustness off
@@ -120,8 +126,9 @@ def emerging_colour(name) -> str:
 
 
 __all__ = [
-    "ALPHA_CHOICES", "DRAW_CHOICES", "EMERGING_CLASSES", "EMERGING_COLOURS", "LISA_CODES", "LISA_QUADRANTS",
-    "MAP_LAYERS", "MONITOR_LEVELS", "NO_PATTERN", "PERMUTATION_CHOICES", "PUBLIC_THRESHOLDS", "REACH_CHOICES_M",
+    "ALPHA_CHOICES", "CORRECTIONS", "DRAW_CHOICES", "EMERGING_CLASSES", "EMERGING_COLOURS", "LISA_CODES",
+    "LISA_QUADRANTS", "MAP_LAYERS", "MONITOR_LEVELS", "NO_PATTERN", "PERMUTATION_CHOICES", "PUBLIC_THRESHOLDS",
+    "REACH_CHOICES_M",
     "SECONDARY_MARK", "TIER_EXCLUDED", "TIER_OTHER", "UPLOAD_TYPES", "VINTAGES", "WEEKDAYS", "WEIGHT_CHOICES",
     "emerging_colour", "lisa_code",
 ]

@@ -83,7 +83,6 @@ KNOWN_ENTRY: set[tuple[str, str]] = {
     *(("views.needs", m) for m in ("placebased.score.sna", "placebased.stats.monitoring")),
     *(("views.priority", m) for m in (
         "placebased.score.indicators", "placebased.score.scenario", "placebased.score.selection",
-        "placebased.stats.hotspots",
     )),
     ("views.workshop", "placebased.score.disclosure"),
 }

@@ -40,6 +40,7 @@ from placebased.io.export import table_bytes
 from placebased.io.places import place_labels
 from placebased.names import (
     ALPHA_CHOICES,
+    CORRECTIONS,
     DRAW_CHOICES,
     PERMUTATION_CHOICES,
     REACH_CHOICES_M,
@@ -55,7 +56,6 @@ from placebased.safety import escape_markdown
 from placebased.score.indicators import check_user_tables
 from placebased.score.scenario import MISSING_POLICIES, NORMALISATIONS, Scenario, default_scenario, preset, preset_names
 from placebased.score.selection import selection_csv, selection_geojson, selection_table
-from placebased.stats.hotspots import CORRECTIONS
 
 COL = glossary.column_label  # every heading the page shows: plain words from the glossary
 DEFAULT_STATS = P.StatsSettings()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from placebased.names import VINTAGES
+
 HELP_FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
@@ -28,7 +30,7 @@ def add_boundaries_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vintage",
         type=int,
-        choices=[2025, 2019],
+        choices=list(VINTAGES),
         default=2025,
         help="2025: LSOA 2021 + IoD2025 (default); 2019: LSOA 2011 + IoD2019",
     )

@@ -14,6 +14,7 @@ from placebased.commands._common import (
 )
 from placebased.errors import ConfigError, DataError
 from placebased.io import export
+from placebased.names import CORRECTIONS
 
 EXAMPLES = """
   placebased hotspots --out hotspots.csv                               # shipped police.uk data, counts, queen
@@ -37,7 +38,7 @@ def add_inference_args(p: argparse.ArgumentParser, local: bool = True) -> None:
     p.add_argument("--seed", type=int, default=12345, metavar="S", help="random seed (default 12345)")
     if local:
         p.add_argument("--alpha", type=float, default=0.05, metavar="A", help="significance level (default 0.05)")
-        p.add_argument("--correction", default="fdr", choices=["none", "fdr", "bonferroni"],
+        p.add_argument("--correction", default="fdr", choices=list(CORRECTIONS),
                        help="multiple-testing correction (default fdr, as ArcGIS)")
         p.add_argument("--adaptive", action="store_true",
                        help="sequential Monte Carlo p-values (Besag-Clifford): areas that may be significant "

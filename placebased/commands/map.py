@@ -17,6 +17,7 @@ from placebased.commands._common import (
 from placebased.commands.hotspots import add_inference_args
 from placebased.errors import ConfigError, file_error
 from placebased.io import export
+from placebased.names import MAP_LAYERS
 
 EXAMPLES = """
   placebased map --out priority.html                           # priority score, shipped data, Balanced scenario
@@ -37,9 +38,8 @@ default categories are the serious-violence group (as the app); --permutations d
 with FDR, as every command and the app.
 """
 
-#: ``--layer`` words -> the app's layer keys (placebased.outputs.mapping.LAYERS)
-LAYER_KEYS = {"priority": "priority", "imd": "imd", "hotspots": "gi", "lisa": "lisa", "density": "density",
-              "emerging": "emerging", "gaps": "gaps"}
+#: ``--layer`` words -> the app's layer keys (placebased.names.MAP_LAYERS, in its order; "gi" is "hotspots")
+LAYER_KEYS = {("hotspots" if key == "gi" else key): key for key in MAP_LAYERS}
 
 
 def register(sub) -> None:

@@ -16,6 +16,7 @@ from placebased.commands._common import (
 from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.areas import DataWarning
+from placebased.names import CORRECTIONS
 
 EXAMPLES = """
   placebased trends --out trends.csv                          # shipped police.uk data (9 months), queen
@@ -51,7 +52,7 @@ def register(sub) -> None:
     p.add_argument("--time-window", type=int, default=1, metavar="K",
                    help="earlier steps in each bin's neighbourhood (default 1)")
     p.add_argument("--alpha", type=float, default=0.05, metavar="A", help="significance level (default 0.05)")
-    p.add_argument("--correction", default="fdr", choices=["none", "fdr", "bonferroni"],
+    p.add_argument("--correction", default="fdr", choices=list(CORRECTIONS),
                    help="multiple-testing correction over all bins of the cube (default fdr, as ArcGIS)")
     p.add_argument("--series", metavar="FILE.csv", help="also write the series: area_code, step, category, count")
     p.add_argument("--cube", metavar="FILE.csv",

@@ -456,7 +456,7 @@ LAYER_NAMES: dict[str, str] = {
 }
 assert tuple(LAYER_NAMES) == MAP_LAYERS
 
-#: multiple-testing corrections (placebased.stats.hotspots.CORRECTIONS) in words
+#: multiple-testing corrections (placebased.names.CORRECTIONS) in words
 CORRECTION_NAMES: dict[str, str] = {"fdr": "false discovery rate (Benjamini-Hochberg)", "bonferroni": "Bonferroni",
                                     "none": "none"}
 _CORRECTIONS = CORRECTION_NAMES

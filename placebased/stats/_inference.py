@@ -9,15 +9,10 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import ConfigError, DataError
+from placebased.names import CORRECTIONS  # multiple-testing corrections by name (the one list)
 
 DEFAULT_SEED = 12345
 DEFAULT_PERMUTATIONS = 9999
-#: multiple-testing corrections by name
-CORRECTIONS: dict[str, str] = {
-    "none": "each area tested at alpha",
-    "fdr": "Benjamini-Hochberg false discovery rate (ArcGIS's default for hot spot maps)",
-    "bonferroni": "alpha divided by the number of areas",
-}
 #: Gi_Bin confidence levels (two-sided p cut-offs before correction) for bins 1, 2, 3: 90, 95, 99 %
 GI_LEVELS = (0.10, 0.05, 0.01)
 CLUSTER_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
