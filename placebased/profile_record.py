@@ -334,8 +334,27 @@ def england_means(vintage: int = 2025) -> dict[str, float]:
         out.setdefault(f"{d}_decile", 5.5)
     if "imd_score" in t:
         out["imd_score"] = float(t["imd_score"].mean())
+        if "imd_decile" in t:  # the lowest score of each decile: a score's decile in England
+            for d, low in t.groupby("imd_decile")["imd_score"].min().items():
+                out[f"imd_score_min_{int(d)}"] = float(low)
     out["n_lsoa"] = float(len(t))
     return out
+
+
+def imd_decile_of(score: float, england: Mapping[str, float]) -> int | None:
+    """The IMD decile in England that an IMD ``score`` falls in (1 = most deprived), from the lowest score
+    of each decile (:func:`england_means`); None when the cut points or the score are missing.
+
+    >>> imd_decile_of(40.0, {"imd_score_min_1": 45.0, "imd_score_min_2": 34.0, "imd_score_min_3": 27.0})
+    2
+    """
+    if score is None or not np.isfinite(score):
+        return None
+    cuts = [(d, england.get(f"imd_score_min_{d}")) for d in range(1, 11)]
+    cuts = [(d, c) for d, c in cuts if c is not None]
+    if not cuts:
+        return None
+    return next((d for d, c in cuts if score >= c), cuts[-1][0])
 
 
 def default_sources(areas: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> list[str]:
@@ -562,10 +581,26 @@ def _deciles(ctx: ProfileContext, a: pd.DataFrame) -> list[tuple[str, float | No
             area = float((vals * w).sum() / w.sum()) if w.sum() > 0 else None
         else:
             area = float(vals.mean()) if vals.notna().any() else None
-        county = pd.to_numeric(ctx.areas[col], errors="coerce").mean()
+        county = pd.to_numeric(ctx.areas[col], errors="coerce").dropna()
+        county = float(county.quantile(0.5, interpolation="lower")) if len(county) else np.nan
         rows.append((label, None if area is None or np.isnan(area) else round(area, 1),
                      None if np.isnan(county) else float(county), ctx.england.get(col)))
     return rows
+
+
+def _decile_counts(ctx: ProfileContext, a: pd.DataFrame) -> tuple:
+    """A group's deciles as a distribution: per IoD domain, how many of its areas are in each decile 1-10,
+    and the county's median decile."""
+    rows = []
+    for dom, label in DECILE_ROWS:
+        col = f"{dom}_decile"
+        if col not in ctx.areas.columns:
+            continue
+        vals = pd.to_numeric(a[col], errors="coerce").dropna().round().astype(int)
+        counts = tuple(int((vals == d).sum()) for d in range(1, 11))
+        county = pd.to_numeric(ctx.areas[col], errors="coerce").dropna()
+        rows.append((label, counts, float(county.quantile(0.5, interpolation="lower")) if len(county) else None))
+    return tuple(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,19 +623,155 @@ def profile_record(ctx: ProfileContext, codes: Sequence[str], group_name: str | 
     key_heads, key_rows, key_note = _key_figures(ctx, figs, a, period)
     months = tuple(figs["months"])
     label = figs.get("month_label")
+    # the analyst detail of each section ("how this was worked out") goes to the foot of the page
+    hotspots, m1 = _split_methods(_hotspot_section(ctx, codes, public), "Hot spots")
+    priority, m2 = _split_methods(_priority_section(ctx, codes), "Priority score")
+    provision, m3 = _split_methods(_provision_section(ctx, codes), "Provision")
+    m4 = [] if single else [f"Key figures: {key_note}"]  # a group: room on the page for its areas' table
+    key_note = key_note if single else ""
     return ProfileRecord(
         codes=tuple(codes), title=title, public=public, threshold=threshold, date=date,
         header_sub=_header_sub(figs, a, single), map_data=ctx.map_data, map_bins=bins,
         key_heads=key_heads, key_rows=key_rows, key_note=key_note,
-        hotspots=_hotspot_section(ctx, codes), priority=_priority_section(ctx, codes),
-        iod=ctx.areas.attrs.get("vintage", 2025), deciles=tuple(figs["deciles"]),
+        hotspots=hotspots, priority=priority, methods=tuple(m1 + m2 + m3 + m4),
+        iod=ctx.areas.attrs.get("vintage", 2025), deciles=tuple(figs["deciles"]) if single else (),
+        decile_counts=None if single else _decile_counts(ctx, a),
         month_title=f"Incidents by month: {label}" if label else "Incidents by month", months=months,
         trend=_trend_sentence(ctx, figs), categories_title=f"Incidents by category, {period}",
         categories=_category_rows(figs), total_line=_total_line(figs),
-        provision=_provision_section(ctx, codes), notes=_notes_section(ctx, codes),
+        provision=provision, notes=_notes_section(ctx, codes),
         disclosure=_disclosure_text(figs), sources=tuple(ctx.sources or default_sources(ctx.areas, ctx.monthly)),
         members=None if single else _member_rows(ctx, figs),
+        member_heads=PUBLIC_MEMBER_HEADS if public else MEMBER_HEADS,
+        meaning=meaning_sentence(ctx, figs, a, title), **_evaluation(ctx, codes, public),
     )
+
+
+def _split_methods(section: TextSection, name: str) -> tuple[TextSection, list[str]]:
+    """The section without its smaller notes, and those notes as ``"name: note"`` for the foot of the page."""
+    keep = tuple(ln for ln in section.lines if ln[0] not in ("note", "fine"))
+    notes = [f"{name}: {ln[2]}" for ln in section.lines if ln[0] in ("note", "fine")]
+    return TextSection(section.title, keep), notes
+
+
+def _ward_text(a: pd.DataFrame) -> str:
+    wards = [str(w) for w in a["ward_name"].dropna().unique()] if "ward_name" in a else []
+    return f"in {wards[0]} ward" if len(wards) == 1 else ""
+
+
+def _count_word(n: int) -> str:
+    return "none" if n == 0 else str(n)
+
+
+def _deprivation_words(decile) -> str:
+    """``1`` -> "among England's most deprived 10% of neighbourhoods"."""
+    d = int(decile)
+    return (f"among England's most deprived {10 * d}% of neighbourhoods" if d <= 5 else
+            f"among England's least deprived {10 * (11 - d)}% of neighbourhoods")
+
+
+def meaning_sentence(ctx, figs, a: pd.DataFrame, title: str) -> str:
+    """What this means, in plain words, for the top of the profile: deprivation, incidents against the
+    county, hot spot and priority (only what the profile itself shows; public counts as published)."""
+    codes = figs["codes"]
+    place = ctx.county_name if ctx.county_name != "All areas loaded" else "all the areas loaded"
+    t = figs["total"]
+    ratio = None
+    if t is not None and t.get("rate") is not None and t.get("county_rate"):
+        ratio = t["rate"] / t["county_rate"]
+    of = f"{place}'s" if place != "all the areas loaded" else "the areas loaded's"
+    if ratio is None:
+        inc = ""
+    elif ratio >= 1.15:
+        inc = f"about {ratio:.1f} times {of} rate of incidents per resident"
+    elif ratio <= 0.87:
+        inc = f"fewer incidents per resident than {place} (about {ratio:.1f} times its rate)"
+    else:
+        inc = f"about {of} rate of incidents per resident"
+    what = _what_clusters(ctx)
+    bins = (pd.to_numeric(ctx.hotspot_frame.reindex(codes).get("gi_bin"), errors="coerce").fillna(0).astype(int)
+            if ctx.hotspot_frame is not None else None)
+    tiers = (ctx.score_frame.reindex(codes)["tier"].astype(str) if ctx.score_frame is not None
+             and "tier" in ctx.score_frame else None)
+    if len(codes) == 1:
+        ward = _ward_text(a)
+        head = f"{title}{', ' + ward + ',' if ward else ''}"
+        dec = a["imd_decile"].iloc[0] if "imd_decile" in a else np.nan
+        parts = [f"is {_deprivation_words(dec)}"] if pd.notna(dec) else []
+        if inc:
+            parts.append(f"has {inc}")
+        first = f"{head} {' and '.join(parts)}." if parts else ""
+        second = []
+        if bins is not None:
+            b = int(bins.iloc[0])
+            second.append(f"It is part of a hot spot, a cluster of areas with high rates of {what}" if b > 0 else
+                          f"It is part of a cluster of areas with low rates of {what}" if b < 0 else
+                          f"It is not part of a hot spot of {what}")
+        if tiers is not None and tiers.iloc[0] in ("top 5%", "top 10%", "top 20%"):
+            second.append(f"it is in the {tiers.iloc[0]} of areas for priority")
+        return " ".join(x for x in (first, ", and ".join(second) + "." if second else "") if x)
+    n = len(codes)
+    parts = []
+    if "imd_decile" in a:
+        k = int((pd.to_numeric(a["imd_decile"], errors="coerce") <= 2).sum())
+        parts.append(f"{_count_word(k)} of these {n} areas {'is' if k == 1 else 'are'} among England's most "
+                     "deprived 20% of neighbourhoods")
+    if inc:
+        parts.append(f"together they have {inc}")
+    first = (parts[0][:1].upper() + parts[0][1:] + ("; " + "; ".join(parts[1:]) if parts[1:] else "") + ".") \
+        if parts else ""
+    second = []
+    if bins is not None:
+        h = int((bins > 0).sum())
+        second.append(f"{_count_word(h)} {'is' if h in (0, 1) else 'are'} part of a hot spot of {what}")
+    if tiers is not None:
+        top = int(tiers.isin(["top 5%", "top 10%"]).sum())
+        second.append(f"{_count_word(top)} {'is' if top in (0, 1) else 'are'} in the top 10% for priority")
+    second_text = ", and ".join(second) + "." if second else ""
+    return " ".join(x for x in (first, second_text[:1].upper() + second_text[1:]) if x)
+
+
+def evaluate_profile(ctx: ProfileContext, points, codes: Sequence[str], start: str, categories=None) -> None:
+    """Evaluate the profiled areas as targets of an intervention from ``start`` ("YYYY-MM") against matched
+    comparison areas (:func:`placebased.stats.evaluate.evaluate_incidents`; ``categories`` None: the hot-spot
+    group's, serious violence); the profile of exactly these areas then carries a "Did it work?" section."""
+    from placebased.stats.evaluate import evaluate_incidents
+
+    pts = getattr(points, "points", points)
+    if categories is None:
+        categories = sorted(c for c in pts["category"].dropna().unique() if "serious_violence" in group_of(c))
+    ctx.evaluation = evaluate_incidents(pts, ctx.areas, ctx.check_codes(codes), start, list(categories) or None)
+
+
+def _evaluation(ctx, codes, public: bool) -> dict:
+    """"Did it work?" (:func:`placebased.stats.evaluate.profile_section`): the plain-words result, its checks and
+    caveats, a small table and the targets-vs-comparisons chart, when the profiled areas are the evaluation's
+    targets; public: without p values."""
+    import re
+
+    from placebased.stats.evaluate import plot, profile_section
+
+    ev = ctx.evaluation
+    if ev is None or set(codes) != set(ev.match.targets) | set(ev.match.unmatched):
+        return {}
+    heading, paras, table = profile_section(ev)
+    paras = [x for x in paras if x.strip()]
+    rows = list(zip(table.iloc[:, 0].astype(str), table["value"].astype(str)))
+    if public:
+        paras = [re.sub(r" \((?:pre-trend test )?p [=<][^)]*\)|;? ?\(p [=<] [^)]*\)", "", x) for x in paras]
+        rows = [r for r in rows if r[0] not in ("p", "Pre-trend p")]
+    e = ev.estimate
+    lines = [("label", "Did it work?", paras[0])]
+    lines += [("text", "", x) for x in paras[1:] if not x.startswith("- ")]
+    lines.append(("muted", "", f"How: the {e.n_targets} target area{'s' if e.n_targets != 1 else ''} against "
+                  f"{e.n_comparisons} similar areas matched on the {ev.pre_months} months before (rates and their "
+                  "trend, IMD score, population; areas bordering a target left out) and followed for "
+                  f"{ev.post_months} month{'s' if ev.post_months != 1 else ''} after; a count model with area and "
+                  "month effects, intervals clustered by area."))
+    lines += [("text", "", "\u2022 " + x[2:]) for x in paras[1:] if x.startswith("- ")]
+    title = f"Did it work? {heading} ({ev.outcome})"
+    return {"evaluation": TextSection(title, tuple(lines)), "evaluation_table": tuple(rows),
+            "evaluation_png": plot(ev)}
 
 
 def _header_sub(figs, a, single) -> str:
@@ -609,7 +780,8 @@ def _header_sub(figs, a, single) -> str:
     if single:
         first = str(figs["codes"][0])
         kind = "LSOA 2021" if first.startswith(("E01", "W01")) else "Area"
-        return f"{kind} {first} \u00b7 {la_text}" if la_text else f"{kind} {first}"
+        ward = _ward_text(a)[3:]
+        return " \u00b7 ".join(x for x in (f"{kind} {first}", ward, la_text) if x)
     shown = figs["codes"][:8]
     more = len(figs["codes"]) - len(shown)
     sub = f"{len(figs['codes'])} areas: {', '.join(shown)}" + (f" and {more} more (page 2)" if more else "")
@@ -633,10 +805,12 @@ def _key_figures(ctx, figs, a, period):
         score = float((a["imd_score"] * w_pop).sum() / w_pop.sum()) if len(a) > 1 else float(a["imd_score"].iloc[0])
         rows.append(("IMD score" + (" (pop.-weighted)" if len(a) > 1 else ""), _n(score, 1),
                      _n(ctx.areas["imd_score"].mean(), 1), _n(eng.get("imd_score"), 1)))
-    if "imd_decile" in a:
-        dec = figs["deciles"][0][1] if figs["deciles"] else None
-        rows.append(("IMD decile (1 = most deprived)", _n(dec, 0 if len(a) == 1 else 1),
-                     _n(ctx.areas["imd_decile"].mean(), 1), _n(eng.get("imd_decile", 5.5), 1)))
+    if "imd_decile" in a:  # a group's, the county's and England's: the decile their IMD score falls in
+        dec = figs["deciles"][0][1] if figs["deciles"] and len(a) == 1 else (
+            imd_decile_of(score, eng) if "imd_score" in a else None)
+        county_dec = imd_decile_of(float(ctx.areas["imd_score"].mean()), eng) if "imd_score" in a else None
+        rows.append(("IMD decile (1 = most deprived)" if len(a) == 1 else "IMD decile of that score", _n(dec),
+                     _n(county_dec), _n(imd_decile_of(eng.get("imd_score", np.nan), eng))))
     if "imd_rank" in a and len(a) == 1:
         rows.append((f"IMD rank in England (of {_n(eng.get('n_lsoa'))})", _n(a['imd_rank'].iloc[0]), "", ""))
     t = figs["total"]
@@ -655,9 +829,9 @@ def _key_figures(ctx, figs, a, period):
     iod = ctx.areas.attrs.get("vintage", 2025)
     compare = comparison_sentence(a.index, iod)  # the area's own authority, force area and England
     column = "County" if place == "Northamptonshire" else f"Column '{heads[2]}'"
-    note = ((f"{compare} " if compare else "") + f"{column}: {place} ({len(ctx.areas):,} areas; deciles are means "
-            f"over its areas). England: all {_n(eng.get('n_lsoa'))} LSOAs (IoD {iod}). n/a: no England incident "
-            "data loaded.")
+    note = ((f"{compare} " if compare else "") + f"{column}: {place} ({len(ctx.areas):,} areas). England: all "
+            f"{_n(eng.get('n_lsoa'))} LSOAs (IoD {iod}); deciles: of the IMD score (never averaged). n/a: no "
+            "England incident data.")
     return heads, tuple(rows), note
 
 
@@ -715,13 +889,57 @@ def _fmt_p(p) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-def _hotspot_section(ctx, codes) -> TextSection:
+_LEVELS = {1: "90%", 2: "95%", 3: "99%"}
+
+
+def hotspot_words(b) -> str:
+    """A hot-spot bin in words, for public outputs and tables: ``"hot spot (95%)"``, ``"cold spot (90%)"``, ``"no"``.
+
+    >>> hotspot_words(2), hotspot_words(-1), hotspot_words(0)
+    ('hot spot (95%)', 'cold spot (90%)', 'no')
+    """
+    b = int(b) if b is not None and pd.notna(b) else 0
+    if b == 0:
+        return "no"
+    return f"{'hot' if b > 0 else 'cold'} spot ({_LEVELS[min(abs(b), 3)]})"
+
+
+def _what_clusters(ctx) -> str:
+    """What the hot spots are of, in words ("serious violence")."""
+    label = str(ctx.hotspot_label or "incidents").split(", ")[0].split(" (")[0]
+    return label[:1].lower() + label[1:] if not label[1:2].isupper() else label
+
+
+def _public_hotspot_section(ctx, codes, title) -> TextSection:
+    """The hot-spot status in plain words (no statistic names): clusters of high or low rates."""
+    what = _what_clusters(ctx)
+    bins = pd.to_numeric(ctx.hotspot_frame.reindex(codes).get("gi_bin"), errors="coerce").fillna(0).astype(int)
+    if len(codes) == 1:
+        b = int(bins.iloc[0])
+        text = (f"yes: part of a cluster of areas with high rates of {what} ({_LEVELS[min(b, 3)]} confidence)"
+                if b > 0 else f"no: part of a cluster of areas with low rates of {what} "
+                f"({_LEVELS[min(-b, 3)]} confidence)" if b < 0 else
+                f"no: not part of a cluster of areas with high or low rates of {what}")
+        lines = [("label", "Hot spot:", text)]
+    else:
+        lines = [("label", "Hot spots:", f"{int((bins > 0).sum())} of {len(codes)} areas are part of a cluster of "
+                  f"areas with high rates of {what}; {int((bins < 0).sum())} of a cluster with low rates")]
+    s = ctx.hotspot_settings or {}
+    lines.append(("note", "", f"Each area's rate of {what} per resident (steadied for small populations) compared "
+                  f"with its neighbours', checked against {s.get('permutations', 0):,} random rearrangements of the "
+                  "areas; confidence levels two-sided, allowing for testing many areas at once."))
+    return TextSection(title, tuple(lines))
+
+
+def _hotspot_section(ctx, codes, public: bool = False) -> TextSection:
     title = "Hot spot status"
     hf = ctx.hotspot_frame
     cut = (ctx.hotspot_settings or {}).get("p_cutoff")
     if hf is None:
         return TextSection(title, (("muted", "", "Hot spot statistics not available (no incidents loaded or the hot "
                                                  "spot module is missing)."),))
+    if public:
+        return _public_hotspot_section(ctx, codes, title)
     sub = hf.reindex(codes)
     if len(codes) == 1:
         r = sub.iloc[0]
@@ -797,7 +1015,28 @@ def _trend_sentence(ctx, figs) -> str:
     if figs.get("month_label") != ctx.trend_label:  # chart and sentence: same categories
         return ""
     alpha = float((ctx.hotspot_settings or {}).get("alpha", 0.05))
+    if figs.get("public"):
+        return f"Trend ({figs['month_label'] or 'all incidents'}): " + _public_trend(row, alpha)
     return f"Trend ({figs['month_label'] or 'all incidents'}): " + describe_trend(row, alpha=alpha)
+
+
+def _public_trend(row, alpha: float) -> str:
+    """The trend sentence without statistic names (the same verdict as :func:`describe_trend`)."""
+    from placebased.stats.emerging import EMERGING_DESCRIPTIONS
+
+    p, slope = float(row["mk_p"]), float(row["sen_slope"])
+    n = int(row.get("n_steps", 0) or 0)
+    span = f" over {n} months" if n else ""
+    if np.isnan(p):
+        trend = "too few months to tell whether it is rising or falling"
+    elif p <= alpha and slope != 0:
+        trend = (f"{'rising' if slope > 0 else 'falling'} by about {abs(slope):.2g} incidents a month{span} "
+                 f"(a clear trend at {100 * (1 - alpha):.0f}% confidence)")
+    else:
+        trend = f"no clear rise or fall{span}"
+    cls = str(row["emerging_class"])
+    desc = EMERGING_DESCRIPTIONS.get(cls, "")
+    return f"{trend[:1].upper()}{trend[1:]}; as a hot spot over time: {cls}{' (' + desc + ')' if desc else ''}."
 
 
 def _category_rows(figs) -> tuple | None:
@@ -888,8 +1127,13 @@ def _disclosure_text(figs) -> str:
                    "possession of weapons).")
 
 
+MEMBER_HEADS = ("Code", "Name", "Residents", "IMD decile", "Incidents", "per 1,000", "Gi*", "LISA", "Rank")
+PUBLIC_MEMBER_HEADS = ("Code", "Name", "Residents", "IMD decile", "Incidents", "per 1,000", "Hot spot", "Rank")
+
+
 def _member_rows(ctx, figs) -> tuple[tuple[str, ...], ...]:
-    """Page 2 of a group profile: one row per area (counts under the same disclosure control)."""
+    """The group's table: one row per area (counts under the same disclosure control); in public, the hot
+    spot in words and no cluster codes."""
     codes = figs["codes"]
     a = ctx.areas.loc[codes]
     keep = [c["category"] for c in figs["categories"] if c["status"] != "withheld"]
@@ -918,8 +1162,13 @@ def _member_rows(ctx, figs) -> tuple[tuple[str, ...], ...]:
             gi = f"{int(hf.loc[code, 'gi_bin']):+d}".replace("+0", "0")
         lisa = "\u2014" if hf is None else style.lisa_code(hf.loc[code].get("lisa_cluster"))
         rank = "\u2014" if sf is None or pd.isna(sf.loc[code].get("rank")) else _n(sf.loc[code, "rank"])
-        rows.append((code, str(r.get("area_name", "")), _n(r.get("population")), _n(r.get("imd_decile")), inc, rate,
-                     gi, lisa, rank))
+        if figs["public"]:
+            words = hotspot_words(hf.loc[code, "gi_bin"]) if hf is not None else "\u2014"
+            rows.append((code, str(r.get("area_name", "")), _n(r.get("population")), _n(r.get("imd_decile")), inc,
+                         rate, words, rank))
+        else:
+            rows.append((code, str(r.get("area_name", "")), _n(r.get("population")), _n(r.get("imd_decile")), inc,
+                         rate, gi, lisa, rank))
     return tuple(rows)
 
 

@@ -30,12 +30,24 @@ def test_profile_group_public_and_each(tmp_path):
     assert sorted(p.name for p in each.iterdir()) == ["E01026949.pdf", "E01026950.pdf"]
 
 
+def test_profile_with_an_evaluation(tmp_path, capsys):
+    out = tmp_path / "e.pdf"
+    assert main(["profile", "--area", "E01026949", "--area", "E01026950", "--area", "E01026951",
+                 "--evaluate-start", "2025-06", "--permutations", "99", "--out", str(out)]) == 0
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "Did it work? Evaluation from 2025-06 (serious violence)" in text and "in the target areas" in text
+    assert "evaluated 3 target areas from 2025-06" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["profile", "--area", "E01026949"], "--out FILE.pdf"),
     (["profile", "--out", "x.pdf"], "--area"),
     (["profile", "--area", "E01026949", "--out", "x.txt"], ".pdf"),
     (["profile", "--area", "E01026949", "--threshold", "0", "--out", "x.pdf"], "--threshold"),
     (["profile", "--area", "NOPE", "--out", "x.pdf"], "unknown area code"),
+    (["profile", "--each", "d", "--evaluate-start", "2025-06"], "--evaluate-start"),
+    (["profile", "--area", "E01026949", "--evaluate-start", "June", "--out", "x.pdf"], "evaluate-start"),
+    (["profile", "--area", "E01026949", "--evaluate-category", "robbery", "--out", "x.pdf"], "--evaluate-start"),
 ])
 def test_profile_user_errors(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -2,8 +2,10 @@
 
 Edge cases covered: small counts (primary and secondary suppression), an area with no incidents,
 a public profile with a sensitive category, missing optional parts (no hot spots, scores,
-provision: the profile says "not available"), a group profile (page 2 table), unknown codes,
-and the real shipped data (names, codes, figures in the extracted text; pages render).
+provision: the profile says "not available"), a group profile (its table on page 1 when small, on
+page 2 when many), unknown codes, the "what this means" sentence, a group's deciles as a distribution,
+public profiles without statistic names, the "Did it work?" section, and the real shipped data (names,
+codes, figures in the extracted text; pages render).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from pypdf import PdfReader
 
 from placebased.errors import ConfigError, DataError
 from placebased.outputs.report import pdf_text
+from placebased.outputs.staticmap import MapData
 from placebased.profile_record import (
     ProfileContext,
     disclose,
+    evaluate_profile,
     profile_figures,
+    profile_record,
     render_profile,
     write_profiles_each,
 )
-from placebased.outputs.staticmap import MapData
 
 CODES = [f"E0100000{i}" for i in range(1, 10)]
 
@@ -157,6 +161,71 @@ def test_group_profile_has_member_table_and_protects_members():
     assert "Toytown 003A" in text
 
 
+def test_small_group_fits_one_page_with_its_table():
+    data = render_profile(_toy_ctx(), ["E01000001", "E01000002", "E01000003"], group_name="Toy ward")
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    assert "The 3 areas of this profile" in pdf_text(data)
+
+
+def test_what_this_means_sentence():
+    ctx = _toy_ctx()
+    # decile 1; 30 incidents per 1,000 residents, as the county's 378 per 12,600
+    assert profile_record(ctx, ["E01000001"]).meaning == ("Toytown 001A is among England's most deprived 10% of "
+                                                          "neighbourhoods and has about Toytown's rate of incidents "
+                                                          "per resident.")
+    rec = profile_record(ctx, ["E01000002"])  # 54 per 1,500 residents: 36 per 1,000, 1.2 times the county's 30
+    assert "has about 1.2 times Toytown's rate of incidents per resident" in rec.meaning
+    assert rec.meaning in " ".join(pdf_text(render_profile(ctx, ["E01000002"])).split())
+    group = profile_record(ctx, ["E01000001", "E01000002", "E01000004"]).meaning  # IMD deciles 1, 1, 3
+    assert group.startswith("2 of these 3 areas are among England's most deprived 20% of neighbourhoods")
+    assert "together they have" in group
+
+
+def test_group_deciles_are_a_distribution_never_averaged():
+    ctx = _toy_ctx()
+    ctx.england.update({f"imd_score_min_{d}": 45.0 - 5 * d for d in range(1, 11)})  # decile 1 from 40, 2 from 35...
+    rec = profile_record(ctx, ["E01000001", "E01000002", "E01000004"])  # IMD deciles 1, 1, 3
+    imd = {label: counts for label, counts, _county in rec.decile_counts}["IMD (overall)"]
+    assert imd == (2, 0, 1, 0, 0, 0, 0, 0, 0, 0) and rec.deciles == ()
+    row = next(r for r in rec.key_rows if r[0].startswith("IMD decile"))
+    # the decile of the group's population-weighted IMD score (33.0: from 30 up is decile 3), not a mean decile
+    assert row[:2] == ("IMD decile of that score", "3") and "." not in "".join(row[1:])
+    # the single-area chart's county marker is the county's median decile, not a mean
+    single = profile_record(ctx, ["E01000001"])
+    assert {r[0]: r[2] for r in single.deciles}["IMD (overall)"] == 5.0
+
+
+def test_public_profiles_name_no_statistic(real_ctx):
+    codes = ["E01027153", list(real_ctx.areas.index[:6])]
+    for c in codes:
+        c = c if isinstance(c, list) else [c]
+        analyst = pdf_text(render_profile(real_ctx, c))
+        public = pdf_text(render_profile(real_ctx, c, public=True))
+        assert "LISA" in analyst and "Gi*" in analyst
+        for word in ("LISA", "Gi*", "Getis", "Moran", "HH ", "p =", "p \u2264", "z =", "Mann-Kendall", "FDR"):
+            assert word not in public, (c, word)
+        assert "Hot spot" in public and "cluster of areas" in public
+
+
+def test_did_it_work_section(real_ctx):
+    from dataclasses import replace
+
+    codes = list(real_ctx.areas.index[:6])
+    ctx = replace(real_ctx)
+    from placebased import _paths
+    from placebased.io.incidents import load_incidents
+
+    evaluate_profile(ctx, load_incidents(_paths.default_incident_files()).points, codes, "2025-06")
+    text = " ".join(pdf_text(render_profile(ctx, codes, group_name="Six")).split())
+    assert "Did it work? Evaluation from 2025-06 (serious violence)" in text
+    assert ctx.evaluation.plain_words() in text
+    assert "regression to the mean" in text and "Rate ratio" in text
+    public = " ".join(pdf_text(render_profile(ctx, codes, group_name="Six", public=True)).split())
+    assert "Did it work?" in public and "p =" not in public
+    # only the profile of the evaluated areas carries it
+    assert "Did it work?" not in pdf_text(render_profile(ctx, codes[:2]))
+
+
 def test_unknown_code_raises():
     with pytest.raises(DataError, match="unknown area code"):
         render_profile(_toy_ctx(), ["E01999999"])
@@ -208,7 +277,9 @@ def test_pages_render_with_pdftoppm(real_ctx, tmp_path):
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     pngs = sorted(tmp_path.glob("page-*.png"))
-    assert len(pngs) == 2 and all(p.stat().st_size > 5000 for p in pngs)
+    assert len(pngs) == 1 and all(p.stat().st_size > 5000 for p in pngs)  # six areas: their table on page 1
+    pdf.write_bytes(render_profile(real_ctx, list(real_ctx.areas.index[:30]), group_name="Thirty areas"))
+    assert len(PdfReader(str(pdf)).pages) == 2  # many areas: the table on a page of its own
 
 
 def test_real_profile_states_trend_and_emerging_class(real_ctx):

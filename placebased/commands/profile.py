@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from placebased.commands._common import (
+    _month,
     add_boundaries_args,
     add_incidents_args,
     add_parser,
@@ -21,6 +22,7 @@ EXAMPLES = """
   placebased profile --each profiles/                       # one PDF per area (all areas)
   placebased profile --area E01026949 --incidents partner.csv --threshold 10 --public --out public.pdf
   placebased profile --area E01026949 --scenario scenario.toml --notes notes.csv --out profile.pdf
+  placebased profile --area E01026949 --area E01026950 --evaluate-start 2025-06 --out did_it_work.pdf
 """
 
 
@@ -48,6 +50,12 @@ def register(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--correction", default="fdr", help="multiple-testing correction: fdr, bonferroni or none")
     p.add_argument("--workers", type=int, default=2, help="processes for --each (default 2)")
+    p.add_argument("--evaluate-start", metavar="YYYY-MM",
+                   help="add a 'Did it work?' section to the --out profile: the --area codes evaluated as the "
+                        "targets of an intervention that started this month, against matched comparison areas "
+                        "(as 'placebased evaluate')")
+    p.add_argument("--evaluate-category", nargs="+", metavar="NAME",
+                   help="with --evaluate-start: count these categories or groups (default serious_violence)")
     add_incidents_args(p)
     add_boundaries_args(p)
     p.set_defaults(func=run)
@@ -65,8 +73,8 @@ def _read_notes(path):
 
 
 def run(args) -> int:
-    from placebased.categories import sensitive_rules, sensitive_summary
-    from placebased.profile_record import ProfileContext, render_profile, write_profiles_each
+    from placebased.categories import resolve, sensitive_rules, sensitive_summary
+    from placebased.profile_record import ProfileContext, evaluate_profile, render_profile, write_profiles_each
 
     if not args.out and not args.each:
         raise ConfigError("say where to write: --out FILE.pdf (one profile) or --each DIR (one PDF per area).")
@@ -76,6 +84,12 @@ def run(args) -> int:
         raise ConfigError(f"--threshold {args.threshold}: must be 1 or more (5 is usual; 10 for ONS outputs).")
     if args.out and not str(args.out).lower().endswith(".pdf"):
         raise ConfigError(f"--out {args.out}: give a file name ending in .pdf.")
+    if (args.evaluate_start or args.evaluate_category) and not (args.out and args.area):
+        raise ConfigError("--evaluate-start evaluates the --area codes of the --out profile: give --area CODE "
+                          "and --out FILE.pdf.")
+    if args.evaluate_category and not args.evaluate_start:
+        raise ConfigError("--evaluate-category needs --evaluate-start YYYY-MM (the intervention's first month).")
+    evaluate_start = _month(args.evaluate_start, "evaluate-start")
     rules = sensitive_rules(extra_file=args.sensitive_labels)  # a bad file stops here, before the statistics
     t0 = time.perf_counter()
     areas = load_areas_from_args(args)
@@ -87,6 +101,12 @@ def run(args) -> int:
                                permutations=args.permutations, seed=args.seed, alpha=args.alpha,
                                correction=args.correction)
     codes = ctx.check_codes(args.area) if args.area else None
+    if evaluate_start:
+        cats = resolve(args.evaluate_category, inc.categories) if args.evaluate_category else None
+        evaluate_profile(ctx, inc.points, codes, evaluate_start, cats)
+        e = ctx.evaluation.estimate
+        eprint(f"evaluated {e.n_targets} target areas from {evaluate_start} against {e.n_comparisons} comparisons: "
+               f"rate ratio {e.rate_ratio:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f})")
     eprint(f"prepared {len(areas):,} areas and {len(inc.points):,} incidents in {time.perf_counter() - t0:.1f} s")
     eprint(sensitive_summary([c for c in ctx.counts.columns if c != "total"] if ctx.counts is not None else [],
                              rules))

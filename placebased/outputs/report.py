@@ -57,7 +57,8 @@ class ProfileRecord:
     ``months``: dicts ``month, value, status, text`` (``value`` None or hidden when ``status`` is not
     ``"show"``); ``categories``: ``(category, value or None, text, hatched, note)`` or None when no incidents
     were loaded; ``total_line``: ``(text, is zero)``; ``deciles``: ``(label, area, county, England)``;
-    ``members``: the rows of the group's table (None for one area).
+    ``members``: the rows of the group's table (None for one area) under ``member_heads``; ``decile_counts``:
+    a group's deciles as a distribution (how many of its areas in each decile), never averaged.
     """
 
     codes: tuple[str, ...]
@@ -86,8 +87,13 @@ class ProfileRecord:
     disclosure: str
     sources: tuple[str, ...]
     members: tuple[tuple[str, ...], ...] | None = None
+    member_heads: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()  # how this was worked out (analyst detail), at the foot of the page
+    decile_counts: tuple | None = None  # a group: (label, areas in deciles 1..10, county median decile)
     meaning: str = ""  # "what this means", in plain words, at the top
-    evaluation: TextSection | None = None  # "Did it work?"
+    evaluation: TextSection | None = None  # "Did it work?" (on a page of its own)
+    evaluation_table: tuple[tuple[str, str], ...] = ()
+    evaluation_png: bytes | None = None  # targets vs comparisons over time
 
 
 def fmt_count(value: float, status: str = "show", threshold: int = 5) -> str:

@@ -74,6 +74,19 @@ def section_title(pdf: FPDF, x: float, y: float, w: float, text: str) -> float:
     return y + 5.4
 
 
+def _decile_scale(pdf: FPDF, x: float, y: float, w: float, label_w: float) -> tuple[float, float, float, float]:
+    """The 1..10 scale above a decile chart; returns (scale x, scale width, cell width, y below it)."""
+    scale_x = x + label_w
+    scale_w = w - label_w - 8
+    cell_w = scale_w / 10
+    font(pdf, 6.2, colour=style.BRAND["muted"])
+    for d in range(1, 11):
+        text_at(pdf, scale_x + (d - 1) * cell_w, y, cell_w, 3, str(d), align="C")
+    text_at(pdf, scale_x, y - 2.6, scale_w / 2, 3, "\u2190 more deprived", align="L")
+    text_at(pdf, scale_x + scale_w / 2, y - 2.6, scale_w / 2, 3, "less deprived \u2192", align="R")
+    return scale_x, scale_w, cell_w, y + 3.2
+
+
 def decile_chart(pdf: FPDF, x: float, y: float, w: float, rows: Sequence[tuple[str, float | None, float | None,
                                                                               float | None]],
                  row_h: float = 4.1, label_w: float = 33.0) -> float:
@@ -83,15 +96,7 @@ def decile_chart(pdf: FPDF, x: float, y: float, w: float, rows: Sequence[tuple[s
     The area's decile is a filled circle (its cell shaded), the county mean a purple diamond and
     England a dark tick. Returns the y below the chart (legend included).
     """
-    scale_x = x + label_w
-    scale_w = w - label_w - 8
-    cell_w = scale_w / 10
-    font(pdf, 6.2, colour=style.BRAND["muted"])
-    for d in range(1, 11):
-        text_at(pdf, scale_x + (d - 1) * cell_w, y, cell_w, 3, str(d), align="C")
-    text_at(pdf, scale_x, y - 2.6, scale_w / 2, 3, "\u2190 more deprived", align="L")
-    text_at(pdf, scale_x + scale_w / 2, y - 2.6, scale_w / 2, 3, "less deprived \u2192", align="R")
-    y += 3.2
+    scale_x, scale_w, cell_w, y = _decile_scale(pdf, x, y, w, label_w)
     for label, area, county, england in rows:
         font(pdf, 7.0)
         text_at(pdf, x, y, label_w - 1, row_h, label)
@@ -128,8 +133,42 @@ def decile_chart(pdf: FPDF, x: float, y: float, w: float, rows: Sequence[tuple[s
             text_at(pdf, scale_x + scale_w + 0.8, y, 8, row_h, "n/a")
         y += row_h
     return legend(pdf, x, y + 0.8, [("dot", style.BRAND["text"], "this area"),
-                                    ("diamond", style.BRAND["county"], "county mean"),
-                                    ("tick", style.BRAND["england"], "England mean (5.5)")])
+                                    ("diamond", style.BRAND["county"], "county median"),
+                                    ("tick", style.BRAND["england"], "England middle (5.5)")])
+
+
+def decile_counts_chart(pdf: FPDF, x: float, y: float, w: float, rows: Sequence[tuple[str, Sequence[int],
+                                                                                      float | None]],
+                        row_h: float = 4.1, label_w: float = 33.0) -> float:
+    """A group's deciles as a distribution: one row per domain, each decile cell shaded (decile colour) when
+    some of the group's areas are in it and labelled with how many; the county median a purple diamond.
+
+    ``rows``: (label, counts of areas in deciles 1..10, county median decile or None).
+    """
+    scale_x, scale_w, cell_w, y = _decile_scale(pdf, x, y, w, label_w)
+    for label, counts, county in rows:
+        font(pdf, 7.0)
+        text_at(pdf, x, y, label_w - 1, row_h, label)
+        for d in range(1, 11):
+            n = counts[d - 1]
+            set_colour(pdf, style.DECILE_COLOURS[d] if n else "#f1f3f5", "fill")
+            set_colour(pdf, "#ffffff", "draw")
+            pdf.rect(scale_x + (d - 1) * cell_w, y + 0.5, cell_w, row_h - 1, style="DF")
+            if n:
+                font(pdf, 6.4, bold=True, colour="#ffffff" if d in (1, 2, 9, 10) else style.BRAND["text"])
+                text_at(pdf, scale_x + (d - 1) * cell_w, y + 0.5, cell_w, row_h - 1, str(n), align="C")
+        if county is not None:
+            cx = scale_x + (min(max(county, 1.0), 10.0) - 0.5) * cell_w
+            cy = y + row_h - 0.9
+            set_colour(pdf, style.BRAND["county"], "fill")
+            set_colour(pdf, "#ffffff", "draw")
+            pdf.polygon([(cx, cy - 0.9), (cx + 0.9, cy), (cx, cy + 0.9), (cx - 0.9, cy)], style="DF")
+        font(pdf, 6.2, colour=style.BRAND["muted"])
+        text_at(pdf, scale_x + scale_w + 0.8, y, 8, row_h, str(sum(counts)))
+        y += row_h
+    font(pdf, 6.2, colour=style.BRAND["muted"])
+    return legend(pdf, x, y + 0.8, [("box", style.DECILE_COLOURS[3], "number of the group's areas in the decile"),
+                                    ("diamond", style.BRAND["county"], "county median")])
 
 
 def legend(pdf: FPDF, x: float, y: float, items: Sequence[tuple[str, str, str]], size: float = 6.3) -> float:

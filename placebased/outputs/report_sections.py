@@ -21,6 +21,7 @@ from placebased.outputs.report_charts import (
     Cell,
     category_bars,
     decile_chart,
+    decile_counts_chart,
     font,
     legend,
     monthly_bars,
@@ -34,7 +35,6 @@ MARGIN = 11.0
 BODY_W = PAGE_W - 2 * MARGIN
 COL_GAP = 6.0
 COL_W = (BODY_W - COL_GAP) / 2
-FOOTER_Y = 262.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,26 +119,57 @@ def draw_pdf(rec) -> bytes:
     if rec.meaning:
         y = _meaning(pdf, rec.meaning, y)
     # map + legend (left), key figures + hot spots + priority (right)
-    y_left = _map(pdf, rec, x_l, y, COL_W, 74.0)
+    y_left = _map(pdf, rec, x_l, y, COL_W, 74.0 if single else 66.0)
     y_right = _key_figures(pdf, rec, x_r, y, COL_W)
     y_right = text_section(pdf, rec.hotspots, x_r, y_right + 2, COL_W)
     y_right = text_section(pdf, rec.priority, x_r, y_right + 2, COL_W)
     y = max(y_left, y_right) + 3
     y_left = section_title(pdf, x_l, y, COL_W, f"Deprivation: IoD {rec.iod} deciles in England")
-    y_left = decile_chart(pdf, x_l, y_left + 3, COL_W, rec.deciles) if rec.deciles else para(
-        pdf, x_l, y_left, COL_W, "Deprivation indices not available for these areas.")
+    if rec.decile_counts:
+        y_left = decile_counts_chart(pdf, x_l, y_left + 3, COL_W, rec.decile_counts, row_h=3.7)
+    elif rec.deciles:
+        y_left = decile_chart(pdf, x_l, y_left + 3, COL_W, rec.deciles)
+    else:
+        y_left = para(pdf, x_l, y_left, COL_W, "Deprivation indices not available for these areas.")
     y_left = _monthly(pdf, rec, x_l, y_left + 3, COL_W)
+    y_left = text_section(pdf, rec.notes, x_l, y_left + 3, COL_W)
     y_right = _categories(pdf, rec, x_r, y, COL_W)
+    y_right = text_section(pdf, rec.provision, x_r, y_right + 3, COL_W)
     y = max(y_left, y_right) + 3
-    y_left = text_section(pdf, rec.provision, x_l, y, COL_W)
-    y_right = text_section(pdf, rec.notes, x_r, y, COL_W)
-    y = max(y_left, y_right) + 3
-    if rec.evaluation is not None:
-        y = text_section(pdf, rec.evaluation, MARGIN, y, BODY_W) + 3
+    foot = _footer_height(pdf, rec, *FOOT_SIZES[-1])  # the notes at the foot in their smallest type
+    members_here = not single and y + 9.8 + 3.7 * len(rec.members) + 1 + foot <= PAGE_H - 11
+    if members_here:  # a small group: its areas on the first page
+        y = _members_table(pdf, rec, y, new_page=False, row_h=3.7) + 1
     _footer_block(pdf, rec, y)
-    if not single:
-        _members_table(pdf, rec)
+    y = MARGIN
+    if rec.evaluation is not None:  # "Did it work?" on a page of its own (then the group's table, if not above)
+        pdf.add_page()
+        y = _evaluation(pdf, rec, MARGIN) + 4
+    if not single and not members_here:
+        _members_table(pdf, rec, y, new_page=rec.evaluation is None)
     return bytes(pdf.output())
+
+
+def _evaluation(pdf, rec, y: float) -> float:
+    """The evaluation: its text, the small table beside the chart of targets vs comparisons."""
+    y = text_section(pdf, rec.evaluation, MARGIN, y, BODY_W) + 2
+    top = y
+    for i, (label, value) in enumerate(rec.evaluation_table):
+        if i % 2 == 0:
+            set_colour(pdf, style.BRAND["light"], "fill")
+            pdf.rect(MARGIN, y, 60, 4.3, style="F")
+        font(pdf, 7.0)
+        text_at(pdf, MARGIN + 0.8, y, 36, 4.3, label)
+        font(pdf, 7.0, bold=True)
+        text_at(pdf, MARGIN + 36, y, 23.2, 4.3, value, align="R")
+        y += 4.3
+    if rec.evaluation_png:
+        w = BODY_W - 66
+        h = w / 2
+        pdf.image(io.BytesIO(rec.evaluation_png), x=MARGIN + 66, y=top, w=w, h=h,
+                  alt_text="Rate per 1,000 residents by month: target areas and matched comparison areas")
+        y = max(y, top + h)
+    return y
 
 
 def _header(pdf, rec) -> None:
@@ -159,12 +190,12 @@ def _header(pdf, rec) -> None:
 
 def _meaning(pdf, text: str, y: float) -> float:
     """The "what this means" sentence in a light box across the page."""
-    font(pdf, 8.0, bold=True)
-    lines = pdf.multi_cell(BODY_W - 4, 3.9, text, dry_run=True, output="LINES")
-    h = 3.9 * len(lines) + 2.6
+    font(pdf, 7.6, bold=True)
+    lines = pdf.multi_cell(BODY_W - 4, 3.6, text, dry_run=True, output="LINES")
+    h = 3.6 * len(lines) + 2.2
     set_colour(pdf, style.BRAND["light"], "fill")
     pdf.rect(MARGIN, y, BODY_W, h, style="F")
-    para(pdf, MARGIN + 2, y + 1.3, BODY_W - 4, text, size=8.0, bold=True, lh=3.9)
+    para(pdf, MARGIN + 2, y + 1.1, BODY_W - 4, text, size=7.6, bold=True, lh=3.6)
     return y + h + 2.5
 
 
@@ -216,6 +247,8 @@ def _key_figures(pdf, rec, x, y, w) -> float:
                     align="L" if j == 0 else "R")
             cx += c
         y += 4.3
+    if not rec.key_note:
+        return y
     return para(pdf, x, y + 0.4, w, rec.key_note, size=6.0, colour=style.BRAND["muted"], lh=2.6)
 
 
@@ -244,7 +277,8 @@ def _monthly(pdf, rec, x, y, w) -> float:
     if not rec.months:
         return para(pdf, x, y, w, "No dated incidents loaded.", colour=style.BRAND["muted"])
     cells = [Cell(None if m["status"] != "show" else m["value"], m["text"], m["status"] != "show") for m in rec.months]
-    y = monthly_bars(pdf, x, y + 0.5, w, 19.0 if rec.trend else 26.0, [m["month"] for m in rec.months], cells)
+    y = monthly_bars(pdf, x, y + 0.5, w, 19.0 if rec.trend or len(rec.codes) > 1 else 24.0,
+                     [m["month"] for m in rec.months], cells)
     if rec.trend:
         y = para(pdf, x, y + 0.5, w, rec.trend, size=6.3, colour=style.BRAND["muted"])
     return y
@@ -265,33 +299,58 @@ def _categories(pdf, rec, x, y, w) -> float:
     return y + 4.5
 
 
+def _footer_texts(rec) -> list[str]:
+    texts = [rec.disclosure]
+    if rec.methods:
+        texts.append("How this was worked out. " + " ".join(rec.methods))
+    return texts + ["Sources: " + " ".join(rec.sources)]
+
+
+FOOT_SIZES = ((6.2, 2.7), (5.6, 2.4), (5.0, 2.1))  # type size and line height of the notes at the foot
+
+
+def _footer_height(pdf, rec, size: float = 6.2, lh: float = 2.7) -> float:
+    """Height (mm) of the notes at the foot of the page at ``size``."""
+    font(pdf, size)
+    return sum(len(pdf.multi_cell(BODY_W, lh, t, dry_run=True, output="LINES")) * lh + 0.6
+               for t in _footer_texts(rec)) + 1.5
+
+
 def _footer_block(pdf, rec, y) -> None:
-    y = max(y, FOOTER_Y - 2)
-    # a long page: the notes in smaller type before spilling onto a page of their own
-    size, lh = (6.2, 2.7) if y <= PAGE_H - 32 else (5.3, 2.25) if y <= PAGE_H - 28 else (4.9, 2.05)
-    if y > PAGE_H - 24:
+    """Disclosure, how it was worked out and sources, at the foot of the page (smaller type on a long page,
+    a page of their own only when even that does not fit)."""
+    bottom = PAGE_H - 11  # above the page footer line
+    for size, lh in FOOT_SIZES:
+        h = _footer_height(pdf, rec, size, lh)
+        if y + h <= bottom:
+            break
+    else:
         pdf.add_page()
-        y, size, lh = MARGIN, 6.2, 2.7
+        y, (size, lh) = MARGIN, FOOT_SIZES[0]
+        h = _footer_height(pdf, rec, size, lh)
+    y = max(y, bottom - h)
     set_colour(pdf, style.BRAND["rule"], "draw")
     pdf.line(MARGIN, y, MARGIN + BODY_W, y)
-    pdf.set_auto_page_break(True, margin=8)
-    y = para(pdf, MARGIN, y + 1, BODY_W, rec.disclosure, size=size, colour=style.BRAND["muted"], lh=lh)
     pdf.set_auto_page_break(True, margin=8)  # the notes may run to just above the page footer
-    para(pdf, MARGIN, y + 0.5, BODY_W, "Sources: " + " ".join(rec.sources), size=size - 0.2,
-         colour=style.BRAND["muted"], lh=lh - 0.1)
+    y += 1
+    for t in _footer_texts(rec):
+        y = para(pdf, MARGIN, y, BODY_W, t, size=size, colour=style.BRAND["muted"], lh=lh) + 0.6
     pdf.set_auto_page_break(True, margin=14)
 
 
-MEMBER_COLUMNS = (("Code", 22, "L"), ("Name", 52, "L"), ("Residents", 18, "R"), ("IMD decile", 16, "R"),
-                  ("Incidents", 17, "R"), ("per 1,000", 16, "R"), ("Gi*", 16, "R"), ("LISA", 12, "R"),
-                  ("Rank", 19, "R"))
+#: width (mm) and alignment of each column the group's table may have
+MEMBER_COLUMNS = {"Code": (22, "L"), "Name": (52, "L"), "Residents": (18, "R"), "IMD decile": (16, "R"),
+                  "Incidents": (17, "R"), "per 1,000": (16, "R"), "Gi*": (16, "R"), "LISA": (12, "R"),
+                  "Hot spot": (28, "R"), "Rank": (19, "R")}
 
 
-def _members_table(pdf, rec) -> None:
-    """Page 2 of a group profile: one row per area (rows as received, already disclosure-controlled)."""
-    pdf.add_page()
-    y = section_title(pdf, MARGIN, MARGIN, BODY_W, f"The {len(rec.codes)} areas of this profile")
-    cols = MEMBER_COLUMNS
+def _members_table(pdf, rec, y: float, new_page: bool, row_h: float = 4.1) -> float:
+    """The group's table: one row per area (rows as received, already disclosure-controlled), on the first
+    page below the sections or on a page of its own; returns the y below it."""
+    if new_page:
+        pdf.add_page()
+    y = section_title(pdf, MARGIN, y, BODY_W, f"The {len(rec.codes)} areas of this profile")
+    cols = [(head, *MEMBER_COLUMNS[head]) for head in rec.member_heads]
     font(pdf, 6.6, bold=True, colour=style.BRAND["muted"])
     cx = MARGIN
     for head, cw, al in cols:
@@ -304,10 +363,11 @@ def _members_table(pdf, rec) -> None:
             y = MARGIN
         if i % 2 == 0:
             set_colour(pdf, style.BRAND["light"], "fill")
-            pdf.rect(MARGIN, y, BODY_W, 4.1, style="F")
+            pdf.rect(MARGIN, y, BODY_W, row_h, style="F")
         cx = MARGIN
         for (_, cw, al), v in zip(cols, vals):
             font(pdf, 6.8)
-            text_at(pdf, cx + 0.6, y, cw - 1.2, 4.1, v, align=al)
+            text_at(pdf, cx + 0.6, y, cw - 1.2, row_h, v, align=al)
             cx += cw
-        y += 4.1
+        y += row_h
+    return y
