@@ -1,6 +1,6 @@
 """Needs assessment: incidents by deprivation decile and their concentration across neighbourhoods.
 
-Thin: the widgets fill a :class:`placebased.score.sna.SNASettings`, one call to :func:`placebased.score.sna.analyse`
+Thin: the widgets fill a :class:`placebased.score.sna.SNASettings`, one call to :func:`placebased.pipeline.sna_analysis`
 gives the tables; the PDF (:mod:`placebased.outputs.sna_report`) is built only when asked for. Data come from the
 main page's sources (``current_settings()``), or the shipped data when opened directly.
 """
