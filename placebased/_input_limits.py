@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from placebased.errors import ConfigError, file_error
+from placebased.safety import upload_limit_mb
 
 LINE_KB_ENV = "PLACEBASED_MAX_LINE_KB"
 COLUMNS_ENV = "PLACEBASED_MAX_COLUMNS"
@@ -59,8 +60,6 @@ def max_columns() -> int:
 
 
 def max_unpacked_bytes() -> int:
-    from placebased.safety import upload_limit_mb
-
     return int(_env_number(UNPACKED_MB_ENV, UNPACKED_FACTOR * upload_limit_mb()) * 1_000_000)
 
 

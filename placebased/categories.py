@@ -9,10 +9,18 @@ with finer categories are matched by keyword (:func:`group_of`).
 
 from __future__ import annotations
 
+import os
 import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+
+from placebased.errors import ConfigError, file_error
 
 POLICE_UK_CATEGORIES = (
     "Anti-social behaviour",
@@ -199,8 +207,6 @@ class SensitiveRules:
 
 
 def _rules_from_toml(data: dict, where: str) -> tuple[list, list, list, list]:
-    from placebased.errors import file_error
-
     def strings(section: str, key: str) -> list[str]:
         v = data.get(section, {}).get(key, [])
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -219,9 +225,6 @@ def _rules_from_toml(data: dict, where: str) -> tuple[list, list, list, list]:
 @lru_cache(maxsize=1)
 def shipped_rules() -> SensitiveRules:
     """The rules shipped in ``placebased/data/sensitive_categories.toml``."""
-    import tomllib
-    from importlib.resources import files
-
     text = files("placebased").joinpath("data", "sensitive_categories.toml").read_text(encoding="utf-8")
     words, codes, labels, phrases = _rules_from_toml(tomllib.loads(text), "sensitive_categories.toml")
     found = tuple(dict.fromkeys(p for p in (normalise(w) for w in words) if p))
@@ -237,11 +240,6 @@ def read_sensitive_file(path) -> list[str]:
     """Extra sensitive labels from a file: TOML in the shipped format (its ``[sensitive]`` words,
     abbreviations and codes are added; nothing can be removed), or plain text, one label or word
     per line (``#`` starts a comment). Raises DataError naming the file."""
-    import tomllib
-    from pathlib import Path
-
-    from placebased.errors import file_error
-
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -277,8 +275,6 @@ def sensitive_rules(extra_labels: Iterable[str] = (), extra_file=None, *, env: b
     """The shipped rules plus extra labels: from the file named by ``PLACEBASED_SENSITIVE_FILE``
     (when ``env``), from ``extra_file`` (CLI ``--sensitive-labels``) and from ``extra_labels``
     (the app's sidebar box). Codes in extra files are matched as codes, everything else as words."""
-    import os
-
     rules = shipped_rules()
     files_ = [f for f in ((os.environ.get(SENSITIVE_FILE_ENV) if env else None), extra_file) if f]
     for f in files_:
@@ -292,8 +288,6 @@ def sensitive_rules(extra_labels: Iterable[str] = (), extra_file=None, *, env: b
 
 
 def _default_rules() -> SensitiveRules:
-    import os
-
     return sensitive_rules() if os.environ.get(SENSITIVE_FILE_ENV) else shipped_rules()
 
 
@@ -325,8 +319,6 @@ def classify_labels(labels: Iterable[str], rules: SensitiveRules | None = None):
     >>> classify_labels(["Robbery", "Stalking"]).to_dict("list")
     {'label': ['Robbery', 'Stalking'], 'sensitive': [False, True], 'rule': ['', "word 'stalking'"]}
     """
-    import pandas as pd
-
     r = rules if rules is not None else _default_rules()
     labs = list(dict.fromkeys(str(x) for x in labels))
     why = [r.rule(x) for x in labs]
@@ -362,8 +354,6 @@ def resolve(names: list[str] | None, available: list[str]) -> list[str] | None:
 
     Returns None for "all". Raises ConfigError naming the valid choices for unknown names.
     """
-    from placebased.errors import ConfigError
-
     if not names:
         return None
     lower = {c.lower(): c for c in available}

@@ -99,70 +99,23 @@ HEAVY_DEPENDENCIES = {
 
 # imports inside functions still to hoist to module level (module -> imported); same only-shrinks rule
 KNOWN_LAZY: set[tuple[str, str]] = {
-    ("placebased._input_limits", "placebased.safety"),
-    *(("placebased.categories", m) for m in ("importlib", "os", "pandas", "pathlib", "placebased.errors", "tomllib")),
-    *(("placebased.commands._common", m) for m in (
-        "placebased._paths", "placebased.config", "placebased.errors", "placebased.io.areas",
-        "placebased.io.geography", "placebased.io.incidents", "placebased.io.ons", "placebased.io.policeuk",
-        "placebased.pipeline", "placebased.score.harm", "re",
-    )),
     *(("placebased.commands.counts", m) for m in ("pandas", "placebased.pipeline")),
-    *(("placebased.commands.evaluate", m) for m in (
-        "placebased.io.export", "placebased.stats.evaluate", "placebased.stats.evaluate_power",
-    )),
-    *(("placebased.commands.fetch_areas", m) for m in (
-        "placebased.errors", "placebased.io.export", "placebased.io.geography", "placebased.io.ons",
-        "placebased.io.policeuk",
-    )),
-    *(("placebased.commands.gaps", m) for m in (
-        "placebased.errors", "placebased.io.geography", "placebased.io.provision", "placebased.pipeline",
-        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
-        "placebased.stats.aggregate",
-    )),
     *(("placebased.commands.hotspots", m) for m in (
         "placebased.categories", "placebased.stats.aggregate", "placebased.stats.smoothing",
     )),
-    *(("placebased.commands.map", m) for m in (
-        "placebased.categories", "placebased.commands.gaps", "placebased.commands.score", "placebased.io.provision",
-        "placebased.pipeline", "placebased.score.reach", "placebased.score.siting",
-    )),
-    *(("placebased.commands.monitor", m) for m in (
-        "pathlib", "placebased.io.export", "placebased.score.partner_times", "placebased.stats.monitoring",
-    )),
-    ("placebased.commands.moran", "placebased.io.areas"),
     *(("placebased.commands.profile", m) for m in (
         "placebased.categories", "placebased.errors", "placebased.io.tables",
-    )),
-    *(("placebased.commands.saved", m) for m in ("pathlib", "placebased.errors")),
-    *(("placebased.commands.score", m) for m in (
-        "placebased.pipeline", "placebased.score.indicators", "placebased.score.scenario",
-        "placebased.stats.aggregate",
-    )),
-    *(("placebased.commands.site", m) for m in (
-        "placebased.io.provision", "placebased.score.reach", "placebased.score.siting",
     )),
     *(("placebased.commands.sna", m) for m in (
         "placebased.io.export", "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.sna",
     )),
-    *(("placebased.commands.survey", m) for m in ("placebased.io.export", "placebased.score.survey")),
-    ("placebased.commands.trends", "placebased.pipeline"),
     *(("placebased.commands.weights", m) for m in (
         "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
         "placebased.score.regression",
     )),
-    ("placebased.io.areas", "placebased.io.places"),
     *(("placebased.io.geography", m) for m in ("geopandas", "placebased.io.areas")),
     *(("placebased.io.incidents", m) for m in ("placebased.errors", "placebased.io.policeuk", "zipfile")),
-    *(("placebased.io.ons", m) for m in ("geopandas", "platformdirs")),
-    ("placebased.io.places", "placebased.io.export"),
-    *(("placebased.io.policeuk", m) for m in ("geopandas", "placebased.io.geography", "sys")),
-    *(("placebased.io.store", m) for m in ("re", "urllib")),
-    ("placebased.outputs.glossary", "json"),
     ("placebased.outputs.mapping", "placebased.categories"),
-    *(("placebased.outputs.sna_report", m) for m in (
-        "placebased.categories", "placebased.errors", "placebased.io.areas", "placebased.io.export",
-        "placebased.outputs.report", "shapely", "zipfile",
-    )),
     ("placebased.outputs.staticmap", "placebased.io.places"),
     *(("placebased.pipeline", m) for m in (
         "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",
@@ -177,21 +130,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.disclosure",
         "placebased.score.reach", "placebased.score.scenario", "placebased.stats.aggregate",
         "placebased.stats.evaluate", "re", "warnings",
-    )),
-    ("placebased.score.harm", "placebased.io.incidents"),
-    *(("placebased.score.indicators", m) for m in (
-        "dataclasses", "placebased.categories", "placebased.stats.smoothing",
-    )),
-    *(("placebased.score.partner_times", m) for m in (
-        "placebased._paths", "placebased.io.incidents", "placebased.io.postcodes", "placebased.score.disclosure",
-    )),
-    ("placebased.score.regression", "placebased.categories"),
-    *(("placebased.score.sna", m) for m in (
-        "placebased.categories", "placebased.io.areas", "placebased.stats.aggregate",
-    )),
-    *(("placebased.score.survey", m) for m in (
-        "placebased._paths", "placebased.io.areas", "placebased.io.postcodes", "placebased.score.disclosure",
-        "placebased.stats.aggregate",
     )),
     ("placebased.stats.evaluate", "placebased.categories"),
     *(("placebased.stats.evaluate_match", m) for m in ("placebased.io.areas", "placebased.stats.aggregate")),

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
+from placebased import _paths
+from placebased.config import SCHEMA, SECTION_SOURCES
+from placebased.errors import ConfigError, file_error
+from placebased.io import geography
+from placebased.io.areas import load_areas
+from placebased.io.incidents import IncidentSet, load_incidents, no_incidents
+from placebased.io.ons import boundaries_file
+from placebased.io.policeuk import cli_progress, filter_to_areas
 from placebased.names import VINTAGES
+from placebased.pipeline import Filters, filter_incidents
+from placebased.score.harm import harm_weighted
 
 HELP_FORMATTER = argparse.RawDescriptionHelpFormatter
 
@@ -78,8 +89,6 @@ def parse_with_config(parser: argparse.ArgumentParser, command: str, argv: list[
     :class:`placebased.config.AreaConfig`). A section's data flag on the command line (``--boundaries``,
     ``--la``/``--force``, ``--incidents``, ``--table``, ``--provision``) replaces the whole section of the
     file; any other flag replaces its own key. Says on stderr which flags came from the file."""
-    from placebased.config import SCHEMA, SECTION_SOURCES
-
     sub = next(a for a in parser._actions if a.dest == "command").choices[command]
     actions = {a.dest: a for a in sub._actions}
     dests = {dest for keys in SCHEMA.values() for _kind, dest in keys.values()} & actions.keys()
@@ -114,31 +123,20 @@ def parse_with_config(parser: argparse.ArgumentParser, command: str, argv: list[
 
 
 def load_areas_from_args(args):
-    from placebased.io.areas import load_areas
-
     la, force = getattr(args, "la", None), getattr(args, "force", None)
     if not (la or force):
         return load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
-    from placebased.io import geography
-
     selected = geography.select_lsoas(la=la or (), force=force or ())
     if args.boundaries:  # offline: select the named areas from the user's LSOA file
         areas = load_areas(args.vintage, args.boundaries, args.id_column, getattr(args, "name_column", None))
         keep = geography.lsoa21_codes(areas.index).isin(selected.index).to_numpy()
         if not keep.any():
-            from placebased.errors import file_error
-
             raise file_error(args.boundaries, f"holds none of the {len(selected):,} LSOAs of {' '.join(la or force)}",
                              "give the national LSOA boundary file or drop --la/--force")
         return areas[keep]
     if args.vintage != 2025:
-        from placebased.errors import ConfigError
-
         raise ConfigError("--la/--force fetch LSOA 2021 boundaries; use --vintage 2025, or give LSOA 2011 "
                           "boundaries with --boundaries FILE.")
-    from placebased.io.ons import boundaries_file
-    from placebased.io.policeuk import cli_progress
-
     if not getattr(args, "_announced", False):
         eprint(f"areas: {geography.describe_selection(selected)}")
         args._announced = True
@@ -150,10 +148,6 @@ def load_incidents_from_args(args, optional: bool = False):
     """The incidents of ``--incidents``; without it the shipped police.uk records when the areas are the
     shipped Northamptonshire ones. For other areas: an empty set with a note (``optional``: the command
     works on the indicators alone) or a one-line error."""
-    from placebased import _paths
-    from placebased.io import geography
-    from placebased.io.incidents import load_incidents, no_incidents
-
     files = args.incidents
     if not files:
         own = any(getattr(args, a, None) for a in ("boundaries", "la", "force"))  # else: the shipped areas
@@ -161,16 +155,12 @@ def load_incidents_from_args(args, optional: bool = False):
         files = geography.default_incident_files_for(areas)
         if not files:
             if not optional:
-                from placebased.errors import ConfigError
-
                 raise ConfigError("these areas are not the shipped Northamptonshire ones, so the shipped police.uk "
                                   "records do not describe them; give your incidents with --incidents FILE (e.g. "
                                   "the police.uk download zip), or hot spots of an area indicator with --variable "
                                   "imd_score.")
             eprint(f"note: {_paths.NO_INCIDENTS_NOTE}")
             return no_incidents(_paths.NO_INCIDENTS_NOTE)
-    from placebased.io.policeuk import cli_progress
-
     inc = load_incidents(
         files,
         progress=cli_progress(),
@@ -183,13 +173,9 @@ def load_incidents_from_args(args, optional: bool = False):
         date_format=getattr(args, "date_format", None),
     )
     if inc.report.download and hasattr(args, "vintage"):  # a police.uk download: keep the records in the areas
-        from placebased.io.policeuk import filter_to_areas
-
         inc = filter_to_areas(inc, load_areas_from_args(args))
         eprint(inc.report.notes[-1])
     if getattr(args, "harm_table", None):
-        from placebased.score.harm import harm_weighted
-
         inc, summary = harm_weighted(inc, args.harm_table)
         eprint(summary)
     return _date_filtered(inc, args)
@@ -199,10 +185,6 @@ def _month(value: str | None, what: str) -> str | None:
     """``2025-03`` or a date such as ``2025-03-14`` -> ``"2025-03"``; a clear error otherwise."""
     if not value:
         return None
-    import re
-
-    from placebased.errors import ConfigError
-
     m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ConfigError(f"--{what} {value!r} is not a month; write it like 2025-03.")
@@ -213,9 +195,6 @@ def _date_filtered(inc, args):
     """Keep the incidents of ``--start``..``--end`` (inclusive months); say what was left out."""
     if not getattr(args, "_filter_dates", False) or not (args.start or args.end):
         return inc
-    from placebased.io.incidents import IncidentSet
-    from placebased.pipeline import Filters, filter_incidents
-
     start, end = _month(args.start, "start"), _month(args.end, "end")
     points, rep = filter_incidents(inc.points, Filters(start=start, end=end))
     eprint(f"date filter {start or 'start'} to {end or 'end'}: kept {rep.kept:,} of {len(inc.points):,} located "

@@ -14,6 +14,9 @@ from placebased.commands._common import (
 )
 from placebased.errors import ConfigError
 from placebased.io import export
+from placebased.io.export import write_table
+from placebased.stats.evaluate import MatchSettings, evaluate_incidents, plot, read_targets
+from placebased.stats.evaluate_power import plan_incidents
 
 EXAMPLES = """
   placebased evaluate --targets targets.csv --start 2025-06 --category serious_violence --out eval.csv \\
@@ -65,14 +68,10 @@ def register(sub) -> None:
 
 
 def _write(frame, path) -> None:
-    from placebased.io.export import write_table
-
     write_table(frame, path, index=False)
 
 
 def run(args) -> int:
-    from placebased.stats.evaluate import MatchSettings, read_targets
-
     if args.plan and not args.months_after:
         raise ConfigError("--plan needs --months-after N (months the intervention will run), e.g. 12.")
     if not args.plan and not args.start:
@@ -89,8 +88,6 @@ def run(args) -> int:
     settings = MatchSettings(k=args.k, caliper=args.caliper, exclude_neighbours=not args.allow_neighbours,
                              indicators=tuple(args.match_on))
     if args.plan:
-        from placebased.stats.evaluate_power import plan_incidents
-
         plan = plan_incidents(inc.points, areas, targets, args.months_after, cats, args.months_before, settings,
                               end=end, power=args.power, alpha=args.alpha, n_sims=args.sims, seed=args.seed)
         print(plan.plain_words())
@@ -102,8 +99,6 @@ def run(args) -> int:
             _write(plan.summary_row(), args.out)
             eprint(f"plan written to {args.out}")
         return 0
-    from placebased.stats.evaluate import evaluate_incidents, plot
-
     result = evaluate_incidents(inc.points, areas, targets, start, cats, settings, end=end, alpha=args.alpha)
     _write(result.summary_row(), args.out)
     if args.plot:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from placebased.commands._common import add_parser, eprint
+from placebased.errors import ConfigError
+from placebased.io import export, geography
+from placebased.io.ons import DATASET, fetch_lsoas
+from placebased.io.policeuk import cli_progress
 
 EXAMPLES = """
   placebased fetch-areas --la Leicester --out leicester_lsoa21.gpkg
@@ -26,11 +30,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased.errors import ConfigError
-    from placebased.io import export, geography
-    from placebased.io.ons import DATASET, fetch_lsoas
-    from placebased.io.policeuk import cli_progress
-
     if not str(args.out).lower().endswith((".gpkg", ".geojson", ".json")):
         raise ConfigError(f"--out {args.out}: write a .gpkg or .geojson file.")
     selected = geography.select_lsoas(la=args.la or (), force=args.force or ())

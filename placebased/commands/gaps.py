@@ -14,6 +14,13 @@ from placebased.commands._common import (
 )
 from placebased.errors import ConfigError
 from placebased.io import export
+from placebased.io.geography import defaults_apply
+from placebased.io.provision import example_provision, load_provision
+from placebased.pipeline import areas_vintage, score_areas_with
+from placebased.score.indicators import catalogue_for_vintage, default_weights
+from placebased.score.reach import area_centres, gaps, reach, tiers_up_to
+from placebased.score.scenario import Scenario, default_scenario
+from placebased.stats.aggregate import count_incidents
 
 EXAMPLES = """
   placebased gaps --provision example --types "GP practice" --out gp_gaps.csv     # shipped NHS example data
@@ -61,14 +68,9 @@ def add_population_arg(p: argparse.ArgumentParser) -> None:
 
 
 def load_provision_from_args(args, areas=None):
-    from placebased.io.geography import defaults_apply
-    from placebased.io.provision import example_provision, load_provision
-
     key = args.provision.strip().lower()
     if key in ("example", "example-nhs", "example-gp"):
         if not defaults_apply(areas):
-            from placebased.errors import ConfigError
-
             raise ConfigError(f"--provision {args.provision}: the shipped example lists NHS sites in Northamptonshire "
                               "only, not in these areas; give your own provision file with --provision FILE.")
         prov = example_provision("gp" if key == "example-gp" else "nhs")
@@ -103,11 +105,6 @@ def priority_from_args(args, areas):
 def scoring_priority(args, areas):
     """Score the areas with the scenario (no robustness draws: only score and tier are needed), through
     the same sequence as ``placebased score`` (:func:`placebased.pipeline.score_areas_with`)."""
-    from placebased.pipeline import areas_vintage, score_areas_with
-    from placebased.score.indicators import catalogue_for_vintage, default_weights
-    from placebased.score.scenario import Scenario, default_scenario
-    from placebased.stats.aggregate import count_incidents
-
     scenario = Scenario.load(args.scenario) if args.scenario else default_scenario()
     catalogue = catalogue_for_vintage(areas_vintage(areas))
     weights = scenario.weights or default_weights(catalogue)
@@ -138,8 +135,6 @@ def register(sub) -> None:
 
 def _parse_tiers(values, tier):
     """``--tiers`` words -> tier values; ``10`` / ``10%`` / ``"top 10%"`` mean every tier up to the top 10%."""
-    from placebased.score.reach import tiers_up_to
-
     if not values:
         return None
     if tier.dtype.kind in "iuf":
@@ -155,8 +150,6 @@ def _parse_tiers(values, tier):
 
 
 def run(args) -> int:
-    from placebased.score.reach import area_centres, gaps, reach
-
     areas = load_areas_from_args(args)
     prov = load_provision_from_args(args, areas)
     rep = prov.attrs.get("report")

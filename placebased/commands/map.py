@@ -6,6 +6,8 @@ import argparse
 import warnings
 from pathlib import Path
 
+from placebased import pipeline as P  # noqa: N812
+from placebased.categories import resolve
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -14,10 +16,15 @@ from placebased.commands._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
+from placebased.commands.gaps import load_provision_from_args
 from placebased.commands.hotspots import add_inference_args
+from placebased.commands.score import scenario_from_args
 from placebased.errors import ConfigError, file_error
 from placebased.io import export
+from placebased.io.provision import select_types
 from placebased.names import MAP_LAYERS
+from placebased.score.reach import gaps, reach, tiers_up_to
+from placebased.score.siting import priority_weights, suggest_sites
 
 EXAMPLES = """
   placebased map --out priority.html                           # priority score, shipped data, Balanced scenario
@@ -90,8 +97,6 @@ def _check_out(out: str) -> None:
 
 
 def _categories(args, available: list[str]) -> tuple[str, ...] | None:
-    from placebased.categories import resolve
-
     if args.category:
         return tuple(resolve(args.category, available) or ()) or None
     default = resolve(["serious_violence"], available)
@@ -99,8 +104,6 @@ def _categories(args, available: list[str]) -> tuple[str, ...] | None:
 
 
 def run(args) -> int:
-    from placebased import pipeline as P  # noqa: N812
-    from placebased.commands.score import scenario_from_args
     from placebased.outputs.mapping import authority_outlines, build_map, cluster_points, render_html, web_geometry
 
     layer_word = (args.layer or "").strip().lower()
@@ -133,8 +136,6 @@ def run(args) -> int:
 
     provision = sites = None
     if args.provision or layer == "gaps":
-        from placebased.commands.gaps import load_provision_from_args
-
         args.provision = args.provision or "example"
         provision = load_provision_from_args(args, areas)
     note = {"gi": analysis.settings_line(), "lisa": analysis.settings_line(),
@@ -172,10 +173,6 @@ def run(args) -> int:
 
 def _gaps(args, areas, provision, result, scenario, mf):
     """Gaps in provision for the priority tier, and optional new sites: the app's steps (appcache)."""
-    from placebased.io.provision import select_types
-    from placebased.score.reach import gaps, reach, tiers_up_to
-    from placebased.score.siting import priority_weights, suggest_sites
-
     tier = result.table["tier"]
     upto = args.tier or f"top {min(scenario.tiers):g}%"  # the app's default: the top tier
     r = reach(areas, provision, radius_m=args.radius, types=args.types)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -10,6 +12,10 @@ from placebased.commands._common import (
     load_areas_from_args,
 )
 from placebased.errors import ConfigError
+from placebased.io import export
+from placebased.io.export import write_table
+from placebased.score.partner_times import partner_times
+from placebased.stats.monitoring import monitor
 
 EXAMPLES = """
   placebased monitor --out monitor.csv                     # shipped police.uk data: PROXY measures only
@@ -57,8 +63,6 @@ def register(sub) -> None:
 
 def write_frame(frame, path, index: bool = False) -> None:
     """One table written whole (formulas defused), through the package's single table writer."""
-    from placebased.io.export import write_table
-
     write_table(frame, path, index=index)
 
 
@@ -79,9 +83,6 @@ def run(args) -> int:
         _run_ae(args)
     if not args.out:
         return 0
-    from placebased.io import export
-    from placebased.stats.monitoring import monitor
-
     areas = load_areas_from_args(args)
     result = monitor(args.incidents, args.hospital, areas=areas, measures=args.measures, levels=args.level,
                      baseline_year=args.baseline_year, **_load_opts(args))
@@ -102,11 +103,6 @@ def run(args) -> int:
 
 
 def _run_ae(args) -> None:
-    from pathlib import Path
-
-    from placebased.io import export
-    from placebased.score.partner_times import partner_times
-
     folder = Path(args.ae_out)
     folder.mkdir(parents=True, exist_ok=True)
     result = partner_times(args.ae, threshold=args.threshold)

@@ -8,6 +8,7 @@ import math
 from placebased.commands._common import add_parser
 from placebased.commands.hotspots import add_inference_args
 from placebased.errors import DataError, SchemaError
+from placebased.io.areas import load_areas, read_polygons
 
 EXAMPLES = """
   placebased moran --column imd_score --json                         # shipped Northamptonshire LSOAs
@@ -38,7 +39,6 @@ def _clean(v):
 
 
 def run(args) -> int:
-    from placebased.io.areas import load_areas, read_polygons
     from placebased.stats.hotspots import format_moran, moran
     from placebased.stats.weights import build_weights, parse_weights
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from placebased.commands._common import add_parser, eprint
+from placebased.errors import file_error
 from placebased.io import export
 
 EXAMPLES = """
@@ -26,8 +29,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
     from placebased.io.store import Store
 
     with Store(args.db) as store:
@@ -51,8 +52,6 @@ def run(args) -> int:
 
 def _read_export(path) -> bytes:
     """The bytes of a saved-work export, or a one-line error saying why it cannot be read."""
-    from placebased.errors import file_error
-
     fix = "give the JSON file made by 'placebased saved --export'"
     try:
         return path.read_bytes()

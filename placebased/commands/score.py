@@ -13,6 +13,10 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.io import export
+from placebased.pipeline import GI_WEIGHTS, incident_line, indicator_table, scope_label, score_areas_with
+from placebased.score.indicators import needed_gi_groups, read_user_table
+from placebased.score.scenario import Scenario, default_scenario, preset
+from placebased.stats.aggregate import count_incidents
 
 EXAMPLES = """
   placebased score --out score.csv                                   # Balanced preset, shipped police.uk data
@@ -49,8 +53,6 @@ def register(sub) -> None:
 
 def scenario_from_args(args):
     """The scenario named by --scenario/--preset with the command-line overrides applied."""
-    from placebased.score.scenario import Scenario, default_scenario, preset
-
     if getattr(args, "scenario", None):
         sc = Scenario.load(args.scenario)
     elif getattr(args, "preset", None):
@@ -68,15 +70,11 @@ def scenario_from_args(args):
 
 def counts_from_args(args, areas):
     """Incident counts per area and category (``CountResult``), with the one-line load summary on stderr."""
-    from placebased.stats.aggregate import count_incidents
-
     inc = load_incidents_from_args(args, optional=True)
     counts = count_incidents(inc.points, areas, without_location=inc.report.skipped)
     if inc.empty:  # deprivation-only mode: no incident indicators at all (not zeros)
         counts.counts = None
         return counts
-    from placebased.pipeline import incident_line, scope_label
-
     eprint("incidents: " + incident_line(inc.report, counts.report.in_area, counts.report.outside,
                                          scope=scope_label(None, getattr(args, "start", None),
                                                            getattr(args, "end", None))))
@@ -84,29 +82,21 @@ def counts_from_args(args, areas):
 
 
 def tables_from_args(args, areas) -> list:
-    from placebased.score.indicators import read_user_table
-
     return [read_user_table(path, areas.index, code_column=getattr(args, "code_column", None))
             for path in getattr(args, "table", []) or []]
 
 
 def indicator_table_from_args(args, areas, weights):
     """Indicator table (:func:`placebased.pipeline.indicator_table`) and the counts, from the arguments."""
-    from placebased.pipeline import indicator_table
-
     counts = counts_from_args(args, areas)
     return indicator_table(areas, counts.counts, weights=weights, tables=tables_from_args(args, areas)), counts
 
 
 def needed_groups(sc) -> list[str]:
-    from placebased.score.indicators import needed_gi_groups
-
     return needed_gi_groups(sc.weights)
 
 
 def run(args) -> int:
-    from placebased.pipeline import GI_WEIGHTS, score_areas_with
-
     sc = scenario_from_args(args)
     areas = load_areas_from_args(args)
     result, _table, note = score_areas_with(areas, counts_from_args(args, areas).counts, sc,

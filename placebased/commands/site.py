@@ -11,6 +11,9 @@ from placebased.commands.gaps import (
 )
 from placebased.errors import ConfigError
 from placebased.io import export
+from placebased.io.provision import load_provision, select_types
+from placebased.score.reach import area_centres
+from placebased.score.siting import priority_weights, suggest_sites
 
 EXAMPLES = """
   placebased site --provision example --types "GP practice" --k 5 --out sites.csv
@@ -44,10 +47,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased.io.provision import load_provision, select_types
-    from placebased.score.reach import area_centres
-    from placebased.score.siting import priority_weights, suggest_sites
-
     if args.k < 1:
         raise ConfigError(f"--k {args.k}: give the number of new sites (1 or more).")
     areas = load_areas_from_args(args)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from placebased.commands._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
 from placebased.commands.monitor import write_frame
+from placebased.io import export
+from placebased.score.survey import survey_coverage
 
 EXAMPLES = """
   placebased survey --responses survey.csv --out coverage/
@@ -46,10 +48,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased.io import export
     from placebased.outputs.survey_map import outreach_png
-    from placebased.score.survey import survey_coverage
-
     areas = load_areas_from_args(args)
     result = survey_coverage(args.responses, areas=areas, postcodes=args.postcodes,
                              postcode_column=args.postcode_column, age_column=args.age_column,

@@ -17,6 +17,7 @@ from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.areas import DataWarning
 from placebased.names import CORRECTIONS
+from placebased.pipeline import incident_line, scope_label
 
 EXAMPLES = """
   placebased trends --out trends.csv                          # shipped police.uk data (9 months), queen
@@ -87,8 +88,6 @@ def run(args) -> int:
     if args.cube:
         export.write_table(result.emerging.cube, args.cube, index=False)
     series = result.series
-    from placebased.pipeline import incident_line, scope_label
-
     eprint(incident_line(inc.report, series.inside, series.outside, scope=scope_label(cats, args.start, args.end),
                          undated=series.undated))
     for note in inc.report.notes:

@@ -25,6 +25,7 @@ import shapely
 
 from placebased import _input_limits, _paths
 from placebased.errors import DataError, SchemaError, file_error
+from placebased.io.places import ward_names
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -460,8 +461,6 @@ def _load_areas_cached(
 
 def _add_ward_names(out: gpd.GeoDataFrame) -> None:
     """``ward_name`` after ``lad_name``: the ward people know (:mod:`placebased.io.places`; blank for non-LSOAs)."""
-    from placebased.io.places import ward_names
-
     pos = list(out.columns).index("lad_name") + 1 if "lad_name" in out.columns else len(out.columns) - 1
     out.insert(pos, "ward_name", ward_names(out.index).to_numpy())
 

@@ -25,6 +25,9 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import geopandas as gpd
+import platformdirs
+
 from placebased.errors import DataError
 
 ONS_URL_ENV = "PLACEBASED_ONS_URL"
@@ -51,8 +54,6 @@ def cache_dir() -> Path:
     if env:
         return Path(env)
     try:
-        import platformdirs
-
         return Path(platformdirs.user_cache_dir("placebased", appauthor=False))
     except ImportError:
         return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "placebased"
@@ -111,8 +112,6 @@ def _exceeded(answer: dict) -> bool:
 def fetch_lsoas(codes: Iterable[str], progress: Progress | None = None):
     """Boundaries (GeoDataFrame, EPSG:4326: ``LSOA21CD``, ``LSOA21NM``, geometry) of the LSOA 2021 ``codes``,
     from the cache where present, else from the ONS service (batched, paged, cached as they arrive)."""
-    import geopandas as gpd
-
     codes = sorted(dict.fromkeys(str(c) for c in codes))
     folder = _lsoa_cache()
     missing = [c for c in codes if not (folder / f"{c}.geojson").exists()]

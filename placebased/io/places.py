@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from placebased import _paths
+from placebased.io import export
 
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
@@ -157,8 +158,6 @@ def build_best_fit(out_path=BEST_FIT) -> pd.DataFrame:
                                   "ward_name": best["WD25NM"],
                                   "share_of_area": share.reindex(best[code]).round(3).to_numpy()}))
     out = pd.concat(rows).drop_duplicates("area_code").sort_values("area_code").reset_index(drop=True)
-    from placebased.io import export
-
     export.write_table(out, out_path, index=False)
     _best_fit.cache_clear()
     _lookup.cache_clear()

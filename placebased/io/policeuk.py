@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from placebased.errors import DataError
+from placebased.io.geography import _lsoa11_to_21, area_authorities, lsoa_table, place_label
 
 #: ``YYYY-MM/YYYY-MM-<force>-<kind>.csv`` (the folder may sit inside another folder)
 MEMBER_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})/(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv$",
@@ -163,8 +166,6 @@ class AreaFilter:
 def _codes_match(record_codes: pd.Series, area_codes: pd.Index) -> bool:
     """True when the records' LSOA codes are of the areas' vintage: the areas are LSOAs 2021 (or 2011)
     and at least 99% of the records' codes are LSOA 2021 (or 2011) codes."""
-    from placebased.io.geography import _lsoa11_to_21, lsoa_table
-
     codes = record_codes.dropna().astype(str)
     if not len(codes) or not len(area_codes):
         return False
@@ -181,8 +182,6 @@ def keep_in_areas(points, areas, forces: Iterable[str] = (), months: Iterable[st
     else by location (point in polygon, EPSG:27700). Zero records kept is an error naming the forces
     found and the areas' force area.
     """
-    import geopandas as gpd
-
     forces, months = tuple(forces), tuple(months)
     codes = points.get("lsoa_code_source")
     if codes is not None and areas.index.astype(str).str.match(r"^[EW]01\d{6}$").all() and _codes_match(
@@ -199,14 +198,10 @@ def keep_in_areas(points, areas, forces: Iterable[str] = (), months: Iterable[st
     result = AreaFilter(read=len(points), kept=int(keep.sum()), outside=int((~keep).sum()), by=by,
                         months=months, forces=forces)
     if len(points) and not len(kept):
-        from placebased.io.geography import place_label
-
         try:
             place = place_label(areas)
         except Exception:  # noqa: BLE001 - the error message must not fail
             place = "these areas"
-        from placebased.io.geography import area_authorities
-
         fa = sorted(set(area_authorities(areas)["force"].dropna()))
         raise DataError(f"police.uk download: none of its {len(points):,} street records lies in the areas "
                         f"({place}); it holds force(s) {', '.join(forces) or 'unknown'}"
@@ -235,8 +230,6 @@ def filter_to_areas(incidents, areas):
 
 def cli_progress(stream=None, label: str = "reading police.uk download") -> Progress:
     """A progress callback that keeps one line on stderr up to date (a line per tenth when not a terminal)."""
-    import sys
-
     out = stream or sys.stderr
     tty = getattr(out, "isatty", lambda: False)()
     shown = {"step": -1}

@@ -40,10 +40,12 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pandas as pd
 import sqlalchemy as sa
@@ -232,8 +234,6 @@ def _first_line(e: Exception) -> str:
 
 def _hide_password(text: str) -> str:
     """A URL-like text with anything between ``user:`` and ``@`` replaced by ``***``."""
-    import re
-
     return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", text)
 
 
@@ -322,8 +322,6 @@ class Store:
     def _scrub(self, text: str) -> str:
         """``text`` with the URL's password (plain or URL-encoded) replaced by ``***``."""
         if self._password:
-            from urllib.parse import quote, quote_plus
-
             for form in {self._password, quote(self._password, safe=""), quote_plus(self._password)}:
                 if form:
                     text = text.replace(form, "***")

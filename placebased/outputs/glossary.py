@@ -25,6 +25,7 @@ No streamlit, no drawing: views, maps and reports import it.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -460,10 +461,10 @@ assert tuple(LAYER_NAMES) == MAP_LAYERS
 CORRECTION_NAMES: dict[str, str] = {"fdr": "false discovery rate (Benjamini-Hochberg)", "bonferroni": "Bonferroni",
                                     "none": "none"}
 _CORRECTIONS = CORRECTION_NAMES
-#: normalisations (placebased.score.scenario.NORMALISATIONS) in words
+#: normalisations (placebased.names.NORMALISATIONS) in words
 NORMALISATION_NAMES: dict[str, str] = {"percentile": "Percentile rank (0\u2013100)",
                                        "zscore": "Standard score (z)", "minmax": "Rescaled 0\u2013100 (min\u2013max)"}
-#: missing-value policies (placebased.score.scenario.MISSING_POLICIES) in words
+#: missing-value policies (placebased.names.MISSING_POLICIES) in words
 MISSING_NAMES: dict[str, str] = {"median": "Use the median of other areas", "exclude": "Leave the area out",
                                  "zero": "Count as zero"}
 
@@ -588,8 +589,6 @@ def settings_text(settings: Mapping | str, sep: str = " \u00b7 ") -> str:
     'Filters: (Categories: Robbery) \u00b7 Public: no'
     """
     if isinstance(settings, str):
-        import json
-
         try:
             settings = json.loads(settings)
         except ValueError:

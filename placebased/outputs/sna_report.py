@@ -19,14 +19,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from placebased import __version__
+from placebased.categories import GROUPS
+from placebased.errors import ConfigError
+from placebased.io.areas import DOMAIN_LABELS
+from placebased.io.export import table_bytes
 from placebased.outputs import style
+from placebased.outputs.report import period_text
 from placebased.outputs.report_charts import font, hatched_box, legend, section_title, set_colour, text_at
 from placebased.outputs.report_sections import BODY_W, MARGIN, PAGE_H, ProfilePDF, para, radius_text
 
@@ -108,10 +115,6 @@ def table_frames(result) -> dict[str, pd.DataFrame]:
 
 def tables_zip(result) -> bytes:
     """The tables as one ZIP of CSV files (formulas defused by :func:`placebased.io.export.table_bytes`)."""
-    import zipfile
-
-    from placebased.io.export import table_bytes
-
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, frame in table_frames(result).items():
@@ -138,14 +141,10 @@ def num(v, digits: int = 0) -> str:
 
 
 def _period(result) -> str:
-    from placebased.outputs.report import period_text
-
     return period_text(list(result.months)) if result.months else "all dates"
 
 
 def what(result) -> str:
-    from placebased.categories import GROUPS
-
     cats = set(result.categories)
     for gid, g in GROUPS.items():
         if gid != "all" and cats and cats == set(g["police_uk"]):
@@ -156,8 +155,6 @@ def what(result) -> str:
 def render_report(ctx: SNAContext, threshold: int | None = None, date: _dt.date | None = None) -> bytes:
     """The needs-assessment PDF as bytes (see the module docstring); ``threshold`` is the one the context's
     tables were published for (:func:`placebased.profile_record.needs_context`)."""
-    from placebased.errors import ConfigError
-
     if threshold is not None and threshold != ctx.threshold:
         raise ConfigError(f"the report's tables were published for threshold {ctx.threshold}, not {threshold}; "
                           "build the context with that threshold.")
@@ -328,8 +325,6 @@ def _deprivation(pdf, ctx) -> None:
     for n in r.deciles.notes:
         y = para(pdf, MARGIN, y + 0.5, BODY_W, n, size=7.2, colour=style.BRAND["muted"], lh=3.3)
     for dom, table in r.domains.items():
-        from placebased.io.areas import DOMAIN_LABELS
-
         if y > PAGE_H - 95:
             pdf.add_page()
             y = MARGIN
@@ -553,8 +548,6 @@ def authority_lines(areas: gpd.GeoDataFrame, close_m: float = 5.0, min_area_m2: 
     """Outlines of the local authorities as coordinate arrays: each authority's areas merged with a
     ``close_m`` buffer (so slivers between generalised polygons do not leave stray lines), holes smaller
     than ``min_area_m2`` dropped."""
-    import shapely
-
     if "lad_code" not in areas.columns or areas["lad_code"].nunique() < 2:
         return []
     out = []

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import SchemaError, file_error
+from placebased.io.incidents import IncidentSet
 from placebased.io.tables import read_table
 
 __all__ = ["HarmResult", "HarmTable", "apply_harm_weights", "harm_weighted", "harm_weighting", "read_harm_table"]
@@ -185,7 +186,5 @@ def apply_harm_weights(points: pd.DataFrame, table: HarmTable | str | os.PathLik
 
 def harm_weighted(incidents, table: HarmTable | str | os.PathLike):
     """An :class:`~placebased.io.incidents.IncidentSet` with harm-weighted points, and the one-line summary."""
-    from placebased.io.incidents import IncidentSet
-
     result = harm_weighting(incidents.points, table)
     return IncidentSet(result.points, incidents.report), result.summary_text()

@@ -21,7 +21,7 @@ import re
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from placebased import _paths
+from placebased.categories import GROUPS, group_of
 from placebased.errors import ConfigError, SchemaError, file_error
 from placebased.io import tables
 from placebased.io.areas import AREA_SCHEMA, DataWarning
+from placebased.stats.smoothing import variable_values
 
 DIRECTIONS = ("higher", "lower")
 MEASURES = ("count", "rate", "eb_rate", "gi_z")
@@ -106,8 +108,6 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, Indicator]:
 def catalogue_for_vintage(vintage: int = 2025) -> dict[str, Indicator]:
     """The catalogue with the IoD indicators labelled for ``vintage`` (2019 relabels the IoD2025 entries:
     same columns, IoD2019 values on LSOA 2011)."""
-    from dataclasses import replace
-
     cat = load_catalogue()
     if int(vintage) != 2019:
         return cat
@@ -172,8 +172,6 @@ def reserved_ids(catalogue: Mapping[str, Indicator] | None = None) -> dict[str, 
     """Ids a column of a user's table may not take, with what each already means: the catalogue's
     indicators, every ``<group>_<measure>`` incident indicator, and the area columns of
     :data:`~placebased.io.areas.AREA_SCHEMA` (``population``, ``imd_decile`` ...)."""
-    from placebased.categories import GROUPS
-
     cat = load_catalogue() if catalogue is None else catalogue
     out = {k: f"area column ({v})" for k, v in AREA_SCHEMA.items()}
     out.update({"area_code": "the area code", "area_name": "the area name"})
@@ -342,8 +340,6 @@ def read_user_table(
 
 def group_columns(counts: pd.DataFrame, group: str) -> list[str]:
     """The category columns of ``counts`` that belong to category group ``group``."""
-    from placebased.categories import group_of
-
     return [c for c in counts.columns if c != "total" and group in group_of(str(c))]
 
 
@@ -354,12 +350,6 @@ def incident_indicators(
     measures: Iterable[str] = ("count", "rate", "eb_rate"),
 ) -> pd.DataFrame:
     """``<group>_<measure>`` columns from per-category counts (groups with no category are skipped)."""
-    from placebased.categories import GROUPS
-
-    try:
-        from placebased.stats.hotspots import variable_values
-    except ImportError:  # pragma: no cover - hotspots ships with placebased
-        from placebased.stats.smoothing import variable_values
     out: dict[str, pd.Series] = {}
     pop = population.reindex(counts.index).astype(float)
     for g in groups or GROUPS:

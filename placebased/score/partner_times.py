@@ -43,9 +43,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from placebased import _paths
 from placebased.errors import DataError, SchemaError, file_error
 from placebased.io import tables
+from placebased.io.incidents import _parse_dates
+from placebased.io.postcodes import locate, postcode_table
 from placebased.io.tables import find_column
+from placebased.score.disclosure import public_row
 
 __all__ = ["WINDOW_DAYS", "WINDOW_HOURS", "PartnerTimesResult", "grid_ref_to_xy", "locate_text", "partner_times",
            "read_partner_table"]
@@ -104,8 +108,6 @@ def grid_ref_to_xy(ref: str) -> tuple[float, float, int] | None:
 
 @lru_cache(maxsize=2)
 def _districts(table: str | None) -> pd.DataFrame:
-    from placebased.io.postcodes import postcode_table
-
     t = postcode_table(table)
     t["district"] = t.index.str[:-3]
     return t.groupby("district")[["x", "y"]].mean()
@@ -120,8 +122,6 @@ def _extent(table: str | None) -> tuple[float, float, float, float]:
 @lru_cache(maxsize=1)
 def _post_towns() -> pd.DataFrame:
     """Post towns of the shipped NHS address list with the mean grid reference of their sites."""
-    from placebased import _paths
-
     d = pd.read_csv(_paths.NHS_PROVISION, dtype=str)
     lines = d[[f"Address Line {i}" for i in range(1, 6)]]
     towns = []
@@ -146,8 +146,6 @@ def locate_text(text: str | None, table: str | os.PathLike | None = None) -> tup
     >>> locate_text("somewhere")[2:]
     ('unlocated', 'none')
     """
-    from placebased.io.postcodes import locate
-
     if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
         return np.nan, np.nan, "unlocated", "none"
     up = str(text).upper()
@@ -175,8 +173,6 @@ def locate_text(text: str | None, table: str | os.PathLike | None = None) -> tup
 
 
 def _locate(raw: pd.DataFrame, table) -> pd.DataFrame:
-    from placebased.io.postcodes import locate
-
     n = len(raw)
     out = pd.DataFrame({"x": np.full(n, np.nan), "y": np.full(n, np.nan), "confidence": "unlocated",
                         "method": "none"}, index=raw.index)
@@ -229,8 +225,6 @@ def _band(values: pd.Series) -> pd.Series:
 
 def _times(raw: pd.DataFrame, path) -> tuple[pd.Series, pd.Series]:
     """(dates as datetime64, hour 0-23 or NaN) from a date-time column or a date and a time column."""
-    from placebased.io.incidents import _parse_dates
-
     cols = list(raw.columns)
     dt = find_column(cols, _DATETIME_NAMES)
     dcol = dt or find_column(cols, _DATE_NAMES)
@@ -253,8 +247,6 @@ def _times(raw: pd.DataFrame, path) -> tuple[pd.Series, pd.Series]:
 def _public(counts: pd.DataFrame, threshold: int):
     """Published text, rounded values (NaN when hidden) and flags of a table of counts (rows with a
     ``total``), by :func:`placebased.score.disclosure.public_row` per row; no category here is sensitive."""
-    from placebased.score.disclosure import public_row
-
     rows = {k: public_row(counts.loc[k], threshold, sensitive=None) for k in counts.index}
     cols = [c for c in counts.columns if c != "total"] + ["total"]
 

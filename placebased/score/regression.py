@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from placebased.categories import GROUPS
 from placebased.errors import ConfigError, DataError
 from placebased.score.indicators import Indicator, indicator_info, load_catalogue
 from placebased.score.scenario import Scenario
@@ -162,8 +163,6 @@ def default_predictors(
 ) -> list[str]:
     """The positively weighted indicators of a scenario that are not derived from the outcome's
     incidents (any incident group sharing a police.uk category with ``outcome``)."""
-    from placebased.categories import GROUPS
-
     cat = load_catalogue() if catalogue is None else catalogue
     outcome_cats = set(GROUPS.get(outcome, {}).get("police_uk", []))
     out = []

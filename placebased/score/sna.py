@@ -42,7 +42,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from placebased.categories import resolve
 from placebased.errors import ConfigError, DataError
+from placebased.io.areas import DOMAIN_LABELS
+from placebased.stats.aggregate import count_incidents
 
 TOP_SHARES: tuple[float, ...] = (0.05, 0.10, 0.20)
 Z95 = 1.959963984540054
@@ -56,8 +59,6 @@ CONCENTRATION_METHOD = ("areas ranked by incident count (not rate); top p of n a
 
 def domain_choices(areas: pd.DataFrame) -> dict[str, str]:
     """IoD domains with a decile column in ``areas``: short name -> label (IMD first)."""
-    from placebased.io.areas import DOMAIN_LABELS
-
     out = {}
     for short, label in [("imd", DOMAIN_LABELS.get("imd", "IMD")), *DOMAIN_LABELS.items()]:
         col = f"{short}_decile"
@@ -421,8 +422,6 @@ class SNAResult:
 
 def resolve_categories(names: Sequence[str] | None, available: Sequence[str]) -> tuple[str, ...]:
     """``--category`` values (group ids or names) -> category names present (all when empty)."""
-    from placebased.categories import resolve
-
     got = resolve(list(names) if names else None, sorted(available))
     return tuple(got) if got is not None else ()
 
@@ -434,8 +433,6 @@ def summarise(areas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, cats: tuple[str, .
     ``areas``; counted per area with :func:`placebased.stats.aggregate.count_incidents` (points outside the
     areas are counted in ``outside`` and in the notes).
     """
-    from placebased.stats.aggregate import count_incidents
-
     res = count_incidents(pts, areas, categories=list(cats) if cats else None, without_location=without_location)
     counts = res.counts["total"].astype(float)
     notes = list(filter_notes)

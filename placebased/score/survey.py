@@ -43,9 +43,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from placebased import _paths
 from placebased.errors import DataError, SchemaError, file_error
 from placebased.io import tables
+from placebased.io.areas import BNG, _lsoa_lookup, load_areas
+from placebased.io.postcodes import POSTCODE_RE, locate, normalise
 from placebased.io.tables import find_column
+from placebased.score.disclosure import public_row
+from placebased.stats.aggregate import assign_areas
 
 __all__ = ["AGE_BANDS", "SurveyResult", "coverage_table", "representativeness", "survey_coverage"]
 
@@ -73,8 +78,6 @@ def _read(path: str | os.PathLike, what: str) -> pd.DataFrame:
 
 def _directory(path: str | os.PathLike) -> pd.DataFrame:
     """A postcode directory extract -> table indexed by postcode key with ``x, y`` and/or ``lsoa``."""
-    from placebased.io.postcodes import normalise
-
     raw = _read(path, "postcode directory")
     cols = list(raw.columns)
     pc = find_column(cols, ("pcds", "pcd", "pcd2", "postcode"))
@@ -94,10 +97,6 @@ def _directory(path: str | os.PathLike) -> pd.DataFrame:
 
 def _locate(postcodes: pd.Series, areas: gpd.GeoDataFrame, directory) -> pd.DataFrame:
     """Per response: ``area_code`` (or NA) and ``reason`` (blank, malformed, unknown, outside, or "")."""
-    from placebased.io.areas import BNG
-    from placebased.io.postcodes import POSTCODE_RE, locate, normalise
-    from placebased.stats.aggregate import assign_areas
-
     keys = normalise(postcodes).reset_index(drop=True)
     n = len(keys)
     if directory is None:
@@ -151,9 +150,6 @@ def age_band(ages: pd.Series | None, bands: pd.Series | None) -> pd.Series:
 @lru_cache(maxsize=1)
 def _residents_by_age() -> pd.DataFrame:
     """Mid-2020 residents per LSOA 2021 in :data:`AGE_BANDS` (2011 counts shared over 2021 splits)."""
-    from placebased import _paths
-    from placebased.io.areas import _lsoa_lookup
-
     raw = pd.read_csv(_paths.AGE_BANDS_2020).set_index("LSOA11CD")
     bands = pd.DataFrame({"0-9": raw["aged_0_9"], "10-17": raw["aged_10_17"], "18-24": raw["aged_18_24"],
                           "25 and over": raw["all_ages"] - raw["aged_0_9"] - raw["aged_10_24"]})
@@ -226,8 +222,6 @@ class SurveyResult:
         """The published table: responses by :func:`placebased.score.disclosure.public_row` (rounded to base 5,
         1..threshold-1 as ``<threshold``, secondary suppression against the total), the share of
         responses worked out from the rounded counts and left blank where a count or the total is hidden."""
-        from placebased.score.disclosure import public_row
-
         counts = pd.Series(table["responses"].to_numpy(), index=[str(v) for v in table.iloc[:, 0]])
         r = public_row(counts, self.threshold, sensitive=None)
         keys = list(counts.index)
@@ -301,8 +295,6 @@ class OutreachMapData(NamedTuple):
 
 def _public_counts(values: pd.Series, threshold: int) -> list[str]:
     """Each count as published on its own (:func:`placebased.score.disclosure.public_row` of one cell)."""
-    from placebased.score.disclosure import public_row
-
     return [public_row(pd.Series({"n": v}), threshold, sensitive=None).text["n"] for v in values]
 
 def survey_coverage(
@@ -332,8 +324,6 @@ def survey_coverage(
     threshold
         Published counts from 1 to ``threshold - 1`` are suppressed.
     """
-    from placebased.io.areas import load_areas
-
     source = "responses" if isinstance(responses, pd.DataFrame) else str(responses)
     frame = responses.reset_index(drop=True) if isinstance(responses, pd.DataFrame) else _read(responses,
                                                                                               "survey responses")
