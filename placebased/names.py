@@ -3,8 +3,7 @@
 The package root (imports nothing of ``placebased``), so ``io``, ``stats``, ``score``, ``outputs``,
 the orchestration and the app's views all read the same list. Lists whose concept a module owns stay
 with it and are read from there: spatial weight kinds (:data:`placebased.stats.weights.WEIGHT_KINDS`),
-normalisations and missing-value policies (:data:`placebased.score.scenario.NORMALISATIONS`, ``MISSING_POLICIES``), the
-scenario presets (:func:`placebased.score.scenario.preset_names`), the hot-spot variables of the
+the scenario presets (:func:`placebased.score.scenario.preset_names`), the hot-spot variables of the
 loaded data (:func:`placebased.pipeline.hotspot_variables`). Plain words for all of them are in
 :mod:`placebased.outputs.glossary`; colours of the classes below are here because the statistics
 (legends of the emerging classes) and the maps both need them.
@@ -32,6 +31,19 @@ CORRECTIONS: dict[str, str] = {
     "none": "each area tested at alpha",
     "fdr": "Benjamini-Hochberg false discovery rate (ArcGIS's default for hot spot maps)",
     "bonferroni": "alpha divided by the number of areas",
+}
+#: normalisation methods of a scenario by name (the methods are in :mod:`placebased.score.scoring`;
+#: placebased.score.scenario re-exports this list and checks scenarios against it)
+NORMALISATIONS: dict[str, str] = {
+    "percentile": "percentile rank among the areas, 0 (least need) to 100 (most need); ties share the average rank",
+    "zscore": "standard score (value - mean) / standard deviation",
+    "minmax": "rescaled to 0 (least need) - 100 (most need) between the smallest and largest value",
+}
+#: missing-value policies by name
+MISSING_POLICIES: dict[str, str] = {
+    "exclude": "areas missing any weighted indicator are not scored or ranked (tier 'excluded')",
+    "median": "a missing value is replaced by the median of the other areas' values for that indicator",
+    "zero": "a missing value is taken as 0 (e.g. no incidents recorded) before normalisation",
 }
 #: significance levels offered
 ALPHA_CHOICES: tuple[float, ...] = (0.01, 0.05, 0.10)
@@ -127,8 +139,7 @@ def emerging_colour(name) -> str:
 
 __all__ = [
     "ALPHA_CHOICES", "CORRECTIONS", "DRAW_CHOICES", "EMERGING_CLASSES", "EMERGING_COLOURS", "LISA_CODES",
-    "LISA_QUADRANTS", "MAP_LAYERS", "MONITOR_LEVELS", "NO_PATTERN", "PERMUTATION_CHOICES", "PUBLIC_THRESHOLDS",
-    "REACH_CHOICES_M",
-    "SECONDARY_MARK", "TIER_EXCLUDED", "TIER_OTHER", "UPLOAD_TYPES", "VINTAGES", "WEEKDAYS", "WEIGHT_CHOICES",
-    "emerging_colour", "lisa_code",
+    "LISA_QUADRANTS", "MAP_LAYERS", "MISSING_POLICIES", "MONITOR_LEVELS", "NORMALISATIONS", "NO_PATTERN",
+    "PERMUTATION_CHOICES", "PUBLIC_THRESHOLDS", "REACH_CHOICES_M", "SECONDARY_MARK", "TIER_EXCLUDED", "TIER_OTHER",
+    "UPLOAD_TYPES", "VINTAGES", "WEEKDAYS", "WEIGHT_CHOICES", "emerging_colour", "lisa_code",
 ]

@@ -42,6 +42,8 @@ from placebased.names import (
     ALPHA_CHOICES,
     CORRECTIONS,
     DRAW_CHOICES,
+    MISSING_POLICIES,
+    NORMALISATIONS,
     PERMUTATION_CHOICES,
     REACH_CHOICES_M,
     UPLOAD_TYPES,
@@ -54,7 +56,7 @@ from placebased.outputs.mapping import BASEMAPS, LAYERS, area_at, build_map, clu
 from placebased.outputs.webmap import style_payload
 from placebased.safety import escape_markdown
 from placebased.score.indicators import check_user_tables
-from placebased.score.scenario import MISSING_POLICIES, NORMALISATIONS, Scenario, default_scenario, preset, preset_names
+from placebased.score.scenario import Scenario, default_scenario, preset, preset_names
 from placebased.score.selection import selection_csv, selection_geojson, selection_table
 
 COL = glossary.column_label  # every heading the page shows: plain words from the glossary

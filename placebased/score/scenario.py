@@ -43,20 +43,8 @@ from pathlib import Path
 
 from placebased import _atomic
 from placebased.errors import ConfigError, file_error
+from placebased.names import MISSING_POLICIES, NORMALISATIONS  # the name lists (one registry each)
 
-#: normalisation methods by name (the registry lives in :mod:`placebased.score.scoring`; names here so
-#: a scenario can be checked without importing numpy-heavy code)
-NORMALISATIONS: dict[str, str] = {
-    "percentile": "percentile rank among the areas, 0 (least need) to 100 (most need); ties share the average rank",
-    "zscore": "standard score (value - mean) / standard deviation",
-    "minmax": "rescaled to 0 (least need) - 100 (most need) between the smallest and largest value",
-}
-#: missing-value policies by name
-MISSING_POLICIES: dict[str, str] = {
-    "exclude": "areas missing any weighted indicator are not scored or ranked (tier 'excluded')",
-    "median": "a missing value is replaced by the median of the other areas' values for that indicator",
-    "zero": "a missing value is taken as 0 (e.g. no incidents recorded) before normalisation",
-}
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
