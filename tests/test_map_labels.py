@@ -9,7 +9,8 @@
   or prison health);
 - in Chromium (the real app): towns named at the county view and ward names when zoomed in, fewer
   and larger at the county view, the tooltip naming the ward, the gaps outlined above the provision
-  badges, and the workshop map opening on the hot spots with the area cards beside it at 1920x1080.
+  badges, the workshop map opening on the hot spots with the area cards beside it at 1920x1080, and
+  a legend that folds to its title.
 """
 
 from __future__ import annotations
@@ -155,6 +156,14 @@ def test_labels_scale_with_zoom_tooltip_names_the_ward_and_workshop_opens_on_hot
         page.wait_for_timeout(1000)
         zoom = frame.evaluate("window.__areamap.focus && window.__areamap.focus.length")
         assert zoom == 4, "the workshop map opens on the hot spots"
+        page.wait_for_timeout(1500)
+        state = frame.evaluate("[window.__areamap.zoom, window.__areamap.focus, window.__areamap.renders]")
+        assert state[0] >= 11.5, f"zoomed in on them, not the county: {state}"
+        legend = frame.locator(".pb-legend")
+        legend.locator(".pb-title").click()  # folds to its title (a small screen), and back
+        assert not legend.locator(".pb-item").first.is_visible()
+        legend.locator(".pb-title").click()
+        assert legend.locator(".pb-item").first.is_visible()
         mbox = frame.frame_element().bounding_box()
         heading = page.get_by_text("why these areas stand out").first
         heading.wait_for(timeout=60_000)

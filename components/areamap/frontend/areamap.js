@@ -38,6 +38,7 @@
   var placesUrl = null, placesLoading = null, placeLabels = [], titles = [];  // place names (places.json)
   var labelLayer = null, emphasisLayer = null, emphasisKey = null, focusKey = null, homeCtl = null;
   var patterns = {};
+  var legendFolded = false;  // the legend folded to its title (a small screen), kept across reruns
   var lastHeight = 0;
   window.__areamap = { ready: false, renders: 0, styled: 0, lastStyleMs: 0, loadMs: 0 };  // for tests/benchmarks
 
@@ -91,7 +92,10 @@
     return out;
   }
 
-  function viewKey() { return "areamap-view:" + (args && args.view_key || "") + ":" + geoUrl; }
+  function viewKey() {  // per map (view_key) and area set; while loading, the args not yet applied name the map
+    var a = args || pendingArgs;
+    return "areamap-view:" + (a && a.view_key || "") + ":" + geoUrl;
+  }
 
   function buildMap() {
     var div = document.getElementById("map");
@@ -116,13 +120,22 @@
     });
   }
 
+  var geoFetch = {};  // url -> the geometry file's JSON, fetched as soon as its URL arrives (while Leaflet loads)
+  function fetchGeometry(url) {
+    if (!geoFetch[url]) {
+      geoFetch[url] = fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error("the map's areas could not be loaded (" + r.status + ")"); }
+        return r.json();
+      });
+    }
+    return geoFetch[url];
+  }
+
   function loadGeometry(url) {
     var t0 = performance.now();
     status("Loading the map…");
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) { throw new Error("the map's areas could not be loaded (" + r.status + ")"); }
-      return r.json();
-    }).then(function (doc) {
+    return fetchGeometry(url).then(function (doc) {
+      delete geoFetch[url];
       if (areasGroup) { map.removeLayer(areasGroup); }
       layers = []; codes = doc.codes; names = doc.names; index = {};
       var scale = doc.scale;
@@ -166,9 +179,14 @@
   var bbox = null;
   function fitBox(b, clearLegend) {  // clearLegend: keep the box out from under the legend (bottom right)
     var lg = clearLegend && legendCtl && legendCtl.getContainer && legendCtl.getContainer();
-    var w = lg ? lg.offsetWidth + 16 : 4;
-    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: lg ? [48, 8] : [4, 4], paddingBottomRight: [w, lg ? 8 : 4],
-      animate: false });
+    var tl = [4, 4], br = [4, 4];
+    if (lg) {  // beside the legend or above it, whichever leaves more of the map; neither on a small map
+      var size = map.getSize(), lw = lg.offsetWidth + 16, lh = lg.offsetHeight + 16;
+      var beside = (size.x - lw - 48) * (size.y - 16), above = (size.x - 52) * (size.y - lh - 8);
+      tl = [48, 8];
+      if (Math.max(beside, above) >= 0.35 * size.x * size.y) { br = beside >= above ? [lw, 8] : [4, lh]; }
+    }
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: tl, paddingBottomRight: br, animate: false });
   }
 
   // ------------------------------------------------------------------ styling
@@ -296,8 +314,18 @@
   // ------------------------------------------------------------------ legend and overlays
   function legendControl() {
     var lg = args.legend || {};
-    var box = el("div", "pb-box pb-legend");
-    box.appendChild(el("div", "pb-title", lg.title || ""));
+    var box = el("div", "pb-box pb-legend" + (legendFolded ? " pb-folded" : ""));
+    var title = el("div", "pb-title", lg.title || "");
+    title.setAttribute("role", "button");
+    title.setAttribute("tabindex", "0");
+    title.title = "Show or hide the legend";
+    var fold = function () {
+      legendFolded = !legendFolded;
+      box.classList.toggle("pb-folded", legendFolded);
+    };
+    title.addEventListener("click", fold);
+    title.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fold(); } });
+    box.appendChild(title);
     (lg.items || []).forEach(function (it) {
       var row = el("div", "pb-item");
       var sw = el("span", "pb-swatch");
@@ -446,7 +474,7 @@
   }
 
   // ------------------------------------------------------------------ place names (canvas text, never HTML)
-  var TOWN_UNTIL = 12.5;   // towns are named below this zoom (the county view); wards from their own zoom on
+  var TOWN_UNTIL = 12.5;   // below this zoom (the county view) towns come first; wards from their own zoom on
   var MAX_LABELS = 60;
 
   function loadPlaces(url) {
@@ -508,10 +536,13 @@
     var z = map.getZoom(), placed = [], drawn = [];
     var townPx = large ? 17 : 14, wardPx = large ? 14 : 12;
     ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.lineJoin = "round";
-    var named = {};
-    placeLabels.forEach(function (lb) {
+    var named = {}, zoomedIn = z >= TOWN_UNTIL;
+    // the county view: towns first, then the larger wards; zoomed in: the wards first, then the towns (lighter)
+    var order = zoomedIn ? placeLabels.filter(function (lb) { return lb.kind !== "town"; })
+      .concat(placeLabels.filter(function (lb) { return lb.kind === "town"; })) : placeLabels;
+    order.forEach(function (lb) {
       var town = lb.kind === "town";
-      if ((town ? z >= TOWN_UNTIL : z < (lb.min_zoom || 12)) || drawn.length >= MAX_LABELS) { return; }
+      if ((!town && z < (lb.min_zoom || 12)) || drawn.length >= MAX_LABELS) { return; }
       if (!town && named[lb.text.toLowerCase()]) { return; }  // a ward named after the town already shown
       var px = town ? townPx : wardPx;
       ctx.font = (town ? "bold " : "italic ") + px + "px sans-serif";
@@ -527,7 +558,7 @@
       ctx.lineWidth = town ? 4 : 3.5;
       ctx.strokeStyle = "rgba(255,255,255,0.92)";
       ctx.strokeText(lb.text, p.x, p.y);
-      ctx.fillStyle = town ? "#111111" : "#24313d";
+      ctx.fillStyle = town ? (zoomedIn ? "#5f6b76" : "#111111") : "#24313d";
       ctx.fillText(lb.text, p.x, p.y);
       drawn.push(lb.text);
       named[lb.text.toLowerCase()] = true;
@@ -609,6 +640,7 @@
       if (map) { map.invalidateSize(); }
     }
     pendingArgs = a;
+    if (a.geo && !map) { fetchGeometry(new URL(a.geo, BASE).href); }  // the first draw: in parallel with Leaflet
     ensureLeaflet().then(function () {
       if (!map) { buildMap(); }
       loadPlaces(pendingArgs.places);
@@ -674,5 +706,6 @@
     if (!d || d.type !== "streamlit:render" || ev.source !== window.parent) { return; }
     render(d.args || {});
   });
+  ensureLeaflet();  // before the first render message: Leaflet loads while the page sends the arguments
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
