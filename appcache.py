@@ -36,10 +36,18 @@ def _disk_dir() -> Path:
     return cache_dir() / "app"
 
 
+#: package files that never compute what :func:`_disk_cached` saves (entry points, PDF and other outputs):
+#: editing them does not invalidate it
+_NOT_COMPUTING = ("commands/", "cli.py", "config.py", "access.py", "profile_record.py", "outputs/glossary.py",
+                  "outputs/report", "outputs/sna_report.py", "outputs/staticmap.py", "outputs/survey_map.py",
+                  "outputs/webmap.py", "outputs/workshop.py")
+
+
 @functools.lru_cache(maxsize=1)
 def _code_version() -> str:
-    """What a cached result depends on besides its inputs: every source and data file of the package,
-    this module, the Python and the versions of the libraries that compute (read, never imported)."""
+    """What a cached result depends on besides its inputs: the source and data files of the package that
+    load and compute (all but :data:`_NOT_COMPUTING`), this module, the Python and the versions of the
+    libraries that compute (read, never imported)."""
     import importlib.metadata
     import sys
 
@@ -47,7 +55,9 @@ def _code_version() -> str:
 
     h = hashlib.sha256(sys.version.encode())
     root = Path(placebased.__file__).resolve().parent
-    for f in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".csv") and p.is_file()):
+    files = [p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".csv") and p.is_file()
+             and not p.relative_to(root).as_posix().startswith(_NOT_COMPUTING)]
+    for f in sorted(files):
         h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
     h.update(Path(__file__).read_bytes())
     for lib in ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "scipy", "libpysal", "numba",
