@@ -113,9 +113,7 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
         "placebased.score.regression",
     )),
-    *(("placebased.io.geography", m) for m in ("geopandas", "placebased.io.areas")),
     *(("placebased.io.incidents", m) for m in ("placebased.errors", "placebased.io.policeuk", "zipfile")),
-    ("placebased.outputs.mapping", "placebased.categories"),
     ("placebased.outputs.staticmap", "placebased.io.places"),
     *(("placebased.pipeline", m) for m in (
         "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",

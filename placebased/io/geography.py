@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from placebased._paths import INDICATORS, LSOA21_BOUNDARIES, default_incident_files
 from placebased.errors import ConfigError
+from placebased.io.areas import iod_table
 
 _DATA = INDICATORS
 LSOA_LAD_FILE = _DATA / "LSOA21_LAD24_EN.csv.gz"
@@ -245,8 +247,6 @@ def is_shipped_area(areas: pd.DataFrame) -> bool:
 
 @lru_cache(maxsize=1)
 def _shipped_outline():
-    import geopandas as gpd
-
     shipped = gpd.read_file(LSOA21_BOUNDARIES).to_crs(27700)
     return shipped.geometry.union_all()
 
@@ -346,8 +346,6 @@ def coverage_label(areas: pd.DataFrame) -> str | None:
 def deprivation_comparisons(codes: Iterable[str]) -> list[tuple[str, float, float]]:
     """IoD 2025 for the comparison groups of the LSOAs ``codes`` (their local authority, force area and
     England): ``(label, % of LSOAs in England's most deprived 10%, mean IMD score)``."""
-    from placebased.io.areas import iod_table
-
     iod = iod_table(2025, england=True)
     out = []
     for comp in comparisons(pd.DataFrame(index=pd.Index(list(codes)))):

@@ -33,6 +33,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from placebased.categories import sensitive_rules
 from placebased.io.areas import WGS84
 from placebased.names import EMERGING_CLASSES, EMERGING_COLOURS, MAP_LAYERS, NO_PATTERN, emerging_colour
 from placebased.outputs import glossary, style
@@ -636,8 +637,6 @@ def cluster_points(points: gpd.GeoDataFrame, cell_m: float = 400.0, *, rules=Non
     ``rules``, None: the shipped list) are never drawn, whatever the caller passed.
     """
     if points is not None and len(points) and "category" in points:
-        from placebased.categories import sensitive_rules
-
         r = rules if rules is not None else sensitive_rules()
         cats = points["category"].astype(str)
         points = points[~cats.isin([c for c in cats.unique() if r(c)])]
