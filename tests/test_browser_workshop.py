@@ -84,7 +84,16 @@ def test_workshop_page_points_counts_escaping_and_hosts(app_url):
             assert "All incidents" in text and not _small_counts(text), text
             assert "Score" not in text and "confidence" not in text
 
-        polygons.nth(200).click(force=True)  # a click opens that area's card first
+        lg = frame.locator(".pb-legend").bounding_box()  # the map sits beside the cards: click clear of its legend
+
+        def clear_of_legend(i: int) -> bool:
+            b = polygons.nth(i).bounding_box()
+            cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+            inside_x = lg["x"] - 5 <= cx <= lg["x"] + lg["width"] + 5
+            return not (inside_x and lg["y"] - 5 <= cy <= lg["y"] + lg["height"] + 5)
+
+        pick = next(i for i in range(200, 443) if clear_of_legend(i))
+        polygons.nth(pick).click(force=True)  # a click opens that area's card first
         page.get_by_text("Chosen on the map").wait_for(timeout=60_000)
         time.sleep(1)
 
