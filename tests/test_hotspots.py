@@ -500,3 +500,20 @@ def test_adaptive_finds_a_planted_cluster_that_fixed_draws_cannot():
     assert in_cluster.sum() >= 20
     others = hot.drop(hot.index[cluster])
     assert others.mean() < 0.01
+
+
+def test_adaptive_stops_for_clearly_significant_areas():
+    """A strong pattern: areas whose p is already far below the cut-off stop at the first draws (the
+    decisions those of the fixed draws), so adaptive runs stay affordable on patterned national data."""
+    side = 20
+    grid, g = _lattice(side)
+    rng = np.random.default_rng(3)
+    y = pd.Series([i + j + rng.normal() for i in range(side) for j in range(side)], index=grid.index, dtype=float)
+    fixed = hotspots(y, g, permutations=9999, seed=2)
+    ad = hotspots(y, g, permutations=9999, seed=2, adaptive=True)
+    strict = fixed.gi.bin_cutoffs[2]  # the pooled cut-off at the 99 % level, the strictest in use
+    clear = (fixed.gi.p_two_sided * 10 <= strict) & (fixed.lisa.p_two_sided * 10 <= strict)
+    assert clear.sum() > 50
+    assert (ad.gi.draws[clear] == 9999).mean() > 0.9
+    assert (ad.gi.significant[clear]).all()
+    assert "cut-off" in ad.settings["p_method"]

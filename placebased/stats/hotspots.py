@@ -168,28 +168,44 @@ class Adaptive:
     ``1 / (max_permutations + 1)``, which a Benjamini-Hochberg correction over tens of thousands
     of areas needs. Each area's p is ``(e + 1) / (N + 1)`` over its own ``N`` draws with ``e`` tail
     exceedances; the draws of later batches come from their own seeded streams.
+
+    Areas that are clearly significant stop too: a statistic is settled once its two-sided p is
+    ``margin`` times below the cut-off of the correction at the strictest level in use (``alpha``
+    or Gi*'s 99 % bin, over the pooled LISA and Gi* p-values as they stand), since more draws would
+    only make a p that small smaller. Without this, a strongly patterned national variable (thousands
+    of areas with no tail exceedance at all) would draw to ``max_permutations`` everywhere.
+    :func:`hotspots` sets ``alpha`` and ``correction`` to its own.
     """
 
     h: int = 20
     max_permutations: int = 999_999
     growth: int = 10
+    margin: float = 10.0
+    alpha: float = 0.05
+    correction: str = "fdr"
 
     def describe(self) -> str:
-        return (f"adaptive (Besag-Clifford: more draws while fewer than {self.h} tail exceedances, "
-                f"up to {self.max_permutations:,})")
+        return (f"adaptive (Besag-Clifford: more draws while fewer than {self.h} tail exceedances and p not "
+                f"{self.margin:g}x below the cut-off, up to {self.max_permutations:,})")
+
+    def undecided(self, larger: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """Areas for which LISA or Gi* is neither clearly non-significant nor clearly significant yet."""
+        tail = np.minimum(larger, draws[:, None] - larger)
+        p = two_sided((tail + 1.0) / (draws[:, None] + 1.0))
+        cut = p_cutoff(p.ravel(), min(self.alpha, min(GI_LEVELS)), self.correction)
+        return ((tail < self.h) & (p * self.margin > cut)).any(axis=1)
 
 
 def _sequential(ad: Adaptive, larger, moments, draws, seed, zy, indptr, w, w_gi, gi_self, Is, Gs, lisa_scale,
                 gi_scale):
-    """More draws for the areas whose tail exceedances are still below ``ad.h`` (see :class:`Adaptive`)."""
+    """More draws for the areas whose decision is not yet clear (see :class:`Adaptive`)."""
     n = len(draws)
     counts = np.diff(indptr)
     larger, moments, draws = larger.copy(), moments.copy(), draws.copy()
     batch = int(draws[0]) + 1
     step = 1
     while True:
-        tail = np.minimum(larger, draws[:, None] - larger)
-        todo = (tail.min(axis=1) < ad.h) & (draws < ad.max_permutations) & (counts > 0)
+        todo = ad.undecided(larger, draws) & (draws < ad.max_permutations) & (counts > 0)
         if not todo.any():
             break
         batch = int(min(batch * ad.growth, ad.max_permutations - draws[todo].min()))
@@ -479,6 +495,8 @@ def hotspots(
     ad = Adaptive() if adaptive is True else (adaptive or None)
     if ad is not None and ad.max_permutations <= permutations:
         ad = None
+    if ad is not None:
+        ad = replace(ad, alpha=alpha, correction=correction)
     draws = _local_pass(arr, ids, graph, permutations, seed, adaptive=ad)
     lisa = _lisa_result(draws, permutations, seed, alpha, correction)
     gi = _gi_result(draws, permutations, seed, alpha, correction)
