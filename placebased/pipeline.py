@@ -17,7 +17,29 @@ import pandas as pd
 from placebased._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
 from placebased.categories import GROUPS, group_of
 from placebased.errors import ConfigError
+
+# what the entry points (the app's views, the CLI commands) take of score/ and stats/ besides the analysis:
+# settings, choices and tables, through the orchestration (tests/test_architecture.py: entry points do not
+# import stats/ or score/)
+from placebased.score import sna
+from placebased.score.disclosure import public_note  # noqa: F401
+from placebased.score.indicators import (
+    build_indicator_table,
+    catalogue_for_vintage,
+    check_user_tables,
+    compute_hotspot_z,
+    load_catalogue,
+    needed_gi_groups,
+    read_user_table,
+)
+from placebased.score.scenario import Scenario, default_scenario, preset, preset_names  # noqa: F401
+from placebased.score.selection import selection_csv, selection_geojson, selection_table  # noqa: F401
 from placebased.stats.aggregate import CountResult, count_incidents
+from placebased.stats.evaluate import MatchSettings, outcome_label  # noqa: F401
+from placebased.stats.evaluate import plot as evaluation_plot  # noqa: F401  (PNG of an evaluation)
+from placebased.stats.monitoring import monitor
+
+SNASettings = sna.SNASettings  # the needs assessment's settings (the needs page fills them)
 
 
 @dataclass(frozen=True)
@@ -207,9 +229,27 @@ def load_incidents_for(src: Sources, progress=None):
 
 
 def load_tables_for(src: Sources, area_codes) -> list:
-    from placebased.score.indicators import read_user_table
-
     return [read_user_table(p, area_codes) for p in src.tables]
+
+
+def check_tables_for(src: Sources, area_codes) -> list:
+    """The user's indicator tables of ``src`` read and checked together (two tables giving one indicator id
+    is an error naming both files): the upload widget's check."""
+    tables = load_tables_for(src, area_codes)
+    check_user_tables(tables)
+    return tables
+
+
+def monitor_for(src: Sources, areas: gpd.GeoDataFrame, level: str):
+    """The monitoring series (:func:`placebased.stats.monitoring.monitor`) of the incidents of ``src``
+    (none: the shipped records) in ``areas`` at one ``level`` (``county``, ``lad`` or ``lsoa``)."""
+    return monitor(list(src.incidents) or None, areas=areas, levels=(level,), **dict(src.incident_options))
+
+
+def sna_domains(areas: pd.DataFrame) -> dict[str, str]:
+    """The IoD domains the needs assessment can break the areas down by (short name -> label; none for
+    areas without decile columns)."""
+    return sna.domain_choices(areas)
 
 
 def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
@@ -295,8 +335,6 @@ def hotspot_variables(areas: pd.DataFrame, incidents) -> dict[str, str]:
     if not getattr(incidents, "empty", False):
         return {"eb_rate": "Rate per 1,000, Empirical Bayes smoothed", "rate": "Rate per 1,000 residents",
                 "count": "Count", "seb_rate": "Rate per 1,000, spatial EB smoothed"}
-    from placebased.score.indicators import load_catalogue
-
     cat = load_catalogue()
     first = hotspot_indicator(areas)
     cols = [c for c in areas.columns if str(c).endswith("_score") and hotspot_indicator(areas, c) == c]
@@ -356,13 +394,6 @@ def indicator_table(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, *, wei
     weights when already built. ``catalogue`` defaults to the areas' vintage
     (:func:`placebased.score.indicators.catalogue_for_vintage`).
     """
-    from placebased.score.indicators import (
-        build_indicator_table,
-        catalogue_for_vintage,
-        compute_hotspot_z,
-        needed_gi_groups,
-    )
-
     cat = catalogue_for_vintage(areas_vintage(areas)) if catalogue is None else catalogue
     tables = list(tables or ())
     groups = list(gi_groups) if gi_groups is not None else needed_gi_groups(weights or {}, cat)
@@ -387,7 +418,6 @@ def score_table(table: pd.DataFrame, scenario, names: pd.Series | None = None, v
     """
     from functools import partial
 
-    from placebased.score.indicators import catalogue_for_vintage
     from placebased.score.scoring import score_areas as _score_areas
 
     score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage), robustness_draws=robustness_draws,
@@ -554,7 +584,6 @@ def sna_analysis(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings=Non
     (:class:`placebased.score.sna.SNASettings`) by :func:`filter_incidents`, then
     :func:`placebased.score.sna.summarise`."""
     from placebased.errors import DataError
-    from placebased.score import sna
 
     settings = sna.SNASettings() if settings is None else settings
     cats = sna.resolve_categories(settings.categories, points["category"].dropna().unique())
@@ -568,8 +597,6 @@ def scenario_label(scenario, labels=None) -> str:
     "Balanced (edited: IMD score 20% → 40%, ...)" once they differ (words: outputs.glossary).
     ``labels``: indicator id -> label; default the catalogue's."""
     from placebased.outputs import glossary
-    from placebased.score.indicators import load_catalogue
-    from placebased.score.scenario import preset, preset_names
 
     name = str(getattr(scenario, "name", "") or "").strip().lower()
     base = next((p for p in map(preset, preset_names()) if p.name.lower() == name), None)

@@ -57,8 +57,7 @@ KNOWN_ENTRY: set[tuple[str, str]] = {
     ("placebased.commands.counts", "placebased.stats.aggregate"),
     *(("placebased.commands.evaluate", m) for m in ("placebased.stats.evaluate", "placebased.stats.evaluate_power")),
     *(("placebased.commands.gaps", m) for m in (
-        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
-        "placebased.score.scoring", "placebased.stats.aggregate",
+        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scoring",
     )),
     *(("placebased.commands.hotspots", m) for m in (
         "placebased.stats.aggregate", "placebased.stats.hotspots", "placebased.stats.smoothing",
@@ -69,9 +68,6 @@ KNOWN_ENTRY: set[tuple[str, str]] = {
     )),
     *(("placebased.commands.monitor", m) for m in ("placebased.score.partner_times", "placebased.stats.monitoring")),
     *(("placebased.commands.moran", m) for m in ("placebased.stats.hotspots", "placebased.stats.weights")),
-    *(("placebased.commands.score", m) for m in (
-        "placebased.score.indicators", "placebased.score.scenario", "placebased.stats.aggregate",
-    )),
     *(("placebased.commands.site", m) for m in ("placebased.score.reach", "placebased.score.siting")),
     ("placebased.commands.sna", "placebased.score.sna"),
     ("placebased.commands.survey", "placebased.score.survey"),
@@ -79,12 +75,6 @@ KNOWN_ENTRY: set[tuple[str, str]] = {
     *(("placebased.commands.weights", m) for m in (
         "placebased.score.indicators", "placebased.score.regression", "placebased.stats.weights",
     )),
-    ("views.evaluate", "placebased.stats.evaluate"),
-    *(("views.needs", m) for m in ("placebased.score.sna", "placebased.stats.monitoring")),
-    *(("views.priority", m) for m in (
-        "placebased.score.indicators", "placebased.score.scenario", "placebased.score.selection",
-    )),
-    ("views.workshop", "placebased.score.disclosure"),
 }
 
 #: optional or heavy third-party modules (top-level names) that may be imported inside a function:
@@ -119,8 +109,7 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",
         "placebased.io.geography", "placebased.io.incidents", "placebased.io.policeuk", "placebased.io.provision",
         "placebased.outputs.glossary", "placebased.outputs.workshop", "placebased.score.disclosure",
-        "placebased.score.indicators", "placebased.score.regression", "placebased.score.scenario",
-        "placebased.score.sna", "placebased.stats.smoothing",
+        "placebased.score.regression", "placebased.stats.smoothing",
     )),
     *(("placebased.profile_record", m) for m in (
         "importlib", "multiprocessing", "pathlib", "placebased.categories", "placebased.errors",

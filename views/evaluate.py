@@ -23,8 +23,8 @@ from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
 from placebased.io.export import table_bytes  # noqa: E402
 from placebased.outputs import glossary  # noqa: E402
+from placebased.pipeline import MatchSettings, outcome_label  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
-from placebased.stats.evaluate import MatchSettings, outcome_label  # noqa: E402
 
 user = gate("evaluate")  # roles (docs/deploy.md); checked here too for direct URL access
 ss = st.session_state
@@ -91,9 +91,7 @@ with tab_eval:
         st.markdown(f"##### {escape_markdown(result.plain_words())}")
         for line in result.text().split("\n")[1:]:
             st.markdown(escape_markdown(line.removeprefix("- ")) if line.startswith("- ") else escape_markdown(line))
-        from placebased.stats.evaluate import plot
-
-        st.image(plot(result), width="stretch")
+        st.image(P.evaluation_plot(result), width="stretch")
         st.markdown("###### Balance before and after matching (standardised mean differences)")
         balance = glossary.display_frame(result.match.balance.round(3))
         balance[glossary.column_label("covariate")] = balance[glossary.column_label("covariate")].map(

@@ -1,6 +1,6 @@
 """Needs assessment: incidents by deprivation decile and their concentration across neighbourhoods.
 
-Thin: the widgets fill a :class:`placebased.score.sna.SNASettings`, one call to :func:`placebased.pipeline.sna_analysis`
+Thin: the widgets fill a :class:`placebased.pipeline.SNASettings`, one call to :func:`placebased.pipeline.sna_analysis`
 gives the tables; the PDF (:mod:`placebased.outputs.sna_report`) is built only when asked for. Data come from the
 main page's sources (``current_settings()``), or the shipped data when opened directly.
 """
@@ -25,19 +25,18 @@ from placebased.names import MONITOR_LEVELS, PUBLIC_THRESHOLDS  # noqa: E402
 from placebased.outputs import glossary  # noqa: E402
 from placebased.outputs.sna_report import sentence  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
-from placebased.score import sna  # noqa: E402
 
 user = gate("needs")  # roles (docs/deploy.md); checked here too for direct URL access
 
 
 @st.cache_resource(show_spinner="Counting incidents by deprivation decile…", max_entries=16)
-def c_sna(src: P.Sources, settings: sna.SNASettings):
+def c_sna(src: P.Sources, settings: P.SNASettings):
     inc = c_incidents(src)
     return P.sna_analysis(c_areas(src)[0], inc.points, settings, without_location=inc.report.skipped)
 
 
 @st.cache_resource(show_spinner="Building the needs-assessment PDF (priority score, maps)…", max_entries=4)
-def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> bytes:
+def c_sna_pdf(src: P.Sources, settings: P.SNASettings, threshold: int) -> bytes:
     from placebased.outputs.sna_report import render_report
     from placebased.profile_record import needs_context
 
@@ -47,9 +46,7 @@ def c_sna_pdf(src: P.Sources, settings: sna.SNASettings, threshold: int) -> byte
 
 @st.cache_resource(show_spinner="Building the monitoring series…", max_entries=4)
 def c_monitor(src: P.Sources, level: str):
-    from placebased.stats.monitoring import monitor
-
-    return monitor(list(src.incidents) or None, areas=c_areas(src)[0], levels=(level,), **dict(src.incident_options))
+    return P.monitor_for(src, c_areas(src)[0], level)
 
 
 src = current_settings()[0]
@@ -66,7 +63,7 @@ st.caption("Where incidents happen by deprivation, and how far they concentrate 
 
 choices = P.category_choices(incidents.categories)
 months = P.months_available(incidents.points)
-domains = sna.domain_choices(areas)
+domains = P.sna_domains(areas)
 with st.sidebar:
     st.markdown("### Needs assessment")
     group = st.selectbox("Incidents", [*choices, "Choose categories…"], key="sna_group")
@@ -81,7 +78,7 @@ with st.sidebar:
 if not cats:
     st.info("Choose at least one category.")
     st.stop()
-settings = sna.SNASettings(categories=tuple(sorted(cats)), start=start, end=end, domains=tuple(extra))
+settings = P.SNASettings(categories=tuple(sorted(cats)), start=start, end=end, domains=tuple(extra))
 try:
     result = c_sna(src, settings)
 except PlaceBasedError as exc:

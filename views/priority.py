@@ -54,10 +54,16 @@ from placebased.names import (
 from placebased.outputs import glossary
 from placebased.outputs.mapping import BASEMAPS, LAYERS, area_at, build_map, cluster_points, install_static_assets
 from placebased.outputs.webmap import style_payload
+from placebased.pipeline import (
+    Scenario,
+    default_scenario,
+    preset,
+    preset_names,
+    selection_csv,
+    selection_geojson,
+    selection_table,
+)
 from placebased.safety import escape_markdown
-from placebased.score.indicators import check_user_tables
-from placebased.score.scenario import Scenario, default_scenario, preset, preset_names
-from placebased.score.selection import selection_csv, selection_geojson, selection_table
 
 COL = glossary.column_label  # every heading the page shows: plain words from the glossary
 DEFAULT_STATS = P.StatsSettings()
@@ -154,7 +160,7 @@ with sb.expander("Data: areas, incidents, indicators, provision", expanded=False
     table_paths = upload_widget(
         "tables", "Indicator tables (optional)", "CSV/Excel: an area-code column and value columns",
         list(UPLOAD_TYPES["tables"]), multiple=True,
-        validate=lambda p: check_user_tables(P.load_tables_for(P.Sources(tables=p), c_areas(src0)[0].index)))
+        validate=lambda p: P.check_tables_for(P.Sources(tables=p), c_areas(src0)[0].index))
     provision_paths = upload_widget(
         "provision", "Provision (optional; default NHS example)",
         "CSV/Excel with coordinates or postcodes, or GeoJSON/GeoPackage points or service areas",

@@ -46,8 +46,8 @@ from placebased.outputs.workshop import (  # noqa: E402
     plain_tooltips,
     tier_labels,
 )
+from placebased.pipeline import public_note  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
-from placebased.score.disclosure import public_note  # noqa: E402
 
 install_static_assets(ROOT / "static")
 user = gate("workshop")  # roles (docs/deploy.md); checked here too for direct URL access

@@ -16,11 +16,9 @@ from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.geography import defaults_apply
 from placebased.io.provision import example_provision, load_provision
-from placebased.pipeline import areas_vintage, score_areas_with
+from placebased.pipeline import Scenario, areas_vintage, count_incidents, default_scenario, score_areas_with
 from placebased.score.indicators import catalogue_for_vintage, default_weights
 from placebased.score.reach import area_centres, gaps, reach, tiers_up_to
-from placebased.score.scenario import Scenario, default_scenario
-from placebased.stats.aggregate import count_incidents
 
 EXAMPLES = """
   placebased gaps --provision example --types "GP practice" --out gp_gaps.csv     # shipped NHS example data

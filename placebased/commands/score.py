@@ -13,10 +13,19 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.io import export
-from placebased.pipeline import GI_WEIGHTS, incident_line, indicator_table, scope_label, score_areas_with
-from placebased.score.indicators import needed_gi_groups, read_user_table
-from placebased.score.scenario import Scenario, default_scenario, preset
-from placebased.stats.aggregate import count_incidents
+from placebased.pipeline import (
+    GI_WEIGHTS,
+    Scenario,
+    count_incidents,
+    default_scenario,
+    incident_line,
+    indicator_table,
+    needed_gi_groups,
+    preset,
+    read_user_table,
+    scope_label,
+    score_areas_with,
+)
 
 EXAMPLES = """
   placebased score --out score.csv                                   # Balanced preset, shipped police.uk data
