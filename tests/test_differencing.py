@@ -33,8 +33,8 @@ from scipy.optimize import LinearConstraint, milp
 
 from placebased.categories import is_sensitive
 from placebased.outputs.report import pdf_text
-from placebased.profile_record import ProfileContext, profile_figures, render_profile
 from placebased.pipeline import workshop_table
+from placebased.profile_record import ProfileContext, profile_figures, render_profile
 from placebased.stats.aggregate import count_incidents
 
 T, ST, BASE = 5, 10, 5

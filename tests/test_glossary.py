@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from placebased.io.provision import PRESCRIBING_SETTINGS
+from placebased.names import EMERGING_CLASSES, MAP_LAYERS
 from placebased.outputs import glossary, style
 from placebased.score.scenario import Scenario, preset
 from placebased.score.scoring import OUTPUT_COLUMNS
 from placebased.score.selection import COLUMNS as SELECTION_COLUMNS
-from placebased.names import EMERGING_CLASSES, MAP_LAYERS
 
 RAW = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")  # snake_case: an analyst's name
 
