@@ -323,10 +323,14 @@ def test_two_tables_with_the_same_column(tmp_path, areas):
 
 def test_indicator_upload_validation_in_the_app_checks_clashes():
     # the app validates uploads with read_user_table + check_user_tables: the same rules the pipeline applies
+    import inspect
     from pathlib import Path
 
+    from placebased import pipeline
+
     src = (Path(__file__).resolve().parent.parent / "views" / "priority.py").read_text()
-    assert "check_user_tables(P.load_tables_for(" in src
+    assert "P.check_tables_for(" in src
+    assert "check_user_tables(tables)" in inspect.getsource(pipeline.check_tables_for)
 
 
 @pytest.mark.parametrize("data", [b"", b"area_code,v\n", b"\x89PNG\x00\x00\x01" * 50])

@@ -439,8 +439,10 @@ def test_browser_payload_boundaries_show_literally_and_nothing_runs(inputs):
         page.get_by_text("9 areas", exact=False).first.wait_for(timeout=180_000)
         page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=180_000)
         # the Moran note lists the category names
-        page.get_by_text("Global Moran's I").first.click(timeout=120_000)
-        page.get_by_text("eb_rate of", exact=False).first.wait_for(timeout=60_000)
+        # (in the "How this was worked out" expander, with the method of the map's layer)
+        page.locator("[data-testid='stExpander'] summary", has_text="How this was worked out").first.click(
+            timeout=120_000)
+        page.get_by_text("global Moran's I", exact=False).first.wait_for(state="visible", timeout=60_000)
         frame = page.frame_locator("iframe[title*='streamlit_folium']").first
         polys = frame.locator("path.leaflet-interactive")
         polys.first.wait_for(timeout=60_000)
