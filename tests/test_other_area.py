@@ -170,3 +170,27 @@ def test_workshop_page_on_other_areas_without_incidents(tmp_path, monkeypatch):
     text = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
     assert "Leicester" in text
     appcache.c_store.clear()
+
+
+def test_boundary_file_with_its_own_population_and_names(tmp_path):
+    """A boundary file carrying its own ``population``/``lad_name``/``ward_name`` loads: the file's values win,
+    the shipped ones fill only its blanks, and a warning names the kept columns."""
+    import geopandas as gpd
+
+    from placebased.io.areas import DataWarning
+
+    g = gpd.read_file(_paths.BOUNDARIES / "northants_lsoa21_bgc.geojson").head(12)
+    g["population"] = 1000.0
+    g.loc[g.index[0], "population"] = None
+    g["lad_name"] = "Own authority"
+    g["ward_name"] = "Own ward"
+    path = tmp_path / "own.geojson"
+    g.to_file(path)
+    with pytest.warns(DataWarning, match="kept the file's own lad_name, population"):
+        a = load_areas(boundaries=path, id_column="LSOA21CD", name_column="LSOA21NM")
+    shipped = load_areas()
+    first = g["LSOA21CD"].iloc[0]
+    assert a.loc[first, "population"] == shipped.loc[first, "population"]  # blank filled from the shipped
+    assert (a["population"].drop(first) == 1000).all()
+    assert (a["lad_name"] == "Own authority").all() and (a["ward_name"] == "Own ward").all()
+    assert a["imd_decile"].notna().all()

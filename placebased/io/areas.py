@@ -427,6 +427,13 @@ def _load_areas_cached(
     out.attrs["source"] = source
     out.attrs["vintage"] = vintage
     _add_ward_names(out)
+    if boundaries is not None and out.attrs.get("own_columns"):
+        warnings.warn(
+            f"{boundaries}: kept the file's own {', '.join(out.attrs['own_columns'])} column(s); the shipped "
+            "values only fill their blanks (rename the columns to keep both)",
+            DataWarning,
+            stacklevel=2,
+        )
     unjoined = out.attrs.get("unjoined", [])
     if boundaries is not None and unjoined and len(unjoined) < len(out):
         warnings.warn(
@@ -461,6 +468,9 @@ def _load_areas_cached(
 
 def _add_ward_names(out: gpd.GeoDataFrame) -> None:
     """``ward_name`` after ``lad_name``: the ward people know (:mod:`placebased.io.places`; blank for non-LSOAs)."""
+    if "ward_name" in out.columns:  # the boundary file's own: keep it, fill its blanks
+        out["ward_name"] = out["ward_name"].where(out["ward_name"].notna(), ward_names(out.index).to_numpy())
+        return
     pos = list(out.columns).index("lad_name") + 1 if "lad_name" in out.columns else len(out.columns) - 1
     out.insert(pos, "ward_name", ward_names(out.index).to_numpy())
 
@@ -508,18 +518,29 @@ def interpolate_from_lsoas(zones: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame,
     return out
 
 
+def _join_filling(out: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``out`` left-joined to ``right``; where both have a column, ``out``'s values are kept and only its
+    blanks are filled from ``right`` (a boundary file's own ``population`` or ``lad_name`` wins)."""
+    both = [c for c in right.columns if c in out.columns]
+    out = out.join(right.drop(columns=both), how="left")
+    for c in both:
+        out[c] = out[c].fillna(right[c].reindex(out.index))
+    return out
+
+
 def _join_indicators(geo: gpd.GeoDataFrame, iod: pd.DataFrame, vintage: int) -> gpd.GeoDataFrame:
     out = geo.copy()
+    own = [c for c in out.columns if c not in ("area_name", "geometry")]
     lad = _lad_names(vintage)
-    out = out.join(lad, how="left")
+    out = _join_filling(out, lad)
     if vintage == 2025:
-        out = out.join(_census_population(), how="left")
+        out = _join_filling(out, _census_population().to_frame())
     iod = iod.drop(columns=[c for c in iod.columns if c in out.columns and c != "population"], errors="ignore")
-    out = out.join(iod.rename(columns={"population": "population_iod"}), how="left")
-    if "population_iod" in out.columns:
-        from_iod = out.pop("population_iod")
-        out["population"] = out["population"].fillna(from_iod) if "population" in out.columns else from_iod
-    out = out.join(_age_bands(vintage), how="left")
+    out = _join_filling(out, iod)
+    out = _join_filling(out, _age_bands(vintage))
+    kept = sorted(set(own) & (set(lad.columns) | set(iod.columns) | {"population"} | set(_age_bands(vintage).columns)))
+    if kept:
+        out.attrs["own_columns"] = kept
     unjoined = [c for c in out.index if c not in iod.index]
     out.attrs["unjoined"] = unjoined
     cols = [c for c in AREA_SCHEMA if c in out.columns and c != "geometry"]
