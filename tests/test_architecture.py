@@ -118,14 +118,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "placebased.score.reach", "placebased.score.scenario", "placebased.stats.aggregate",
         "placebased.stats.evaluate", "re", "warnings",
     )),
-    ("placebased.stats.evaluate", "placebased.categories"),
-    *(("placebased.stats.evaluate_match", m) for m in ("placebased.io.areas", "placebased.stats.aggregate")),
-    *(("placebased.stats.evaluate_power", m) for m in ("dataclasses", "placebased.stats.evaluate")),
-    *(("placebased.stats.monitoring", m) for m in (
-        "io", "placebased._paths", "placebased.io.areas", "placebased.io.incidents", "placebased.io.postcodes",
-        "placebased.io.tables", "placebased.stats.aggregate", "textwrap",
-    )),
-    ("placebased.stats.timeseries", "placebased.stats.aggregate"),
 }
 
 

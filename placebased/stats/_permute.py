@@ -1,8 +1,10 @@
 """Numba kernels for permutation inference (conditional and total randomisation).
 
-Random numbers come from xoshiro256** streams seeded per area (local statistics) or per
+Random numbers come from splitmix64 streams seeded per area (local statistics) or per
 permutation (global Moran) from :class:`numpy.random.SeedSequence`, so a result depends only on
-the seed, never on the number of threads. Conditional draws are uniform samples *without
+the seed, never on the number of threads. A local stream can be resumed (:func:`local_crand_rows`
+keeps each area's stream state), so sequential (adaptive) draws made in batches for a few areas
+are exactly the draws one long run would have made for them. Conditional draws are uniform samples *without
 replacement* from the other ``n - 1`` areas (the area itself is excluded), as in esda's ``crand``;
 esda reuses one set of draws for every area, here each area has its own, which leaves each
 area's reference distribution unchanged.
@@ -40,7 +42,7 @@ def _lemire(u32, mm):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def local_crand(
+def local_crand_rows(
     zy,
     indptr,
     w_lisa,
@@ -48,14 +50,21 @@ def local_crand(
     gi_self,
     obs_lisa,
     obs_gi,
-    seeds,
-    permutations,
+    state,
+    rows,
+    counts,
     lisa_scale,
     gi_scale,
+    larger,
+    moments,
     keep_rows,
-    n_keep,
+    kept,
 ):
-    """Conditional randomisation of local Moran and Gi* in one pass.
+    """Conditional randomisation of local Moran and Gi* in one pass, for the areas ``rows``.
+
+    Area ``rows[j]`` makes ``counts[j]`` more draws, continuing its own random stream from
+    ``state`` (so draws made in several calls are the draws one call would make), and adds its
+    tail counts and moments to ``larger`` and ``moments`` (both updated in place, as is ``state``).
 
     Parameters
     ----------
@@ -71,40 +80,34 @@ def local_crand(
         Gi* self-weight of each area.
     obs_lisa, obs_gi : float64[n]
         Observed statistics (the draws are compared with these).
-    seeds : uint64[n]
-        One seed per area.
-    permutations : int
-        Number of draws per area.
+    state : uint64[n, 3]
+        Each area's stream: counter, spare 32-bit word, whether the spare is unused (1) or not (0).
+    rows, counts : int64[m]
+        The areas that draw and how many draws each makes.
     lisa_scale, gi_scale : float
         ``(n - 1) / sum(z**2)`` and ``1 / sum(y)``.
-    keep_rows : int64[n]
-        Row of the ``kept`` output for areas whose draws are returned, else -1.
-    n_keep : int
-        Number of kept rows.
-
-    Returns
-    -------
     larger : int64[n, 2]
-        Draws >= observed (LISA, Gi*).
+        Draws >= observed (LISA, Gi*), accumulated.
     moments : float64[n, 4]
-        Sum and sum of squares of (draw - observed) for LISA and for Gi*.
-    kept : float64[n_keep, 2, permutations]
-        The kept reference distributions.
+        Sum and sum of squares of (draw - observed) for LISA and for Gi*, accumulated.
+    keep_rows : int64[n]
+        Row of ``kept`` for areas whose draws are stored, else -1.
+    kept : float64[n_keep, 2, c]
+        The stored draws (the first ``c`` of each call).
     """
     n = zy.shape[0]
-    larger = np.zeros((n, 2), dtype=np.int64)
-    moments = np.zeros((n, 4), dtype=np.float64)
-    kept = np.zeros((max(n_keep, 1), 2, permutations), dtype=np.float64)
     m = np.uint64(n - 1)
     threshold = (_TWO32 - m) % m
-    for i in prange(n):
+    keep_len = kept.shape[2]
+    for j in prange(rows.shape[0]):
+        i = rows[j]
         start = indptr[i]
         k = indptr[i + 1] - start
         if k == 0:
             continue
-        s = seeds[i]
-        spare = np.uint64(0)
-        have = False
+        s = state[i, 0]
+        spare = state[i, 1]
+        have = state[i, 2] != 0
         picks = np.empty(k, dtype=np.int64)
         zi = zy[i, 0] * lisa_scale
         gself = gi_self[i] * zy[i, 1]
@@ -117,7 +120,7 @@ def local_crand(
         ss_l = 0.0
         s_g = 0.0
         ss_g = 0.0
-        for r in range(permutations):
+        for r in range(counts[j]):
             lag = 0.0
             gsum = gself
             for t in range(k):
@@ -159,15 +162,43 @@ def local_crand(
             d = sg - og
             s_g += d
             ss_g += d * d
-            if row >= 0:
+            if row >= 0 and r < keep_len:
                 kept[row, 0, r] = sl
                 kept[row, 1, r] = sg
-        larger[i, 0] = ge_l
-        larger[i, 1] = ge_g
-        moments[i, 0] = s_l
-        moments[i, 1] = ss_l
-        moments[i, 2] = s_g
-        moments[i, 3] = ss_g
+        state[i, 0] = s
+        state[i, 1] = spare
+        state[i, 2] = np.uint64(1) if have else np.uint64(0)
+        larger[i, 0] += ge_l
+        larger[i, 1] += ge_g
+        moments[i, 0] += s_l
+        moments[i, 1] += ss_l
+        moments[i, 2] += s_g
+        moments[i, 3] += ss_g
+
+
+def local_state(seeds: np.ndarray) -> np.ndarray:
+    """Fresh per-area stream states (``uint64[n, 3]``) for :func:`local_crand_rows` from ``seeds``."""
+    state = np.zeros((len(seeds), 3), dtype=np.uint64)
+    state[:, 0] = seeds
+    return state
+
+
+def local_crand(zy, indptr, w_lisa, w_gi, gi_self, obs_lisa, obs_gi, seeds, permutations, lisa_scale, gi_scale,
+                keep_rows, n_keep):
+    """``permutations`` draws for every area from fresh streams ``seeds`` (see :func:`local_crand_rows`).
+
+    Returns ``larger`` (int64[n, 2]), ``moments`` (float64[n, 4]) and ``kept``
+    (float64[n_keep, 2, permutations], the reference distributions of the areas with
+    ``keep_rows >= 0``; one empty row when ``n_keep`` is 0).
+    """
+    n = zy.shape[0]
+    larger = np.zeros((n, 2), dtype=np.int64)
+    moments = np.zeros((n, 4), dtype=np.float64)
+    kept = np.zeros((max(n_keep, 1), 2, permutations if n_keep else 0), dtype=np.float64)
+    rows = np.arange(n, dtype=np.int64)
+    local_crand_rows(zy, indptr, w_lisa, w_gi, gi_self, obs_lisa, obs_gi, local_state(seeds), rows,
+                     np.full(n, int(permutations), dtype=np.int64), float(lisa_scale), float(gi_scale), larger, moments,
+                     np.asarray(keep_rows, dtype=np.int64), kept)
     return larger, moments, kept
 
 

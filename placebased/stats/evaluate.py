@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from placebased.categories import GROUPS
 from placebased.errors import ConfigError, DataError
 from placebased.stats.evaluate_match import (  # noqa: F401  (re-exported: the public names of an evaluation)
     Match,
@@ -356,8 +357,6 @@ def evaluate(panel: Panel | pd.DataFrame, areas, targets: list[str], start: str,
 
 def outcome_label(categories) -> str:
     """What was counted, in words: "serious violence", "robbery", or the categories' names."""
-    from placebased.categories import GROUPS
-
     if not categories:
         return "incidents"
     for g in GROUPS.values():

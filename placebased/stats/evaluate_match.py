@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from placebased.errors import ConfigError, DataError, file_error
+from placebased.io.areas import DataWarning
 from placebased.io.tables import find_column, read_table
+from placebased.stats.aggregate import count_incidents
 
 CODE_COLUMNS = ("area_code", "lsoa21cd", "lsoa_code", "lsoa11cd", "code")
 
@@ -108,8 +110,6 @@ class Panel:
 
 def monthly_panel(points, areas, categories: list[str] | None = None) -> Panel:
     """Area x month counts of ``points`` (already filtered) in ``areas``; undated and outside counted."""
-    from placebased.stats.aggregate import count_incidents
-
     pts = points if categories is None else points[points["category"].isin(categories)]
     undated = int(pts["month"].isna().sum()) if "month" in pts else len(pts)
     if undated == len(pts):
@@ -162,7 +162,6 @@ class Match:
 
 def neighbours_of(areas, codes) -> set[str]:
     """Areas bordering any of ``codes`` (queen contiguity), not including the codes themselves."""
-    from placebased.io.areas import DataWarning
     from placebased.stats.weights import build_weights
 
     with warnings.catch_warnings():

@@ -26,13 +26,13 @@ are not represented, so the answer is optimistic when the history is short: said
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from placebased.errors import ConfigError, DataError
-from placebased.stats.evaluate import _indicator_frame
+from placebased.stats.evaluate import _indicator_frame, monthly_panel, outcome_label
 from placebased.stats.evaluate_match import MatchSettings, match_comparisons, match_covariates, neighbours_of
 
 GRID = tuple(np.round(np.arange(0.98, 0.29, -0.02), 2))
@@ -223,10 +223,6 @@ def plan_incidents(points, areas, targets: list[str], months_after: int, categor
                    outcome: str | None = None, **kwargs) -> PlanResult:
     """The minimum detectable effect from incident points (the history up to ``end``); ``kwargs`` as
     :func:`minimum_detectable_effect` (power, alpha, n_sims, seed)."""
-    from dataclasses import replace
-
-    from placebased.stats.evaluate import monthly_panel, outcome_label
-
     cats = list(categories) if categories else None
     panel = monthly_panel(points, areas, cats)
     counts = panel.counts if end is None else panel.counts[[m for m in panel.months if m <= end]]

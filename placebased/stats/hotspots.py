@@ -96,6 +96,7 @@ class _LocalDraws:
     VI: np.ndarray
     kept: np.ndarray | None
     draws: np.ndarray | None = None
+    looks: tuple = ()  # adaptive rounds: (draws per area reached, areas drawing)
 
 
 def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: int, keep=None,
@@ -137,96 +138,106 @@ def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: 
         Zs = (gnum - Wi * ybar) / (s * np.sqrt((n * S1i - Wi**2) / (n - 1)))  # noqa: N806
     EGs = Wi / n  # noqa: N806
     VGs = (Zs * 0 + 1) * ((n * S1i - Wi**2) / (n - 1)) * (s / (n * ybar)) ** 2  # noqa: N806
+    zy = np.ascontiguousarray(np.column_stack([z, arr]))
+    seeds = _permute.stream_seeds(seed, n, _LOCAL_KEY)
+    if adaptive is not None:
+        larger, moments, draws, looks = _sequential(adaptive, seeds, zy, indptr, w, w_gi, gi_self, Is, Gs,
+                                                    lisa_scale, 1.0 / ysum)
+        return _LocalDraws(ids, arr, Is, q, larger[:, 0], moments[:, :2], Gs, EGs, VGs, Zs, larger[:, 1],
+                           moments[:, 2:], EI, VI, None, draws, looks)
     keep_rows = np.full(n, -1, dtype=np.int64)
     n_keep = 0
     if keep is not None:
         pos = ids.get_indexer(list(keep))
         keep_rows[pos] = np.arange(len(pos))
         n_keep = len(pos)
-    seeds = _permute.stream_seeds(seed, n, _LOCAL_KEY)
-    zy = np.ascontiguousarray(np.column_stack([z, arr]))
     larger, moments, kept = _permute.local_crand(
         zy, indptr, w, w_gi, gi_self, Is, Gs, seeds, int(permutations), lisa_scale, 1.0 / ysum,
         keep_rows, n_keep,
     )
     draws = np.full(n, int(permutations), dtype=np.int64)
-    if adaptive is not None:
-        larger, moments, draws = _sequential(adaptive, larger, moments, draws, seed, zy, indptr, w, w_gi, gi_self,
-                                             Is, Gs, lisa_scale, 1.0 / ysum)
     return _LocalDraws(ids, arr, Is, q, larger[:, 0], moments[:, :2], Gs, EGs, VGs, Zs, larger[:, 1],
                        moments[:, 2:], EI, VI, kept[:n_keep] if n_keep else None, draws)
 
 
 @dataclass(frozen=True)
 class Adaptive:
-    """Sequential Monte Carlo p-values (Besag & Clifford 1991, "Sequential Monte Carlo p-values").
+    """Sequential Monte Carlo p-values (after Besag & Clifford 1991, "Sequential Monte Carlo p-values").
 
-    After the first ``permutations`` draws, an area keeps drawing (in batches growing ``growth``
-    times) only while fewer than ``h`` draws in its own tail were at least as extreme as the
-    observed value, for LISA or Gi*, up to ``max_permutations`` draws. Areas that are clearly not
-    significant stop at once (their p is the fixed-draw p); candidates reach a resolution of
-    ``1 / (max_permutations + 1)``, which a Benjamini-Hochberg correction over tens of thousands
-    of areas needs. Each area's p is ``(e + 1) / (N + 1)`` over its own ``N`` draws with ``e`` tail
-    exceedances; the draws of later batches come from their own seeded streams.
+    Every area starts with ``first`` draws. After each round, an area draws more only while its
+    p-value's ``confidence`` interval (Clopper-Pearson, on the two-sided p of LISA or of Gi*) still
+    contains a cut-off in use: the correction's cut-off at ``alpha`` and at Gi*'s 90/95/99 % levels,
+    recomputed each round over the pooled LISA and Gi* p-values as they stand. So areas that are
+    clearly *not* significant (most areas, on most data) stop after ``first`` draws, areas that are
+    clearly significant at every level stop as soon as that is clear, and only the candidates near a
+    cut-off go on, the running total growing ``growth`` times a round, up to ``max_permutations``
+    draws (resolution ``2 / (max_permutations + 1)`` two-sided), which a Benjamini-Hochberg
+    correction over tens of thousands of areas needs. An area stopped earlier draws again if a
+    later cut-off falls inside its interval.
 
-    Areas that are clearly significant stop too: a statistic is settled once its two-sided p is
-    ``margin`` times below the cut-off of the correction at the strictest level in use (``alpha``
-    or Gi*'s 99 % bin, over the pooled LISA and Gi* p-values as they stand), since more draws would
-    only make a p that small smaller. Without this, a strongly patterned national variable (thousands
-    of areas with no tail exceedance at all) would draw to ``max_permutations`` everywhere.
-    :func:`hotspots` sets ``alpha`` and ``correction`` to its own.
+    Each area's p is ``(e + 1) / (N + 1)`` over its own ``N`` draws with ``e`` tail exceedances,
+    and its draws continue one random stream, so they are the first ``N`` draws a fixed run with
+    the same seed makes for it. :func:`hotspots` sets ``alpha`` and ``correction`` to its own.
     """
 
-    h: int = 20
+    first: int = 99
     max_permutations: int = 999_999
-    growth: int = 10
-    margin: float = 10.0
+    growth: int = 4
+    confidence: float = 0.999
     alpha: float = 0.05
     correction: str = "fdr"
 
     def describe(self) -> str:
-        return (f"adaptive (Besag-Clifford: more draws while fewer than {self.h} tail exceedances and p not "
-                f"{self.margin:g}x below the cut-off, up to {self.max_permutations:,})")
+        return (f"adaptive (sequential, after Besag-Clifford: {self.first} draws per area, then more, x{self.growth} "
+                f"a round, only while the {self.confidence:.1%} interval of p contains a cut-off in use; "
+                f"up to {self.max_permutations:,} draws)")
+
+    def cutoffs(self, larger: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """The cut-offs in use, over the pooled two-sided p-values as they stand."""
+        tail = np.minimum(larger, draws[:, None] - larger)
+        p = two_sided((tail + 1.0) / (draws[:, None] + 1.0)).ravel()
+        levels = sorted({float(self.alpha), *GI_LEVELS})
+        return np.array([p_cutoff(p, level, self.correction) for level in levels])
 
     def undecided(self, larger: np.ndarray, draws: np.ndarray) -> np.ndarray:
-        """Areas for which LISA or Gi* is neither clearly non-significant nor clearly significant yet."""
-        tail = np.minimum(larger, draws[:, None] - larger)
-        p = two_sided((tail + 1.0) / (draws[:, None] + 1.0))
-        cut = p_cutoff(p.ravel(), min(self.alpha, min(GI_LEVELS)), self.correction)
-        return ((tail < self.h) & (p * self.margin > cut)).any(axis=1)
+        """Areas for which the interval of LISA's or Gi*'s two-sided p still contains a cut-off."""
+        from scipy.special import betaincinv
+
+        cuts = self.cutoffs(larger, draws)
+        tail = np.minimum(larger, draws[:, None] - larger).astype(np.float64)
+        big_n = np.broadcast_to(draws[:, None].astype(np.float64), tail.shape)
+        delta = (1.0 - self.confidence) / 2
+        with np.errstate(all="ignore"):
+            lo = np.where(tail > 0, betaincinv(tail, big_n - tail + 1, delta), 0.0)
+            hi = np.where(tail < big_n, betaincinv(tail + 1, big_n - tail, 1 - delta), 1.0)
+        lo, hi = np.minimum(1.0, 2 * lo), np.minimum(1.0, 2 * hi)
+        inside = ((lo[..., None] <= cuts) & (cuts < hi[..., None])).any(axis=-1)
+        return inside.any(axis=1)
 
 
-def _sequential(ad: Adaptive, larger, moments, draws, seed, zy, indptr, w, w_gi, gi_self, Is, Gs, lisa_scale,
-                gi_scale):
-    """More draws for the areas whose decision is not yet clear (see :class:`Adaptive`)."""
-    n = len(draws)
+def _sequential(ad: Adaptive, seeds, zy, indptr, w, w_gi, gi_self, Is, Gs, lisa_scale, gi_scale):
+    """Draws in rounds: everyone ``ad.first``, then only the undecided areas (see :class:`Adaptive`)."""
+    n = len(seeds)
     counts = np.diff(indptr)
-    larger, moments, draws = larger.copy(), moments.copy(), draws.copy()
-    batch = int(draws[0]) + 1
-    step = 1
-    while True:
-        todo = ad.undecided(larger, draws) & (draws < ad.max_permutations) & (counts > 0)
-        if not todo.any():
+    state = _permute.local_state(seeds)
+    larger = np.zeros((n, 2), dtype=np.int64)
+    moments = np.zeros((n, 4), dtype=np.float64)
+    draws = np.zeros(n, dtype=np.int64)
+    no_keep, kept = np.full(n, -1, dtype=np.int64), np.zeros((1, 2, 0))
+    target = min(int(ad.first), int(ad.max_permutations))
+    rows = np.flatnonzero(counts > 0).astype(np.int64)
+    looks = []
+    while len(rows):
+        more = (target - draws[rows]).astype(np.int64)
+        _permute.local_crand_rows(zy, indptr, w, w_gi, gi_self, Is, Gs, state, rows, more, lisa_scale, gi_scale,
+                                  larger, moments, no_keep, kept)
+        draws[rows] = target
+        looks.append((target, len(rows)))
+        if target >= ad.max_permutations:
             break
-        batch = int(min(batch * ad.growth, ad.max_permutations - draws[todo].min()))
-        if batch <= 0:
-            break
-        # the rows still drawing keep their weights; the others get no neighbours, which the kernel skips
-        sub_counts = np.where(todo, counts, 0)
-        sub_indptr = np.concatenate([[0], np.cumsum(sub_counts)]).astype(np.int64)
-        sel = np.repeat(todo, counts)
-        seeds = _permute.stream_seeds(seed, n, _LOCAL_KEY + 100 * step)
-        more, mom, _ = _permute.local_crand(zy, sub_indptr, w[sel], w_gi[sel], gi_self, Is, Gs, seeds, batch,
-                                            lisa_scale, gi_scale, np.full(n, -1, dtype=np.int64), 0)
-        cap = np.minimum(batch, ad.max_permutations - draws)
-        full = todo & (cap >= batch)
-        larger[full] += more[full]
-        moments[full] += mom[full]
-        draws[full] += batch
-        if not full.any():
-            break
-        step += 1
-    return larger, moments, draws
+        target = int(min((target + 1) * ad.growth - 1, ad.max_permutations))
+        rows = np.flatnonzero(ad.undecided(larger, draws) & (counts > 0)).astype(np.int64)
+    return larger, moments, draws, tuple(looks)
 
 
 def _sim_summary(observed, larger, moments, permutations):
@@ -416,7 +427,9 @@ class HotspotResult:
         ``gi_p`` and ``lisa_p`` are two-sided pseudo p-values (``min(1, 2 p_sim)``).
 
         With ``settings_columns=True`` the constant columns ``permutations, seed, alpha, correction,
-        p_cutoff, gi_p_cutoff`` follow, so a CSV states its own inference settings.
+        p_cutoff, gi_p_cutoff, p_method, max_draws`` follow, so a CSV states its own inference
+        settings; an adaptive run adds ``smallest_p`` (the two-sided resolution reached,
+        ``2 / (max_draws + 1)``) and each area's ``draws``.
         """
         frame = pd.DataFrame(
             {"value": self.values.to_numpy(), "gi_z": self.gi.Zs, "gi_p": self.gi.p_two_sided, "gi_bin": self.gi.Bin,
@@ -426,6 +439,9 @@ class HotspotResult:
         if settings_columns:
             for name in self.SETTING_COLUMNS:
                 frame[name] = self.settings[name]
+            if self.settings.get("adaptive"):
+                frame["smallest_p"] = self.settings["smallest_p"]
+                frame["draws"] = self.gi.draws
         return frame
 
     def summary(self) -> str:
@@ -436,16 +452,19 @@ class HotspotResult:
         bins = pd.Series(self.gi.Bin).value_counts()
         hot = int(sum(bins.get(b, 0) for b in (1, 2, 3)))
         cold = int(sum(bins.get(b, 0) for b in (-1, -2, -3)))
+        draws = (f"adaptive draws for LISA and Gi*, {s['permutations']} permutations for global Moran"
+                 if s.get("adaptive") else f"{s['permutations']} permutations")
         lines = [
-            f"inference: {s['permutations']} permutations, seed {s['seed']}, alpha {s['alpha']}, "
+            f"inference: {draws}, seed {s['seed']}, alpha {s['alpha']}, "
             f"correction {s['correction']}; {s.get('p_method', P_METHOD)}",
             f"LISA p cut-off {s['p_cutoff']:.4g}: {lisa}",
             f"Gi* p cut-off {s['gi_p_cutoff']:.4g} (bins at 90/95/99 % two-sided: "
             + ", ".join(f"{c:.4g}" for c in self.gi.bin_cutoffs) + f"): {hot} hot, {cold} cold (any bin)",
         ]
-        if s.get("max_draws", s["permutations"]) > s["permutations"]:
-            lines.append(f"resolution: up to {s['max_draws']:,} draws per area (smallest two-sided p "
-                         f"{s['smallest_p']:.2g})")
+        if s.get("adaptive"):
+            lines.append(f"resolution: {s['min_draws']:,} to {s['max_draws']:,} draws per area (median "
+                         f"{s['median_draws']:,.0f}; {s['total_draws']:,} in all), smallest two-sided p "
+                         f"{s['smallest_p']:.2g}; areas with p near a cut-off drew most")
         if s.get("note"):
             lines.append(f"note: {s['note']}")
         return "\n".join(lines)
@@ -477,10 +496,13 @@ def hotspots(
         LISA and Gi* share one cut-off (``settings["p_cutoff"] == settings["gi_p_cutoff"]``) and
         the Gi* bins their cut-offs at 90/95/99 %.
     adaptive
-        ``True`` (or an :class:`Adaptive`) for sequential Monte Carlo p-values: after the first
-        ``permutations`` draws, only areas that may still be significant keep drawing, up to
-        999,999 draws, so a correction over tens of thousands of areas can be passed. The
-        resolution reached is stated in ``settings`` (``max_draws``, ``smallest_p``).
+        ``True`` (or an :class:`Adaptive`) for sequential Monte Carlo p-values for LISA and Gi*:
+        every area starts with 99 draws and only areas whose p may still lie on either side of a
+        cut-off keep drawing, up to 999,999 draws, so a correction over tens of thousands of areas
+        can be passed at a fraction of the cost of fixed draws (``permutations`` then applies to
+        global Moran only). The resolution reached is stated in ``settings`` (``max_draws``,
+        ``smallest_p``, ``min_draws``, ``median_draws``, ``total_draws``) and in the
+        ``draws`` column of ``to_frame(settings_columns=True)``.
 
     Returns
     -------
@@ -493,8 +515,6 @@ def hotspots(
     name = str(getattr(values, "name", None) or "values")
     ids, arr, graph = _prepare(values, graph)
     ad = Adaptive() if adaptive is True else (adaptive or None)
-    if ad is not None and ad.max_permutations <= permutations:
-        ad = None
     if ad is not None:
         ad = replace(ad, alpha=alpha, correction=correction)
     draws = _local_pass(arr, ids, graph, permutations, seed, adaptive=ad)
@@ -528,6 +548,14 @@ def hotspots(
         "note": note,
         "max_draws": int(draws.draws.max()),
         "smallest_p": float(min(1.0, 2.0 / (draws.draws.max() + 1))),
+        "adaptive": ad is not None,
     }
+    if ad is not None:
+        settings.update({
+            "min_draws": int(draws.draws.min()),
+            "median_draws": float(np.median(draws.draws)),
+            "total_draws": int(draws.draws.sum()),
+            "looks": draws.looks,
+        })
     return HotspotResult(pd.Series(arr, index=ids, name=name), gi, lisa, glob, settings)
 

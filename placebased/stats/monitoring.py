@@ -44,8 +44,10 @@ control (:mod:`placebased.score.disclosure`) where counts are small (e.g. LSOA-l
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import textwrap
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,7 +58,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from placebased import _paths
 from placebased.errors import ConfigError, DataError, SchemaError, file_error
+from placebased.io import postcodes
+from placebased.io.areas import BNG, load_areas
+from placebased.io.incidents import (
+    _CATEGORY_NAMES,
+    _DATE_NAMES,
+    POLICE_UK_COLUMNS,
+    _parse_dates,
+    _read_table,
+    expand_paths,
+    load_incidents,
+)
+from placebased.io.tables import find_column as _find_column
+from placebased.stats.aggregate import assign_areas
 
 __all__ = [
     "LEVELS",
@@ -196,9 +212,6 @@ def read_records(files: Sequence[str | os.PathLike], kind: str, **load_opts) -> 
     Returns the records (EPSG:27700; ``kind`` is ``"police"`` or ``"hospital"``; police.uk files
     get kind ``"police_uk"``) and notes on rows that could not be used.
     """
-    from placebased.io.areas import BNG
-    from placebased.io.incidents import POLICE_UK_COLUMNS, _read_table, expand_paths, load_incidents
-
     frames, notes = [], []
     for f in expand_paths(files):
         f = Path(f)
@@ -227,11 +240,6 @@ def read_records(files: Sequence[str | os.PathLike], kind: str, **load_opts) -> 
 
 
 def _records_without_coordinates(raw: pd.DataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
-    from placebased.io import postcodes
-    from placebased.io.areas import BNG
-    from placebased.io.incidents import _CATEGORY_NAMES, _DATE_NAMES, _parse_dates
-    from placebased.io.tables import find_column as _find_column
-
     cols = list(raw.columns)
     code_col = _find_column(cols, _CODE_COLUMNS)
     pc_col = _find_column(cols, _POSTCODE_COLUMNS)
@@ -473,8 +481,6 @@ class MonitorResult:
         return monitor_figure(self, level=level, max_panels=max_panels)
 
     def png(self, level: str | None = None, max_panels: int = 12, dpi: int = 150) -> bytes:
-        import io
-
         buf = io.BytesIO()
         self.figure(level, max_panels).savefig(buf, format="png", dpi=dpi)
         return buf.getvalue()
@@ -504,8 +510,6 @@ def monitor_records(
     notes: Sequence[str] = (),
 ) -> MonitorResult:
     """The framework on records already read (:func:`read_records`); see :func:`monitor`."""
-    from placebased.stats.aggregate import assign_areas
-
     measures = tuple(measures) if measures is not None else load_measures()
     levels = tuple(levels)
     for lv in levels:
@@ -646,9 +650,6 @@ def monitor(
     -------
     MonitorResult
     """
-    from placebased import _paths
-    from placebased.io.areas import load_areas
-
     if areas is None:
         areas = load_areas()
     if measures is None or isinstance(measures, str | os.PathLike):
@@ -720,6 +721,4 @@ def monitor_figure(result: MonitorResult, level: str | None = None, max_panels: 
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(str(text), width)[:2])

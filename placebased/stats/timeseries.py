@@ -36,6 +36,7 @@ from scipy import stats
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import DataWarning
+from placebased.stats.aggregate import assign_areas
 
 __all__ = [
     "DAYS",
@@ -268,8 +269,6 @@ def time_series(
     if "area_code" in pts.columns:
         codes = pts["area_code"]
     else:
-        from placebased.stats.aggregate import assign_areas
-
         codes = assign_areas(pts, areas)[0]["area_code"] if len(pts) else pd.Series([], dtype="string")
     codes = pd.Series(np.asarray(codes, dtype=object), index=pts.index)
     inside = codes.notna() & codes.isin(areas.index)
@@ -505,8 +504,6 @@ def time_of_week(
             if "area_code" in pts.columns:
                 pts = pts[pts["area_code"].isin(areas.index)]
             else:
-                from placebased.stats.aggregate import assign_areas
-
                 assigned = assign_areas(pts, areas, max_outside_share=1.0)[0] if len(pts) else pts
                 pts = assigned[assigned["area_code"].notna()] if len(pts) else pts
         else:
