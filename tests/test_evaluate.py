@@ -271,6 +271,27 @@ def test_evaluate_page():
     assert not at.exception and any("could detect" in m.value for m in at.markdown)
 
 
+def test_evaluate_page_profile_pdf_with_the_evaluation():
+    """Users who may export get the targets' profile with its "Did it work?" page from the evaluate page (as
+    ``placebased profile --evaluate-start``); a selection whose name says 'start YYYY-MM' sets the start month."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "evaluate.py"), default_timeout=300)
+    at.session_state["selection"] = dict.fromkeys(REAL_TARGETS, "")
+    at.session_state["sel_name"] = "Youth outreach, started 2025-05"
+    at.run()
+    assert not at.exception and not at.error
+    assert any(s.value == "2025-05" for s in at.selectbox)
+    button = next(b for b in at.button if b.label == "Profile PDF with this evaluation")
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception and not at.error
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the profile with this evaluation (PDF)" in labels
+
+
 def test_priority_page_mde_line():
     from pathlib import Path
 

@@ -3,12 +3,16 @@ starting, what could an evaluation detect?
 
 Thin: widgets -> one cached call to :func:`placebased.stats.evaluate.evaluate_incidents` (or
 :func:`placebased.stats.evaluate_power.plan_incidents`) through ``appcache``; the results are drawn. The
-targets are the main page's target selection, or codes pasted here.
+targets are the main page's target selection, or codes pasted here. Users who may export also get the
+group/area profile of the targets with its "Did it work?" page (:func:`placebased.profile_record.render_profile`
+of the priority page's profile context carrying this evaluation, as ``placebased profile --evaluate-start``).
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -17,8 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # opened on its own (e.g. AppTest): appcache lives next to app.py
     sys.path.insert(0, str(ROOT))
 
-from appauth import export_button, gate, settings_of  # noqa: E402
-from appcache import c_areas, c_evaluation, c_incidents, c_plan, current_settings  # noqa: E402
+from appauth import can, export_button, gate, settings_of  # noqa: E402
+from appcache import (  # noqa: E402
+    c_areas,
+    c_evaluation,
+    c_incidents,
+    c_plan,
+    c_profile_context,
+    current_settings,
+)
 from placebased import pipeline as P  # noqa: N812, E402
 from placebased.errors import PlaceBasedError  # noqa: E402
 from placebased.io.export import table_bytes  # noqa: E402
@@ -26,9 +37,27 @@ from placebased.outputs import glossary  # noqa: E402
 from placebased.pipeline import MatchSettings, outcome_label  # noqa: E402
 from placebased.safety import escape_markdown  # noqa: E402
 
+#: "start 2025-06" (or "started 2025-06", "start: 2025-06") in a target selection's name or reasons: the
+#: intervention's first month, prefilled below (a saved selection carries it in its text, no new field)
+START_IN_TEXT = re.compile(r"\bstart(?:s|ed)?\b\W{0,3}(?:in\W{1,3})?(\d{4}-\d{2})\b", re.IGNORECASE)
+
+
+@st.cache_data(show_spinner="Drawing the profile with its evaluation…", max_entries=8)
+def _profile_pdf(src, filters, stats, scenario, categories, targets: tuple[str, ...], start: str, settings,
+                 reasons: tuple[tuple[str, str], ...], public: bool) -> bytes:
+    """The group/area profile of ``targets`` with its "Did it work?" page: the priority page's profile context
+    (``appcache.c_profile_context``) carrying this page's evaluation, drawn by ``render_profile``."""
+    from placebased.profile_record import render_profile  # the PDF stack, only when asked for
+
+    ctx = replace(c_profile_context(src, filters, stats, scenario),
+                  notes=P.profile_notes(list(targets), dict(reasons)),
+                  evaluation=c_evaluation(src, categories, targets, start, settings))
+    return render_profile(ctx, list(targets), public=public)
+
+
 user = gate("evaluate")  # roles (docs/deploy.md); checked here too for direct URL access
 ss = st.session_state
-src, filters, _stats, _scenario = current_settings()
+src, filters, stats, scenario = current_settings()
 st.title("Did it work?")
 st.caption("Compare the target areas with similar areas (matched on the months before the start) in a count "
            "model with area and month effects; standard errors clustered by area. All months of the incidents "
@@ -45,14 +74,18 @@ if len(months) < 4:
     st.stop()
 
 selection = [c for c in ss.get("selection", {}) if c in areas.index]
+named = (START_IN_TEXT.search(t) for t in (ss.get("sel_name") or "", *ss.get("selection", {}).values()) if t)
+named_start = next((m.group(1) for m in named if m and m.group(1) in months[3:]), None)
 with st.sidebar:
     st.markdown("### Evaluation")
     pasted = st.text_area("Target area codes", value="\n".join(selection), height=120,
                           help="One code per line; the main page's target selection by default.")
     targets = tuple(dict.fromkeys(c.strip() for c in pasted.replace(",", "\n").splitlines() if c.strip()))
     start = st.selectbox("Intervention started in", months[3:],
-                         index=max(0, min(len(months) - 4, len(months) // 2 - 3)),
-                         help="The first month of the intervention; at least 3 months of data before it.")
+                         index=months[3:].index(named_start) if named_start else
+                         max(0, min(len(months) - 4, len(months) // 2 - 3)),
+                         help="The first month of the intervention; at least 3 months of data before it. A "
+                              "target selection whose name or a reason says 'start YYYY-MM' sets it.")
     k = st.slider("Comparisons per target", 1, 6, 3)
     caliper = st.slider("Caliper (standardised difference)", 0.25, 3.0, 1.0, 0.25,
                         help="The largest average difference (in standard deviations) a comparison may have.")
@@ -106,6 +139,30 @@ with tab_eval:
                          hide_index=True)
         export_button(st, "Download the result (CSV)", lambda: table_bytes(result.summary_row(), "csv", index=False),
                       "evaluation.csv", "text/csv", user=user, settings=settings_of(src, filters))
+        if can(user, "exports"):
+            p1, p2 = st.columns([1, 3])
+            public = p1.toggle("Public", value=False, key="eval_public", help="Counts rounded to the nearest 5, "
+                               "1-4 as <5; sensitive categories hidden below 10; no p values")
+            # the profile's method line states the default matching (placebased profile --evaluate-start)
+            described = settings.exclude_neighbours and not settings.indicators
+            reasons = tuple((c, str(ss.get("selection", {}).get(c) or "")) for c in targets)
+            pdf_for = (src, filters, stats, scenario, cats, targets, start, settings, reasons, bool(public))
+            if p2.button("Profile PDF with this evaluation", disabled=not described,
+                         help="The targets' group profile (an area profile for one) with a 'Did it work?' page, as "
+                              "'placebased profile --area ... --evaluate-start'" + (
+                                  "" if described else "; its method line describes the default matching: turn "
+                                  "off 'Allow areas bordering a target' and clear 'Also match on'")):
+                ss["eval_pdf_for"] = pdf_for
+            if described and ss.get("eval_pdf_for") == pdf_for:
+                try:
+                    pdf = _profile_pdf(*pdf_for)
+                except PlaceBasedError as exc:
+                    st.error(escape_markdown(str(exc)))
+                else:
+                    export_button(st, "Download the profile with this evaluation (PDF)", pdf,
+                                  f"did_it_work_{start}.pdf", "application/pdf", user=user,
+                                  settings=settings_of(src, filters, stats, scenario, settings, areas=list(targets),
+                                                       start=start, public=bool(public)))
 
 with tab_plan:
     if st.button("Estimate the minimum detectable effect", help="200 simulations on the areas' own history"):
