@@ -103,8 +103,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
         "placebased.score.regression",
     )),
-    *(("placebased.io.incidents", m) for m in ("placebased.errors", "placebased.io.policeuk", "zipfile")),
-    ("placebased.outputs.staticmap", "placebased.io.places"),
     *(("placebased.pipeline", m) for m in (
         "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",
         "placebased.io.geography", "placebased.io.incidents", "placebased.io.policeuk", "placebased.io.provision",

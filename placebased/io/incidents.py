@@ -24,6 +24,7 @@ import io
 import os
 import re
 import warnings
+import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,9 +35,10 @@ import numpy as np
 import pandas as pd
 
 from placebased import _input_limits
-from placebased.errors import DataError, SchemaError, file_error
-from placebased.io import tables
+from placebased.errors import ConfigError, DataError, SchemaError, file_error
+from placebased.io import policeuk, tables
 from placebased.io.areas import BNG, DataWarning, declared_crs_checked
+from placebased.io.policeuk import last_outcomes
 from placebased.io.tables import TABLE_SUFFIXES, base_suffix, find_column
 
 #: files of a police.uk download that are not street-level crimes (left out of a zip, with a note)
@@ -293,8 +295,6 @@ def _load_one(path: Path, progress=None, **opts) -> tuple[gpd.GeoDataFrame, Load
     if suffix == ".zip" and path.is_file():
         tables = _zipped_tables(path)
         if tables:
-            from placebased.io import policeuk
-
             info = policeuk.classify(m.filename for m in _input_limits.check_zip(path)
                                      if not m.filename.startswith("__MACOSX"))
             if info is not None:
@@ -330,8 +330,6 @@ def _zipped_tables(path: Path) -> list[str]:
 
 def _load_zipped_tables(path: Path, names: list[str], **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
     """Each CSV inside the zip read as its own file (named ``zip!member`` in messages), then joined."""
-    import zipfile
-
     frames, report = [], LoadReport()
     others = [n for n in _input_limits.check_zip(path) if n.filename.lower().endswith(POLICE_UK_OTHER)]
     if others:
@@ -352,8 +350,6 @@ def _load_zipped_tables(path: Path, names: list[str], **opts) -> tuple[gpd.GeoDa
 
 
 def _zip_member_text(zf, path: Path, name: str) -> tuple[Path, str]:
-    import zipfile
-
     member = Path(f"{path}!{name}")
     try:
         raw = zf.read(name)
@@ -365,10 +361,6 @@ def _zip_member_text(zf, path: Path, name: str) -> tuple[Path, str]:
 def _load_police_download(path: Path, info, progress=None, **opts) -> tuple[gpd.GeoDataFrame, LoadReport]:
     """A data.police.uk download: its street files month by month (one in memory at a time), then the
     last outcome per ``Crime ID`` from its outcomes files (see :mod:`placebased.io.policeuk`)."""
-    import zipfile
-
-    from placebased.io.policeuk import last_outcomes
-
     if not info.street:
         raise file_error(path, "police.uk download holds outcomes or stop-and-search files but no street-level "
                          "crime file (YYYY-MM-<force>-street.csv)",
@@ -746,8 +738,6 @@ def _normalise(df: pd.DataFrame, path: Path, report: LoadReport, opts: dict, row
 def _check_date_format(date_format: str | None) -> None:
     if date_format is None:
         return
-    from placebased.errors import ConfigError
-
     bad = ConfigError(f"date format {date_format!r} is not a strptime format; write it like %d/%m/%Y, "
                       "%m/%d/%Y or %Y-%m-%d %H:%M.")
     if "%" not in str(date_format):

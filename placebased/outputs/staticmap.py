@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.path import Path as MplPath
 
+from placebased.io.places import towns
 from placebased.outputs import style
 
 MM_PER_INCH = 25.4
@@ -96,8 +97,6 @@ class MapData:
             kinds = pts.loc[g.index, "type"].astype(str).to_numpy() if "type" in pts else None
         else:
             kinds = None
-        from placebased.io.places import towns
-
         try:
             town = towns(areas)
             wards = None
