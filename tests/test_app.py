@@ -119,8 +119,26 @@ def test_gaps_layer_and_site_suggestions(app):
 
 
 def test_incident_rows_are_accounted_for(app):
+    """Every record is accounted for, in plain words: read, counted inside the areas, left out."""
     captions = " ".join(c.value for c in app.caption)
-    assert "Incidents: read 57,565" in captions and "without a usable location 657" in captions
+    assert "57,565 incident records read" in captions and "657 have no usable location" in captions, captions
+    assert "inside these areas and are counted" in captions
+    for word in ("located", "in the areas", "read 57"):  # the old analyst's line
+        assert word not in captions
+
+
+def test_ranked_table_shows_rank_first_and_each_area_with_its_ward(app):
+    """Issue 17, places: the ranked table starts with Rank, the Target tick and "<LSOA>, in <ward> ward"
+    (pinned, so they stay in view at 1366 px); ticking a row adds the area to the selection."""
+    table = next(t for t in app.dataframe if "Area and ward" in t.value.columns)
+    frame = table.value
+    assert list(frame.columns[:3]) == ["Rank", "Target", "Area and ward"], list(frame.columns)
+    assert list(frame["Rank"][:5]) == sorted(frame["Rank"][:5])
+    assert frame.index[0].startswith("E01") and "Area code" in frame.columns
+    wards = frame["Area and ward"]
+    assert wards.str.contains(r", in .+ ward$").mean() > 0.9, wards.head()
+    assert wards.loc["E01027153"] == "West Northamptonshire 032B, in Castle ward"
+    assert table.proto.column_order == [] or table.proto.column_order[0] == "Rank"
 
 
 def _upload_boundaries(app, gdf, name):

@@ -325,7 +325,9 @@ top = st.columns([3, 2])
 layer = top[0].radio("Colour areas by", list(LAYERS), horizontal=True, format_func=LAYERS.get, key="layer")
 top[1].caption(f"{len(areas):,} areas · {analysis.filter_report.kept:,} incidents in the filters · "
                f"{escape_markdown(filters.describe())}")
-top[1].caption("Incidents: " + P.load_summary(incidents, analysis))
+_rep, _counted = incidents.report, analysis.counts.report  # in plain words: read, counted, left out
+top[1].caption(glossary.incident_summary(_rep.rows_read, _counted.in_area, _counted.outside, _rep.skipped,
+                                         filters.start, filters.end))
 if incidents.report.notes:
     with top[1].expander(f"Notes on reading the incidents ({len(incidents.report.notes)})"):
         for n in incidents.report.notes:
@@ -509,27 +511,41 @@ with right:
         st.caption(escape_markdown(f"Note: {n}"))
 
 st.markdown("#### Ranked areas")
-show = scores[["area_name", "score", "rank", "tier", "rank_p05", "rank_p95", "p_top_n", "drivers"]].copy()
-show.insert(0, "imd_decile", areas.get("imd_decile"))
-show.insert(0, "count", mf["count"])
+_places = place_labels(areas)  # "West Northamptonshire 032B, in Kingsley ward": the ward people know
+show = scores[["rank", "score", "tier", "rank_p05", "rank_p95", "p_top_n", "drivers"]].copy()
+show.insert(1, "place", _places.reindex(show.index).fillna(scores["area_name"]))
+show.insert(3, "count", mf["count"])
+show.insert(4, "imd_decile", areas.get("imd_decile"))
+show["area_code"] = show.index
 show = show.sort_values("rank")
-show.insert(0, "pick", [c in ss["selection"] for c in show.index])
-ranked = glossary.display_frame(show.head(60), {**labels, "p_top_n": f"Chance of being in the top {scenario.top_n}"},
-                                index=False)  # plain headings; the area codes stay the index
-ranked.index.name = COL("area_code")
+show.insert(1, "pick", [c in ss["selection"] for c in show.index])
+_heads = {**labels, **glossary.RANKED_TABLE, "p_top_n": f"Chance of being in the top {scenario.top_n}"}
+ranked = glossary.display_frame(show.head(60), _heads, index=False)  # plain headings; the codes stay the index
+ranked.index.name = COL("area_code")  # hidden, but read back by the tick boxes
+
+
+def _head(c: str) -> str:
+    return ranked.columns[list(show.columns).index(c)]
+
+
+_help = {c: glossary.RANKED_HELP.get(c) for c in show.columns}
+# Rank, Target and the area first and pinned: they stay in view at 1366 px while the rest scrolls
 picked_rows = st.data_editor(
-    ranked, key="rank_editor", width="stretch", height=360,
-    column_config={COL("pick"): st.column_config.CheckboxColumn(),
-                   COL("score"): st.column_config.NumberColumn(format="%.1f"),
-                   ranked.columns[list(show.columns).index("p_top_n")]: st.column_config.NumberColumn(format="%.2f"),
-                   COL("drivers"): st.column_config.TextColumn(width="large")},
-    disabled=[c for c in ranked.columns if c != COL("pick")])
+    ranked, key="rank_editor", width="stretch", height=360, hide_index=True,
+    column_config={_head("rank"): st.column_config.NumberColumn(width="small", pinned=True, help=_help["rank"]),
+                   _head("pick"): st.column_config.CheckboxColumn(width="small", pinned=True, help=_help["pick"]),
+                   _head("place"): st.column_config.TextColumn(width="large", pinned=True, help=_help["place"]),
+                   _head("score"): st.column_config.NumberColumn(format="%.1f", help=_help["score"]),
+                   _head("p_top_n"): st.column_config.NumberColumn(format="%.2f"),
+                   _head("drivers"): st.column_config.TextColumn(width="large")},
+    disabled=[c for c in ranked.columns if c != _head("pick")])
+_pick = _head("pick")
 changed = False
 for code, row in picked_rows.iterrows():
-    if row[COL("pick")] and code not in ss["selection"]:
+    if row[_pick] and code not in ss["selection"]:
         ss["selection"][code] = ""
         changed = True
-    elif not row[COL("pick")] and code in ss["selection"]:
+    elif not row[_pick] and code in ss["selection"]:
         ss["selection"].pop(code)
         changed = True
 if changed:
@@ -546,9 +562,8 @@ st.markdown("#### Area detail")
 # options in a fixed order with fixed labels, so the choice survives weight changes (and its charts stay cached)
 if ss.get("detail_pick") not in areas.index:
     ss["detail_pick"] = next((c for c in ss["selection"] if c in areas.index), scores["rank"].idxmin())
-_places = place_labels(areas)  # the ward people know, in the label (and searchable by it)
 code = st.selectbox("Area", list(areas.index), format_func=lambda c: f"{c} · {_places.get(c, '')}",
-                    key="detail_pick")
+                    key="detail_pick")  # the ward people know, in the label (and searchable by it)
 st.caption(f"Rank {scores.at[code, 'rank']} of {len(scores):,} · {glossary.tier_label(scores.at[code, 'tier'])}")
 from appcache import c_comparison_sentence  # noqa: E402 - cached per area: a look-up among every LSOA in England
 

@@ -163,6 +163,11 @@ NEEDS_TABLE = {"imd_decile": "IMD decile", "lad_name": "Local authority", "share
                "share_top_10pct": "Top 10%", "share_top_20pct": "Top 20%", "gini": "Gini",
                "share_areas_with_incidents": "With any incident", "rate_per_1000": "Rate per 1,000"}
 
+#: the priority page's ranked table: short headings where the column is narrow (the meaning is its tooltip)
+RANKED_TABLE = {"rank": "Rank", "place": "Area and ward", "score": "Priority score", "count": "Incidents"}
+RANKED_HELP = {"rank": "1 = highest need", "place": "The neighbourhood (LSOA) and the electoral ward it lies in",
+               "score": "0\u2013100, higher = more need", "pick": "Tick to add the area to the target selection"}
+
 _ACRONYMS = {"imd": "IMD", "lsoa": "LSOA", "gp": "GP", "nhs": "NHS", "eb": "EB", "asb": "ASB", "la": "LA",
              "idaci": "IDACI", "pcn": "PCN", "id": "ID"}
 
@@ -581,6 +586,34 @@ def weight_changes(before: Mapping[str, float], after: Mapping[str, float]) -> l
     return sorted(out, key=lambda t: -abs(t[2] - t[1]))
 
 
+def incident_summary(rows_read: int, in_area: int, outside: int, no_location: int,
+                     start: str | None = None, end: str | None = None) -> str:
+    """What happened to the incident records, for a commissioner: how many were read, how many fall
+    inside the areas (and so are counted), how many lie outside and how many could not be placed.
+
+    >>> incident_summary(10, 7, 2, 1)  # doctest: +NORMALIZE_WHITESPACE
+    '10 incident records read: 7 fall inside these areas and are counted;
+     2 lie outside them and 1 has no usable location (both left out).'
+    >>> incident_summary(10, 7, 2, 0, start="2025-03").split(": ")[0]
+    '10 incident records read. From 2025-03 to the latest month'
+    """
+    def n(k: int, one: str, many: str) -> str:
+        return f"{k:,} {one if k == 1 else many}"
+
+    head = f"{n(rows_read, 'incident record', 'incident records')} read"
+    if start or end:
+        head += f". From {start or 'the first month'} to {end or 'the latest month'}"
+    one = in_area == 1
+    body = f"{in_area:,} {'falls' if one else 'fall'} inside these areas and {'is' if one else 'are'} counted"
+    left = [f"{outside:,} {'lies' if outside == 1 else 'lie'} outside them"] if outside else []
+    if no_location:
+        left.append(f"{no_location:,} {'has' if no_location == 1 else 'have'} no usable location")
+    tail = ""
+    if left:
+        tail = "; " + " and ".join(left) + (" (both left out)" if len(left) == 2 else " (left out)")
+    return f"{head}: {body}{tail}."
+
+
 def settings_text(settings: Mapping | str, sep: str = " \u00b7 ") -> str:
     """Settings as a readable line ("Scenario: Balanced · Public: yes"), never raw JSON; nested
     settings (a JSON text, or a dict of dicts as the export log holds) in brackets.
@@ -615,6 +648,7 @@ def settings_text(settings: Mapping | str, sep: str = " \u00b7 ") -> str:
 __all__ = [
     "COLUMNS", "DEFAULT_PROVISION_NOTE", "EMERGING", "GI_BINS", "HOW_WORKED_OUT", "LAYERS", "LISA",
     "PROVISION_TYPES", "TIERS", "Term", "column_label", "default_provision_types", "display_frame",
-    "emerging_label", "gi_bin_label", "is_community_provision", "layer_title", "lisa_label", "method_note",
+    "emerging_label", "gi_bin_label", "incident_summary", "is_community_provision", "layer_title", "lisa_label",
+    "method_note",
     "provision_label", "scenario_label", "settings_text", "tier_label", "variable_label", "weight_changes",
 ]
