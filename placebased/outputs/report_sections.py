@@ -199,6 +199,24 @@ def _meaning(pdf, text: str, y: float) -> float:
     return y + h + 2.5
 
 
+def _legend_rows(pdf, x, y, w, items, size: float = 6.3) -> float:
+    """:func:`legend` wrapped onto as many lines as it needs to stay within ``w`` (mm): no label runs
+    past the map into the next column."""
+    font(pdf, size)
+    rows, row, used = [], [], 0.0
+    for item in items:
+        iw = 3.2 + pdf.get_string_width(item[2]) + 3.0  # as legend() advances
+        if row and used + iw - 3.0 > w:
+            rows.append(row)
+            row, used = [], 0.0
+        row.append(item)
+        used += iw
+    rows.append(row)
+    for row in rows:
+        y = legend(pdf, x, y, row, size=size)
+    return y
+
+
 def _map(pdf, rec, x, y, w, h) -> float:
     y = section_title(pdf, x, y, w, "Map: the area, its neighbours and hot spots")
     bins = rec.map_bins
@@ -215,12 +233,14 @@ def _map(pdf, rec, x, y, w, h) -> float:
         items.append(("triangle", style.BRAND["provision"], "GP / NHS site"))
     if len(rec.map_data.lad_geoms):
         items.append(("tick", "#555555", "LA boundary"))
-    y = legend(pdf, x, y, items)
+    y = _legend_rows(pdf, x, y, w, items)
     if bins is not None:
         gi = [("box", style.GI_BIN_COLOURS[b], lab) for b, lab in
               ((-3, "cold 99%"), (-2, "95%"), (-1, "90%"), (0, "not sig."), (1, "hot 90%"), (2, "95%"),
-               (3, "99% (two-sided)"))]
-        y = legend(pdf, x, y, gi, size=6.0)
+               (3, "99%"))]
+        y = para(pdf, x, y, w, "Hot and cold spots, by confidence (two-sided):", size=6.0,
+                 colour=style.BRAND["muted"])
+        y = _legend_rows(pdf, x, y, w, gi, size=6.0)
     else:
         y = para(pdf, x, y, w, "Hot spot colours not available (no incident statistics).", size=6.2,
                  colour=style.BRAND["muted"])
