@@ -9,35 +9,52 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from placebased._paths import NO_INCIDENTS_NOTE, NO_PROVISION_NOTE  # noqa: F401  (the app's notes)
-from placebased.categories import GROUPS, group_of
-from placebased.errors import ConfigError
+from placebased.categories import GROUPS, group_of, is_sensitive
+from placebased.errors import ConfigError, DataError
+from placebased.io.areas import load_areas
+from placebased.io.geography import default_incident_files_for, defaults_apply
+from placebased.io.incidents import load_incidents, no_incidents
+from placebased.io.policeuk import filter_to_areas
+from placebased.io.provision import example_provision, load_provision
+from placebased.outputs import glossary, workshop
 
 # what the entry points (the app's views, the CLI commands) take of score/ and stats/ besides the analysis:
 # settings, choices and tables, through the orchestration (tests/test_architecture.py: entry points do not
-# import stats/ or score/)
+# import stats/ or score/; the heavy ones, scipy, libpysal or numba behind them, are the functions at the end)
 from placebased.score import sna
-from placebased.score.disclosure import public_note  # noqa: F401
-from placebased.score.indicators import (
+from placebased.score.disclosure import SENSITIVE, SHOWN, public_note, public_table, round_count  # noqa: F401
+from placebased.score.harm import harm_weighted  # noqa: F401
+from placebased.score.indicators import (  # noqa: F401
     build_indicator_table,
     catalogue_for_vintage,
+    catalogue_frame,
     check_user_tables,
     compute_hotspot_z,
+    default_weights,
     load_catalogue,
     needed_gi_groups,
     read_user_table,
 )
+from placebased.score.partner_times import partner_times  # noqa: F401
+from placebased.score.reach import area_centres, gaps, reach, tiers_up_to  # noqa: F401
+from placebased.score.regression import default_predictors, fit_count_model
 from placebased.score.scenario import Scenario, default_scenario, preset, preset_names  # noqa: F401
 from placebased.score.selection import selection_csv, selection_geojson, selection_table  # noqa: F401
+from placebased.score.siting import priority_weights, suggest_sites  # noqa: F401
+from placebased.score.survey import survey_coverage  # noqa: F401
 from placebased.stats.aggregate import CountResult, count_incidents
-from placebased.stats.evaluate import MatchSettings, outcome_label  # noqa: F401
+from placebased.stats.evaluate import MatchSettings, evaluate_incidents, outcome_label, read_targets  # noqa: F401
 from placebased.stats.evaluate import plot as evaluation_plot  # noqa: F401  (PNG of an evaluation)
+from placebased.stats.evaluate_power import plan_incidents  # noqa: F401
 from placebased.stats.monitoring import monitor
+from placebased.stats.smoothing import VARIABLES, variable_values  # noqa: F401
 
 SNASettings = sna.SNASettings  # the needs assessment's settings (the needs page fills them)
 
@@ -156,10 +173,6 @@ def aggregate(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, filters: Filter
 
 def statistics(areas: gpd.GeoDataFrame, counts: pd.Series, stats: StatsSettings, graph=None):
     """Weights + the analysed variable + Gi*, LISA and global Moran (a :class:`HotspotResult`)."""
-    from placebased.stats.hotspots import hotspots
-    from placebased.stats.smoothing import variable_values
-    from placebased.stats.weights import build_weights
-
     if graph is None:
         graph = build_weights(areas, stats.weights)
     population = areas.get("population")
@@ -203,27 +216,19 @@ class Inputs:
 
 
 def load_areas_for(src: Sources) -> gpd.GeoDataFrame:
-    from placebased.io.areas import load_areas
-
     return load_areas(src.vintage, src.boundaries, src.id_column)
 
 
 def load_incidents_for(src: Sources, progress=None):
     """The incidents of ``src``; none given: the shipped police.uk records when the areas are the shipped
     Northamptonshire ones, else an empty set with a note (deprivation-only mode)."""
-    from placebased import _paths
-    from placebased.io.geography import default_incident_files_for
-    from placebased.io.incidents import load_incidents, no_incidents
-
     files = list(src.incidents)
     if not files:
         files = default_incident_files_for(load_areas_for(src) if src.boundaries else None)
         if not files:
-            return no_incidents(_paths.NO_INCIDENTS_NOTE)
+            return no_incidents(NO_INCIDENTS_NOTE)
     inc = load_incidents(files, progress=progress, **dict(src.incident_options))
     if inc.report.download:  # a police.uk download: keep the records in the areas
-        from placebased.io.policeuk import filter_to_areas
-
         inc = filter_to_areas(inc, load_areas_for(src))
     return inc
 
@@ -254,9 +259,6 @@ def sna_domains(areas: pd.DataFrame) -> dict[str, str]:
 
 def load_provision_for(src: Sources) -> gpd.GeoDataFrame | None:
     """The provision of ``src``; none given: the shipped NHS example for the shipped areas, else None."""
-    from placebased.io.geography import defaults_apply
-    from placebased.io.provision import example_provision, load_provision
-
     if src.provision is not None:
         return load_provision(src.provision)
     if src.boundaries and not defaults_apply(load_areas_for(src)):
@@ -345,9 +347,6 @@ def hotspot_variables(areas: pd.DataFrame, incidents) -> dict[str, str]:
 def _analyse_without_incidents(areas, incidents, tables, filters: Filters, stats: StatsSettings) -> Analysis:
     """Deprivation-only mode: no incident indicators; hot spots run on an area indicator (the one named by
     ``stats.variable`` when the areas hold it, else the IMD score), and the notes say so."""
-    from placebased.stats.hotspots import hotspots
-    from placebased.stats.weights import build_weights
-
     notes = [str(n) for n in incidents.report.notes[1:]]
     var = hotspot_indicator(areas, stats.variable)
     if var is None:
@@ -402,8 +401,6 @@ def indicator_table(areas: gpd.GeoDataFrame, counts: pd.DataFrame | None, *, wei
     if not groups:
         return build_indicator_table(areas, counts, extra_tables=tables, catalogue=cat) if tables else base
     if graph is None:
-        from placebased.stats.weights import build_weights
-
         graph = build_weights(areas, GI_WEIGHTS)
     hz = compute_hotspot_z(base, graph, groups)
     return build_indicator_table(areas, counts, hotspot_z=hz, extra_tables=tables, catalogue=cat)
@@ -416,8 +413,6 @@ def score_table(table: pd.DataFrame, scenario, names: pd.Series | None = None, v
 
     Returns ``(ScoreResult, note or None)``.
     """
-    from functools import partial
-
     from placebased.score.scoring import score_areas as _score_areas
 
     score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage), robustness_draws=robustness_draws,
@@ -477,8 +472,6 @@ def point_layer(points: gpd.GeoDataFrame, categories, rules=None) -> gpd.GeoData
     """Points that may be drawn (analyst view): the chosen categories, never a sensitive one
     (sexual offences, domestic abuse, stalking...: victims' homes; ``rules`` as in
     :func:`placebased.categories.is_sensitive`)."""
-    from placebased.categories import is_sensitive
-
     cats = [c for c in categories if not is_sensitive(c, rules)]
     return points[points["category"].isin(cats)]
 
@@ -549,8 +542,6 @@ def suggest_weights(areas: gpd.GeoDataFrame, analysis: Analysis, base, outcome: 
     Returns ``(RegressionResult, Scenario)``: the table to show (association, not cause) and a
     scenario with the proposed weights that the user can adopt in one step.
     """
-    from placebased.score.regression import default_predictors, fit_count_model
-
     table = analysis.indicators
     col = f"{outcome}_count"
     if col not in table.columns:
@@ -583,8 +574,6 @@ def sna_analysis(areas: gpd.GeoDataFrame, points: gpd.GeoDataFrame, settings=Non
     ``points`` filtered to the categories (names or group ids) and months of ``settings``
     (:class:`placebased.score.sna.SNASettings`) by :func:`filter_incidents`, then
     :func:`placebased.score.sna.summarise`."""
-    from placebased.errors import DataError
-
     settings = sna.SNASettings() if settings is None else settings
     cats = sna.resolve_categories(settings.categories, points["category"].dropna().unique())
     if settings.categories and not cats:
@@ -596,8 +585,6 @@ def scenario_label(scenario, labels=None) -> str:
     """The scenario's label for legends and captions: "Balanced" while its weights are the preset's,
     "Balanced (edited: IMD score 20% → 40%, ...)" once they differ (words: outputs.glossary).
     ``labels``: indicator id -> label; default the catalogue's."""
-    from placebased.outputs import glossary
-
     name = str(getattr(scenario, "name", "") or "").strip().lower()
     base = next((p for p in map(preset, preset_names()) if p.name.lower() == name), None)
     if labels is None:
@@ -613,10 +600,6 @@ def workshop_table(counts: pd.DataFrame, hotspot_frame=None, score_frame=None, a
     each as a ratio to the average area of ``counts`` from the published counts; sensitive categories no
     chosen area reaches are left out. ``sensitive``: the rule (default the shipped list). Laid out with
     ranks, hot spots and one sentence per area by outputs.workshop.lay_out (see there for the columns)."""
-    from placebased.categories import is_sensitive
-    from placebased.outputs import workshop
-    from placebased.score.disclosure import SENSITIVE, SHOWN, public_table, round_count
-
     sensitive = is_sensitive if sensitive is None else sensitive
     rows = workshop.chosen_rows(counts, select, focus)
     sub = counts.loc[rows]
@@ -629,3 +612,79 @@ def workshop_table(counts: pd.DataFrame, hotspot_frame=None, score_frame=None, a
     keep = [c for c in shown.columns if not (flags[c] == SENSITIVE).all()]
     return workshop.lay_out(shown, published, ratio, hotspot_frame, score_frame, areas, columns=keep,
                             sensitive=sensitive, focus=focus, period=period, hotspot_label=hotspot_label)
+
+
+# ---------------------------------------------------------------------------------------------
+# the statistics the entry points call whose modules import scipy, libpysal or numba (seconds): imported
+# on the first call, so importing the pipeline (the app's start, every CLI command) stays without them
+
+
+def parse_weights(kind: str):
+    """The :class:`~placebased.stats.weights.WeightSpec` of a weights name (``queen``, ``knn:6``...): a bad
+    name fails here, before anything is read (:func:`placebased.stats.weights.parse_weights`)."""
+    from placebased.stats import weights
+
+    return weights.parse_weights(kind)
+
+
+def build_weights(areas, kind: str = "queen"):
+    """Row-standardised spatial weights of ``areas`` (:func:`placebased.stats.weights.build_weights`)."""
+    from placebased.stats import weights
+
+    return weights.build_weights(areas, kind)
+
+
+def hotspots(values, graph, *args, **kwargs):
+    """Gi* and local Moran of ``values`` on ``graph`` (:func:`placebased.stats.hotspots.hotspots`)."""
+    from placebased.stats import hotspots as _hotspots
+
+    return _hotspots.hotspots(values, graph, *args, **kwargs)
+
+
+def moran(values, graph, *args, **kwargs):
+    """Global Moran's I (:func:`placebased.stats.moran.moran`)."""
+    from placebased.stats import moran as _moran
+
+    return _moran.moran(values, graph, *args, **kwargs)
+
+
+def moran_rate(counts, population, graph, *args, **kwargs):
+    """Global Moran's I of a rate, Assunção-Reis adjusted (:func:`placebased.stats.moran.moran_rate`)."""
+    from placebased.stats import moran as _moran
+
+    return _moran.moran_rate(counts, population, graph, *args, **kwargs)
+
+
+def format_moran(result) -> str:
+    """A global Moran result in one line (:func:`placebased.stats.moran.format_moran`)."""
+    from placebased.stats import moran as _moran
+
+    return _moran.format_moran(result)
+
+
+def trends(points, areas, *args, **kwargs):
+    """Trend and emerging hot spot class per area (:func:`placebased.stats.emerging.trends`)."""
+    from placebased.stats import emerging
+
+    return emerging.trends(points, areas, *args, **kwargs)
+
+
+def time_of_week(points, *args, **kwargs):
+    """Counts by day of week and hour (:func:`placebased.stats.timeseries.time_of_week`)."""
+    from placebased.stats import timeseries
+
+    return timeseries.time_of_week(points, *args, **kwargs)
+
+
+def time_of_week_figure(table, *args, **kwargs):
+    """Heat map of a :func:`time_of_week` table (:func:`placebased.stats.timeseries.time_of_week_figure`)."""
+    from placebased.stats import timeseries
+
+    return timeseries.time_of_week_figure(table, *args, **kwargs)
+
+
+def trend_figure(series_for_area, *args, **kwargs):
+    """One area's counts per step with its trend line (:func:`placebased.stats.timeseries.trend_figure`)."""
+    from placebased.stats import timeseries
+
+    return timeseries.trend_figure(series_for_area, *args, **kwargs)

@@ -103,12 +103,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
         "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
         "placebased.score.regression",
     )),
-    *(("placebased.pipeline", m) for m in (
-        "functools", "placebased._paths", "placebased.categories", "placebased.errors", "placebased.io.areas",
-        "placebased.io.geography", "placebased.io.incidents", "placebased.io.policeuk", "placebased.io.provision",
-        "placebased.outputs.glossary", "placebased.outputs.workshop", "placebased.score.disclosure",
-        "placebased.score.regression", "placebased.stats.smoothing",
-    )),
     *(("placebased.profile_record", m) for m in (
         "importlib", "multiprocessing", "pathlib", "placebased.categories", "placebased.errors",
         "placebased.io.areas", "placebased.io.export", "placebased.io.geography", "placebased.io.provision",
