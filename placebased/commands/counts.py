@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from placebased.categories import resolve
 from placebased.commands._common import (
     add_boundaries_args,
@@ -12,7 +14,8 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.io import export
-from placebased.stats.aggregate import count_incidents
+from placebased.io.incidents import load_police_columns
+from placebased.pipeline import count_incidents, incident_line, scope_label
 
 EXAMPLES = """
   placebased counts --out counts.csv                      # shipped police.uk data, Northamptonshire LSOAs
@@ -47,22 +50,24 @@ def register(sub) -> None:
 
 def run(args) -> int:
     areas = load_areas_from_args(args)
-    inc = load_incidents_from_args(args)
-    cats = resolve(args.category, inc.categories)
-    result = count_incidents(inc.points, areas, categories=cats, without_location=inc.report.skipped,
-                             code_join=False if args.by_location else None)
+    inc = _police_columns(args)
+    if inc is None:
+        inc = load_incidents_from_args(args)
+        cats = resolve(args.category, inc.categories)
+        result = count_incidents(inc.points, areas, categories=cats, without_location=inc.report.skipped,
+                                 code_join=False if args.by_location else None)
+    else:  # the records as columns: count_incidents counts them without a GeoDataFrame of them all
+        cats = resolve(args.category, inc.categories)
+        result = count_incidents(inc, areas, categories=cats, without_location=inc.report.skipped,
+                                 code_join=False if args.by_location else None)
     export.write_table(result.counts, args.out, index=True)
     if args.monthly:
         export.write_table(result.monthly, args.monthly, index=False)
     if args.disagreements:
-        import pandas as pd
-
         found = result.report.disagreements
         columns = ["source", "source_row", "code", "location"]
         export.write_table(found if found is not None else pd.DataFrame(columns=columns), args.disagreements,
                            index=False)
-    from placebased.pipeline import incident_line, scope_label
-
     r, a = inc.report, result.report
     eprint(incident_line(r, a.in_area, a.outside, scope=scope_label(cats, args.start, args.end)))
     for note in r.notes:
@@ -73,3 +78,19 @@ def run(args) -> int:
         eprint(f"note: {a.publisher_kept:,} points within 20 m of an edge kept the publisher's area code")
     eprint(f"{len(result.counts):,} areas x {len(result.categories)} categories written to {args.out}")
     return 0
+
+
+#: options that change how incident files are read: with any of them the full reader reads the files
+_READING_OPTIONS = ("x_column", "y_column", "crs", "category_column", "date_column", "weight_column", "date_format",
+                    "harm_table")
+
+
+def _police_columns(args):
+    """``--incidents`` read as columns (:func:`placebased.io.incidents.load_police_columns`, several times
+    faster, no geometry) when they are police.uk street-level CSVs read as they are; None otherwise
+    (the shipped records, a download zip, other files, reading options, --start/--end)."""
+    if not args.incidents or any(getattr(args, a, None) for a in _READING_OPTIONS):
+        return None
+    if getattr(args, "_filter_dates", False) and (args.start or args.end):
+        return None
+    return load_police_columns(args.incidents)

@@ -196,7 +196,13 @@ def count_incidents(
     -------
     CountResult with ``counts`` indexed by ``area_code`` (every area, zeros where none), one column
     per category and ``total``; ``monthly`` with columns ``area_code, month, category, count``.
+    ``points`` may also be records held as columns (``placebased.io.incidents.load_police_columns``):
+    see :func:`count_records`.
     """
+    if not isinstance(points, pd.DataFrame):
+        return count_records(points, areas, categories=categories, snap_m=snap_m, without_location=without_location,
+                             publisher_tolerance_m=publisher_tolerance_m, code_join=code_join,
+                             check_sample=check_sample)
     pts = points
     if categories is not None:
         pts = pts[pts["category"].isin(categories)]
@@ -287,6 +293,103 @@ def _assign_by_code(pts: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, snap_m: floa
     return assigned, report, pos
 
 
+def count_records(
+    records,
+    areas: gpd.GeoDataFrame,
+    categories: list[str] | None = None,
+    snap_m: float = 25.0,
+    without_location: int = 0,
+    publisher_tolerance_m: float = 20.0,
+    code_join: bool | None = None,
+    check_sample: int = CHECK_SAMPLE,
+) -> CountResult:
+    """:func:`count_incidents` on records held as columns (:class:`placebased.io.incidents.IncidentColumns`,
+    police.uk's records read by ``load_police_columns``): the same counts, monthly table and report.
+
+    The table join works on the integer codes; geometry is built only for the sample checked by location
+    and for the records without one of the areas' codes, and ``points`` of the result is None. When
+    every record is placed by location (``code_join=False``, codes of another geography) the records are
+    made points and counted by :func:`count_incidents`.
+    """
+    rows = np.arange(len(records))
+    if categories is not None:
+        keep = [i for i, c in enumerate(records.categories) if c in set(categories)]
+        rows = np.flatnonzero(np.isin(records.category, keep))
+    found = None
+    if code_join is not False and len(rows):
+        found = _records_by_code(records, rows, areas, snap_m, publisher_tolerance_m, check_sample)
+    if found is None or isinstance(found, str):
+        result = count_incidents(records.points(), areas, categories=categories, snap_m=snap_m,
+                                 without_location=without_location, publisher_tolerance_m=publisher_tolerance_m,
+                                 code_join=False)
+        result.report.code_note = found or ""
+        return result
+    pos, report = found
+    report.without_location = without_location
+    cats = sorted(set(categories) if categories is not None else set(records.categories))
+    category = records.category[rows]
+    w = np.ones(len(rows))
+    level_in_cats = _positions(_arrow(pd.Series(records.categories, dtype="string")), cats) if cats else None
+    cat = level_in_cats[category] if cats else np.full(len(rows), -1, dtype=np.int64)
+    counts = _tabulate_codes(pos, cat, w, areas.index, cats).astype("int64")  # weights are all 1
+    month = records.month[rows]
+    if (month < 0).all():
+        monthly = pd.DataFrame(columns=["area_code", "month", "category", "count"])
+    else:
+        monthly = _monthly_codes(pos, month, records.months, category, records.categories, w, areas.index,
+                                 "string", "str")
+    return CountResult(counts=counts, monthly=monthly, points=None, report=report)
+
+
+def _records_by_code(records, rows: np.ndarray, areas: gpd.GeoDataFrame, snap_m: float,
+                     publisher_tolerance_m: float, check_sample: int):
+    """:func:`_assign_by_code` on columns: ``(positions, report)``, None or a note, as it does."""
+    n = len(rows)
+    if areas.index.dtype.kind not in "OUT":
+        return None
+    level_pos = np.append(_positions(_arrow(pd.Series(records.codes, dtype="string")), areas.index), -1)
+    pos = level_pos[records.code[rows]]  # code -1 (blank) -> the -1 appended
+    joined = np.flatnonzero(pos >= 0)
+    if not len(joined):
+        return None
+    rng = np.random.default_rng(0)  # the same seeded sample as _assign_by_code
+    sample = np.sort(rng.choice(joined, size=min(int(check_sample), len(joined)), replace=False))
+    by_location, _ = assign_areas(records.points(rows[sample]), areas, snap_m=snap_m, max_outside_share=1.0,
+                                  publisher_tolerance_m=publisher_tolerance_m)
+    where = areas.index.get_indexer(by_location["area_code"])
+    differ = where != pos[sample]
+    if len(sample) and differ.mean() > MAX_DISAGREEMENT:
+        return (f"the records' area codes were not used: {int(differ.sum()):,} of a random sample of {len(sample):,} "
+                f"({differ.mean():.0%}) disagree with their location, so the codes are of another geography; "
+                "every record was placed by location")
+    rest = np.flatnonzero(pos < 0)
+    snapped = kept = 0
+    if len(rest):
+        x0, y0, x1, y1 = areas.total_bounds
+        margin = max(float(snap_m or 0.0), float(publisher_tolerance_m or 0.0))
+        loose = records.points(rows[rest])
+        rx, ry = shapely.get_x(loose.geometry.to_numpy()), shapely.get_y(loose.geometry.to_numpy())
+        near = (rx >= x0 - margin) & (rx <= x1 + margin) & (ry >= y0 - margin) & (ry <= y1 + margin)
+        if near.any():
+            placed, rep = assign_areas(loose[near], areas, snap_m=snap_m, max_outside_share=1.0,
+                                       publisher_tolerance_m=publisher_tolerance_m)
+            pos[rest[near]] = areas.index.get_indexer(placed["area_code"])
+            snapped, kept = rep.snapped, rep.publisher_kept
+    outside = int((pos < 0).sum())
+    _check_outside(outside, n)
+    src = by_location[differ]
+    disagreements = pd.DataFrame({
+        "source": src["source"].to_numpy(),
+        "source_row": src["source_row"].to_numpy(),
+        "code": src["lsoa_code_source"].to_numpy(),
+        "location": by_location["area_code"].to_numpy()[differ],
+    })
+    report = AssignReport(points=n, in_area=n - outside, snapped=snapped, outside=outside, publisher_kept=kept,
+                          by_code=len(joined), checked=len(sample), disagreed=int(differ.sum()),
+                          disagreements=disagreements)
+    return pos, report
+
+
 def _arrow(values: pd.Series):
     """``values`` as one Arrow large-string array (zero-copy for pandas' Arrow-backed text)."""
     import pyarrow as pa
@@ -318,6 +421,11 @@ def _levels(arr) -> list[str]:
 def _tabulate(pos: np.ndarray, category: pd.Series, w: np.ndarray, ids: pd.Index, cats: list[str]) -> pd.DataFrame:
     """Area x category sums of ``w`` (``pos`` the area positions, -1 outside) with a ``total`` column."""
     cat = _positions(_arrow(category), cats) if len(cats) else np.full(len(pos), -1, dtype=np.int64)
+    return _tabulate_codes(pos, cat, w, ids, cats)
+
+
+def _tabulate_codes(pos: np.ndarray, cat: np.ndarray, w: np.ndarray, ids: pd.Index, cats: list[str]) -> pd.DataFrame:
+    """:func:`_tabulate` from category positions in ``cats`` (-1: left out)."""
     ok = (pos >= 0) & (cat >= 0)
     sums = np.bincount(pos[ok] * max(len(cats), 1) + cat[ok], weights=w[ok], minlength=len(ids) * max(len(cats), 1))
     counts = pd.DataFrame(sums.reshape(len(ids), max(len(cats), 1))[:, : len(cats)], index=ids, columns=cats)
@@ -335,6 +443,14 @@ def _monthly(pos: np.ndarray, assigned: pd.DataFrame, w: np.ndarray, ids: pd.Ind
     month, category = _arrow(assigned["month"]), _arrow(assigned["category"])
     months, cats = _levels(month), _levels(category)
     m_code, c_code = _positions(month, months), _positions(category, cats)
+    return _monthly_codes(pos, m_code, months, c_code, cats, w, ids, assigned["month"].dtype,
+                          assigned["category"].dtype)
+
+
+def _monthly_codes(pos: np.ndarray, m_code: np.ndarray, months: list[str], c_code: np.ndarray, cats: list[str],
+                   w: np.ndarray, ids: pd.Index, month_dtype, category_dtype) -> pd.DataFrame:
+    """:func:`_monthly` from positions in the sorted ``months`` and ``cats`` (-1: undated / left out)."""
+    empty = pd.DataFrame(columns=["area_code", "month", "category", "count"])
     ok = (pos >= 0) & (m_code >= 0) & (c_code >= 0)
     if not ok.any():
         return empty
@@ -350,8 +466,8 @@ def _monthly(pos: np.ndarray, assigned: pd.DataFrame, w: np.ndarray, ids: pd.Ind
         key, total = frame.index.to_numpy(), frame.to_numpy()
     out = pd.DataFrame({
         "area_code": pd.array(ids.to_numpy()[key // (nm * nc)], dtype="string"),
-        "month": pd.array(np.asarray(months)[(key // nc) % nm], dtype=assigned["month"].dtype),
-        "category": pd.array(np.asarray(cats)[key % nc], dtype=assigned["category"].dtype),
+        "month": pd.array(np.asarray(months)[(key // nc) % nm], dtype=month_dtype),
+        "category": pd.array(np.asarray(cats)[key % nc], dtype=category_dtype),
         "count": total.astype(float),
     })
     return out.sort_values(["area_code", "month", "category"], kind="stable", ignore_index=True)
