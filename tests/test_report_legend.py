@@ -40,3 +40,28 @@ def test_hot_spot_legend_reads_fully_within_the_map_column():
     assert legend, words
     for w, x in legend:
         assert MARGIN * 72 / 25.4 <= x < right_column - 10, (w, x)
+
+
+def test_group_members_table_names_each_ward():
+    """The group profile's table gives each LSOA its ward (shipped lookups), after its name; areas outside
+    the lookups leave the table as it was."""
+    from placebased.outputs.report_sections import _with_wards
+
+    heads, rows = _with_wards(("Code", "Name", "Residents"), [("E01027153", "West Northamptonshire 032B", "2,276")])
+    assert heads == ["Code", "Name", "Ward", "Residents"] and rows[0][2] == "Castle", rows
+    assert _with_wards(("Code", "Name"), [("ZONE_7", "Own zone 7")])[0] == ["Code", "Name"]
+
+
+def test_group_profile_pdf_shows_the_ward_column():
+    from placebased.outputs.report import pdf_text
+
+    ctx = _toy_ctx()
+    ctx.areas = ctx.areas.rename(index=dict(zip(CODES, ["E01027153", "E01027155", *CODES[2:]])))
+    ctx.counts = ctx.counts.rename(index=dict(zip(CODES, ["E01027153", "E01027155", *CODES[2:]])))
+    ctx.monthly = ctx.monthly.assign(area_code=ctx.monthly["area_code"].replace(
+        {"E01000001": "E01027153", "E01000002": "E01027155"}))
+    from placebased.outputs.staticmap import MapData
+
+    ctx.map_data = MapData.build(ctx.areas)
+    text = pdf_text(render_profile(ctx, ["E01027153", "E01027155", "E01000003"], group_name="Toy group"))
+    assert "Ward" in text and "Castle" in text, text[-1500:]

@@ -359,9 +359,38 @@ def _footer_block(pdf, rec, y) -> None:
 
 
 #: width (mm) and alignment of each column the group's table may have
-MEMBER_COLUMNS = {"Code": (22, "L"), "Name": (52, "L"), "Residents": (18, "R"), "IMD decile": (16, "R"),
-                  "Incidents": (17, "R"), "per 1,000": (16, "R"), "Gi*": (16, "R"), "LISA": (12, "R"),
-                  "Hot spot": (28, "R"), "Rank": (19, "R")}
+MEMBER_COLUMNS = {"Code": (19, "L"), "Name": (38, "L"), "Ward": (36, "L"), "Residents": (15, "R"),
+                  "IMD decile": (15, "R"), "Incidents": (15, "R"), "per 1,000": (14, "R"), "Gi*": (10, "R"),
+                  "LISA": (10, "R"), "Hot spot": (24, "R"), "Rank": (12, "R")}
+
+
+def _fit(pdf, text: str, w: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``w`` mm in the current font (a cell never runs into the next)."""
+    if pdf.get_string_width(text) <= w:
+        return text
+    while text and pdf.get_string_width(text + "\u2026") > w:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
+def _with_wards(heads, rows):
+    """The members' table with a "Ward" column after "Name" (each LSOA's electoral ward, from the shipped
+    lookups: the ward people know); unchanged when the rows already carry one or no ward is known."""
+    heads = list(heads)
+    if "Ward" in heads or "Name" not in heads or not rows:
+        return heads, [list(r) for r in rows]
+    from placebased.io.places import ward_names
+
+    wards = ward_names([r[0] for r in rows])
+    if wards.isna().all():
+        return heads, [list(r) for r in rows]
+    at = heads.index("Name") + 1
+    heads.insert(at, "Ward")
+    out = []
+    for r in rows:
+        w = wards.get(str(r[0]))
+        out.append([*r[:at], w if isinstance(w, str) and w.strip() else "\u2014", *r[at:]])
+    return heads, out
 
 
 def _members_table(pdf, rec, y: float, new_page: bool, row_h: float = 4.1) -> float:
@@ -370,14 +399,15 @@ def _members_table(pdf, rec, y: float, new_page: bool, row_h: float = 4.1) -> fl
     if new_page:
         pdf.add_page()
     y = section_title(pdf, MARGIN, y, BODY_W, f"The {len(rec.codes)} areas of this profile")
-    cols = [(head, *MEMBER_COLUMNS[head]) for head in rec.member_heads]
+    heads, members = _with_wards(rec.member_heads, rec.members)
+    cols = [(head, *MEMBER_COLUMNS[head]) for head in heads]
     font(pdf, 6.6, bold=True, colour=style.BRAND["muted"])
     cx = MARGIN
     for head, cw, al in cols:
         text_at(pdf, cx, y, cw, 4, head, align=al)
         cx += cw
     y += 4.4
-    for i, vals in enumerate(rec.members):
+    for i, vals in enumerate(members):
         if y > PAGE_H - 18:
             pdf.add_page()
             y = MARGIN
@@ -387,7 +417,7 @@ def _members_table(pdf, rec, y: float, new_page: bool, row_h: float = 4.1) -> fl
         cx = MARGIN
         for (_, cw, al), v in zip(cols, vals):
             font(pdf, 6.8)
-            text_at(pdf, cx + 0.6, y, cw - 1.2, row_h, v, align=al)
+            text_at(pdf, cx + 0.6, y, cw - 1.2, row_h, _fit(pdf, str(v), cw - 1.4), align=al)
             cx += cw
         y += row_h
     return y
