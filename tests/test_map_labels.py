@@ -170,3 +170,23 @@ def test_labels_scale_with_zoom_tooltip_names_the_ward_and_workshop_opens_on_hot
         hbox = heading.bounding_box()
         assert hbox["x"] > mbox["x"] + mbox["width"] - 5, "the cards are beside the map"
         assert hbox["y"] < 1080, "the cards are above the fold at 1920x1080"
+
+
+
+def test_folium_map_names_towns_and_wards_offline_as_text(areas):
+    """The folium map (app with a basemap, ``placebased map`` HTML) carries the same town and ward labels
+    as the canvas map, shown by zoom, with no tile server; hostile names stay JSON text (textContent)."""
+    from placebased.outputs.mapping import build_map, render_html, web_geometry
+
+    web = web_geometry(areas)
+    data = areas[["area_name", "imd_decile"]]
+    html = render_html(build_map(web, data, layer="imd", standalone=True))
+    assert "textContent" in html and "zoomend" in html and "tile.openstreetmap" not in html
+    assert '"text":"Northampton"' in html and '"kind":"town"' in html
+    assert '"text":"Castle"' in html and '"kind":"ward"' in html
+    evil = [{"text": t, "lat": 52.24, "lon": -0.9, "kind": "ward", "min_zoom": 9} for t in EVIL]
+    html = render_html(build_map(web, data, layer="imd", places=evil, standalone=True))
+    assert "<img src=x" not in html and "{{7*7}}" not in html
+    assert "\\u003cimg src=x onerror" in html
+    none = render_html(build_map(web, data, layer="imd", places=[], standalone=True))
+    assert "pb-place" not in none

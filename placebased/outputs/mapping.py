@@ -35,6 +35,7 @@ from jinja2 import Template
 
 from placebased.categories import sensitive_rules
 from placebased.io.areas import WGS84
+from placebased.io.places import label_payload
 from placebased.names import EMERGING_CLASSES, EMERGING_COLOURS, MAP_LAYERS, NO_PATTERN, emerging_colour
 from placebased.outputs import glossary, style
 from placebased.safety import escape_text
@@ -272,6 +273,60 @@ class PointLayer(DataElement):
         self.data_json = script_json(points)
 
 
+class PlaceLabelLayer(DataElement):
+    """Town and ward names on the map, offline (no tiles): :func:`placebased.io.places.label_payload`.
+
+    As on the app's canvas map and the workshop/PDF maps: towns at the county view, yielding to ward
+    names once zoomed in; each ward from its own ``min_zoom`` (larger wards earlier); the letters grow
+    with the zoom. Every name travels as JSON data and is set as ``textContent`` (never HTML), so a
+    hostile ward or town name is shown as the text it is.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>.pb-place{background:none;border:none;white-space:nowrap;pointer-events:none}
+        .pb-place span{position:absolute;transform:translate(-50%,-50%);font-family:sans-serif;color:#1b2733;
+        text-shadow:0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}
+        .pb-place.pb-town span{font-weight:700}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var group = L.layerGroup().addTo(map), marks = [];
+            /*pb-data*/{{ this.data_json }}.forEach(function (p) {
+                var el = document.createElement("span");
+                el.textContent = String(p.text);
+                var town = p.kind === "town";
+                var m = L.marker([p.lat, p.lon], {icon: L.divIcon({html: el, iconSize: [0, 0],
+                    className: town ? "pb-place pb-town" : "pb-place pb-ward"}), interactive: false,
+                    keyboard: false});
+                marks.push({m: m, el: el, town: town, z: Number(p.min_zoom) || 12});
+            });
+            function show() {
+                var z = map.getZoom();
+                marks.forEach(function (q) {
+                    var on = q.town ? (z >= {{ this.town_from }} && z < {{ this.towns_until }}) : z >= q.z;
+                    if (on && !group.hasLayer(q.m)) { group.addLayer(q.m); }
+                    if (!on && group.hasLayer(q.m)) { group.removeLayer(q.m); }
+                    q.el.style.fontSize = Math.max(10, Math.min(18, (q.town ? 4 : 1) + z)) + "px";
+                });
+            }
+            map.on("zoomend", show);
+            show();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: list[dict], town_from: int = 8, towns_until: int = 13):
+        super().__init__()
+        self._name = "PlaceLabelLayer"
+        self.data_json = script_json([{"text": str(lb.get("text", "")), "lat": float(lb["lat"]),
+                                       "lon": float(lb["lon"]), "kind": "town" if lb.get("kind") == "town" else "ward",
+                                       "min_zoom": int(lb.get("min_zoom", 12))} for lb in labels])
+        self.town_from, self.towns_until = int(town_from), int(towns_until)
+
+
 def web_geometry(areas: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
     """Areas simplified for the browser (shared edges kept) and converted to WGS84.
 
@@ -489,6 +544,7 @@ def build_map(
     count_label: str = "Incidents",
     features: dict[str, dict] | None = None,
     standalone: bool = False,
+    places: list[dict] | None = None,
 ) -> folium.Map:
     """Draw the areas coloured by ``layer`` with the selection outlined, overlays and a legend.
 
@@ -517,6 +573,9 @@ def build_map(
     standalone
         Inline Leaflet in the page (:class:`StandaloneMap`, for one offline HTML file) instead of
         linking the app's static copy.
+    places
+        Town and ward labels (:func:`placebased.io.places.label_payload`, drawn by
+        :class:`PlaceLabelLayer`); None works them out from ``web_areas``, ``[]`` draws none.
     """
     colours, legend, title = classify_layer(layer, data)
     sel = set(selected)
@@ -558,6 +617,10 @@ def build_map(
                      "html": _badge_html("★", "#6a3d9a", size=22), "tip": map_text(f"Suggested new site: {n}")}
                     for g, n in zip(pts.geometry, names.fillna("").astype(str))]).add_to(fg)
         fg.add_to(m)
+    if places is None:
+        places = label_payload(web_areas)
+    if places:
+        PlaceLabelLayer(places).add_to(m)
     m.get_root().html.add_child(RawHtml(legend_html(title, legend, note)))
     if (outlines is not None and len(outlines)) or (provision is not None and len(provision)) or \
             point_clusters is not None or sites is not None or tiles:
