@@ -26,15 +26,25 @@ Disclosure control (every profile)
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
+import multiprocessing as mp
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from placebased.categories import GROUPS, group_of, is_sensitive
-from placebased.errors import ConfigError, DataError
+from placebased import pipeline as P  # noqa: N812
+from placebased.categories import GROUPS, group_of, is_sensitive, sensitive_rules
+from placebased.errors import ConfigError, DataError, PlaceBasedError
+from placebased.io import export
+from placebased.io.areas import iod_table
+from placebased.io.geography import comparison_sentence, coverage_label, defaults_apply
+from placebased.io.provision import example_provision
 from placebased.outputs import sna_report as sr
 from placebased.outputs import style
 from placebased.outputs.report import (
@@ -49,7 +59,12 @@ from placebased.outputs.report import (
     safe_filename,
 )
 from placebased.outputs.staticmap import MapData
-from placebased.stats.aggregate import TOTAL
+from placebased.score.disclosure import public_group, public_note, public_row, round_count, suppression_flags
+from placebased.score.reach import gaps, reach
+from placebased.score.scenario import Scenario, default_scenario
+from placebased.stats.aggregate import TOTAL, count_incidents
+from placebased.stats.evaluate import evaluate_incidents, profile_section
+from placebased.stats.evaluate import plot as evaluation_plot
 
 NORTHANTS_LADS = {"E06000061", "E06000062"}
 CORRECTIONS = {"fdr": "FDR (Benjamini-Hochberg)", "bonferroni": "Bonferroni", "none": "none"}
@@ -68,8 +83,6 @@ def disclose(values: pd.Series, threshold: int = 5, total: float | None = None) 
     cells that would let a reader work out a hidden count from it are ``"secondary"`` (and the total
     itself when nothing else can be hidden), by :func:`placebased.score.disclosure.suppression_flags`.
     """
-    from placebased.score.disclosure import suppression_flags
-
     if threshold < 1:
         raise ConfigError(f"disclosure threshold must be at least 1, not {threshold}.")
     v = pd.to_numeric(values, errors="coerce").astype(float).fillna(0.0)
@@ -118,6 +131,10 @@ class ProfileContext:
     trend_categories: list[str] | None = None  # categories of trend_table (None: all)
     trend_label: str | None = None  # what they are called in the profile (None: all incidents)
     evaluation: object = None  # stats.evaluate.EvaluationResult of the profiled targets ("Did it work?")
+    #: the trend sentences of trend_table's areas at the hot spots' alpha, and the emerging classes' words
+    #: (stats.emerging, worked out with the trends: drawing a profile then needs no scipy)
+    trend_words: dict[str, str] = field(default_factory=dict)
+    emerging_words: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -165,8 +182,6 @@ class ProfileContext:
         ctx = cls(areas=areas, near_m=near_m)
         ctx.county_name = county_name or county_label(areas)
         if counts is None and incidents_points is not None:
-            from placebased.stats.aggregate import count_incidents
-
             pts = getattr(incidents_points, "points", incidents_points)
             counts = count_incidents(pts, areas)
         if counts is not None:
@@ -186,17 +201,15 @@ class ProfileContext:
         return ctx
 
     def _hotspots(self, weights, group, variable, permutations, seed, alpha, correction) -> None:
-        from placebased.pipeline import StatsSettings, statistics
-
         cats = [c for c in self.counts.columns if c != TOTAL]
         if group in GROUPS and group != "all":
             cats = [c for c in cats if group in group_of(c)]
         if not cats:
             return
         series = self.counts[cats].sum(axis=1)
-        settings = StatsSettings(weights=weights, variable=variable, permutations=permutations, alpha=alpha,
+        settings = P.StatsSettings(weights=weights, variable=variable, permutations=permutations, alpha=alpha,
                                  correction=correction, seed=seed)
-        res, _graph, _warnings = statistics(self.areas, series, settings)
+        res, _graph, _warnings = P.statistics(self.areas, series, settings)
         self.hotspot_frame = res.to_frame()
         self.hotspot_settings = dict(getattr(res, "settings", {}) or {})
         self.hotspot_settings.setdefault("weights", weights)
@@ -205,9 +218,6 @@ class ProfileContext:
 
     def _trends(self, points, group, weights, alpha, correction) -> None:
         """Mann-Kendall trend and emerging hot spot class per area (for the monthly section)."""
-        import warnings
-
-        from placebased.errors import PlaceBasedError
         from placebased.stats.emerging import trends
 
         cats = sorted({c for c in points["category"].dropna().unique() if group == "all" or group in group_of(c)})
@@ -216,6 +226,7 @@ class ProfileContext:
                 warnings.simplefilter("ignore")
                 self.trend_table = trends(points, self.areas, categories=cats or None, weights=weights,
                                           alpha=alpha, correction=correction).table
+            self._trend_words(alpha)
             self.trend_categories = cats if group != "all" and cats else None
             label = str(GROUPS.get(group, {}).get("label", group)).split(" (")[0]
             self.trend_label = label if self.trend_categories else None
@@ -225,14 +236,11 @@ class ProfileContext:
     def _scores(self, scenario) -> None:
         """Scores of every area as the score command computes them (:func:`placebased.pipeline.score_areas_with`:
         catalogue of the areas' vintage, Gi* z on queen)."""
-        from placebased.pipeline import score_areas_with
-        from placebased.score.scenario import Scenario, default_scenario
-
         if scenario is None:
             scenario = default_scenario()
         elif not isinstance(scenario, Scenario):
             scenario = Scenario.load(scenario)
-        res, _table, _note = score_areas_with(self.areas, self.counts, scenario)
+        res, _table, _note = P.score_areas_with(self.areas, self.counts, scenario)
         self.score_frame, self.score_settings, self.score_labels = res.to_frame(), res.settings(), dict(res.labels)
 
     def _provision(self, provision) -> None:
@@ -240,8 +248,6 @@ class ProfileContext:
             provision = default_provision(self.areas)
         if provision is None or len(provision) == 0:
             return
-        from placebased.score.reach import reach
-
         pts = provision
         if pts.crs is not None and self.areas.crs is not None and pts.crs != self.areas.crs:
             pts = pts.to_crs(self.areas.crs)
@@ -254,6 +260,14 @@ class ProfileContext:
             self.provision_label = str(pts.attrs["label"])[:80]
         else:
             self.provision_label = "Provision sites"
+
+    def _trend_words(self, alpha: float) -> None:
+        from placebased.stats.emerging import EMERGING_DESCRIPTIONS, describe_trend
+
+        self.emerging_words = dict(EMERGING_DESCRIPTIONS)
+        tt = self.trend_table
+        self.trend_words = {} if tt is None else {str(c): describe_trend(r, alpha=alpha) for c, r in tt.iterrows()}
+        self.trend_words["_alpha"] = repr(float(alpha))
 
     def check_codes(self, codes: Sequence[str]) -> list[str]:
         """The codes as a list; raises DataError naming unknown codes."""
@@ -286,15 +300,13 @@ def profile_context(areas: gpd.GeoDataFrame, analysis, score_result=None, provis
                     ) -> ProfileContext:
     """A :class:`ProfileContext` from results already computed (a :class:`placebased.pipeline.Analysis`;
     no recomputation of counts, statistics or scores), so profiles match what the app shows."""
-    from placebased.pipeline import areas_vintage, scope_label
-
     ctx = ProfileContext(areas=areas, counts=analysis.counts.counts, monthly=analysis.counts.monthly,
                          hotspot_frame=analysis.frame, hotspot_settings=dict(analysis.hotspots.settings),
                          notes=notes or {})
     ctx.hotspot_settings.setdefault("weights", analysis.stats.weights)
     ctx.hotspot_label = (f"{', '.join(analysis.selected) if analysis.selected else 'all incidents'}, "
                          f"{analysis.stats.variable.replace('_', ' ')}")
-    ctx.england = england_means(areas_vintage(areas))
+    ctx.england = england_means(P.areas_vintage(areas))
     ctx.sources = default_sources(areas, ctx.monthly)
     ctx.county_name = county_label(areas)
     if score_result is not None:
@@ -305,16 +317,15 @@ def profile_context(areas: gpd.GeoDataFrame, analysis, score_result=None, provis
         ctx._provision(provision)
     ctx.map_data = MapData.build(areas, ctx.provision_points)
     ctx.trend_table = trend_table
+    ctx._trend_words(float(ctx.hotspot_settings.get("alpha", 0.05)))
     chosen = list(analysis.selected)
     if trend_table is not None and chosen and set(chosen) != set(analysis.counts.categories):
-        ctx.trend_categories, ctx.trend_label = chosen, scope_label(chosen)
+        ctx.trend_categories, ctx.trend_label = chosen, P.scope_label(chosen)
     return ctx
 
 
 def county_label(areas: gpd.GeoDataFrame) -> str:
     """"Northamptonshire" for the shipped county (both unitary authorities, all LSOAs), else a neutral label."""
-    from placebased.io.geography import coverage_label  # a whole authority or force area by its name
-
     lads = set(areas["lad_code"].dropna()) if "lad_code" in areas else set()
     if lads and lads <= NORTHANTS_LADS and len(areas) > 400:
         return "Northamptonshire"
@@ -323,8 +334,6 @@ def county_label(areas: gpd.GeoDataFrame) -> str:
 
 def england_means(vintage: int = 2025) -> dict[str, float]:
     """England means of the IoD deciles and the IMD score (deciles average 5.5 by definition)."""
-    from placebased.io.areas import iod_table
-
     try:
         t = iod_table(vintage, england=True)
     except (OSError, DataError):
@@ -359,8 +368,6 @@ def imd_decile_of(score: float, england: Mapping[str, float]) -> int | None:
 
 def default_sources(areas: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> list[str]:
     """Data sources and vintages, one line each."""
-    from placebased.io.geography import defaults_apply  # the example provision describes the shipped areas only
-
     vintage = areas.attrs.get("vintage", 2025)
     src = [
         f"Areas: {areas.attrs.get('source', 'areas loaded')}; boundaries \u00a9 ONS (OGL), generalised.",
@@ -378,9 +385,6 @@ def default_sources(areas: gpd.GeoDataFrame, monthly: pd.DataFrame | None) -> li
 def default_provision(areas=None) -> gpd.GeoDataFrame | None:
     """The shipped example provision (NHS sites) for the shipped Northamptonshire areas; None elsewhere
     (the example lists no site there)."""
-    from placebased.io.geography import defaults_apply
-    from placebased.io.provision import example_provision
-
     if not defaults_apply(areas):
         return None
     return example_provision("nhs")
@@ -388,8 +392,6 @@ def default_provision(areas=None) -> gpd.GeoDataFrame | None:
 
 def provision_gaps(reach_frame: pd.DataFrame, score_frame: pd.DataFrame | None) -> pd.Series | None:
     """Gap flag per area (priority tier and no provision within the radius), or None."""
-    from placebased.score.reach import gaps
-
     if score_frame is None or "tier" not in score_frame:
         return None
     try:
@@ -491,9 +493,6 @@ def public_counts(ctx: ProfileContext, codes: Sequence[str], threshold: int = 5,
     """The published rows of a public profile of ``codes`` (:class:`placebased.score.disclosure.PublicGroup`):
     categories with the public total, months of the non-sensitive categories, and each member's
     own published rows. The same function serves single and group profiles (and the tests)."""
-    from placebased.categories import sensitive_rules
-    from placebased.score.disclosure import public_group
-
     rules = rules if rules is not None else sensitive_rules()
     counts = ctx.counts.loc[list(codes)].drop(columns=[TOTAL], errors="ignore")
     monthly = None
@@ -509,8 +508,6 @@ def public_counts(ctx: ProfileContext, codes: Sequence[str], threshold: int = 5,
 
 def _public_figures(ctx, codes, threshold, sensitive_min, rules, pop, county_pop) -> dict:
     """Categories, total and months of a public profile (see :func:`public_counts`)."""
-    from placebased.score.disclosure import round_count
-
     g = public_counts(ctx, codes, threshold, sensitive_min, rules)
     row = g.row
     county = ctx.counts.drop(columns=[TOTAL], errors="ignore").sum(axis=0)
@@ -735,8 +732,6 @@ def evaluate_profile(ctx: ProfileContext, points, codes: Sequence[str], start: s
     """Evaluate the profiled areas as targets of an intervention from ``start`` ("YYYY-MM") against matched
     comparison areas (:func:`placebased.stats.evaluate.evaluate_incidents`; ``categories`` None: the hot-spot
     group's, serious violence); the profile of exactly these areas then carries a "Did it work?" section."""
-    from placebased.stats.evaluate import evaluate_incidents
-
     pts = getattr(points, "points", points)
     if categories is None:
         categories = sorted(c for c in pts["category"].dropna().unique() if "serious_violence" in group_of(c))
@@ -747,10 +742,6 @@ def _evaluation(ctx, codes, public: bool) -> dict:
     """"Did it work?" (:func:`placebased.stats.evaluate.profile_section`): the plain-words result, its checks and
     caveats, a small table and the targets-vs-comparisons chart, when the profiled areas are the evaluation's
     targets; public: without p values."""
-    import re
-
-    from placebased.stats.evaluate import plot, profile_section
-
     ev = ctx.evaluation
     if ev is None or set(codes) != set(ev.match.targets) | set(ev.match.unmatched):
         return {}
@@ -771,7 +762,7 @@ def _evaluation(ctx, codes, public: bool) -> dict:
     lines += [("text", "", "\u2022 " + x[2:]) for x in paras[1:] if x.startswith("- ")]
     title = f"Did it work? {heading} ({ev.outcome})"
     return {"evaluation": TextSection(title, tuple(lines)), "evaluation_table": tuple(rows),
-            "evaluation_png": plot(ev)}
+            "evaluation_png": evaluation_plot(ev)}
 
 
 def _header_sub(figs, a, single) -> str:
@@ -789,8 +780,6 @@ def _header_sub(figs, a, single) -> str:
 
 
 def _key_figures(ctx, figs, a, period):
-    from placebased.io.geography import comparison_sentence
-
     pop = figs["population"]
     county_pop = pd.to_numeric(ctx.areas.get("population"), errors="coerce").sum() if "population" in ctx.areas \
         else np.nan
@@ -1003,8 +992,6 @@ def _priority_section(ctx, codes) -> TextSection:
 def _trend_sentence(ctx, figs) -> str:
     """Mann-Kendall trend and emerging hot spot class of a single area (serious violence), unless the
     area's incidents are few enough to be suppressed in a public profile."""
-    from placebased.stats.emerging import describe_trend
-
     tt = ctx.trend_table
     codes = figs["codes"]
     if tt is None or len(codes) != 1 or codes[0] not in tt.index or not figs["months"]:
@@ -1016,14 +1003,20 @@ def _trend_sentence(ctx, figs) -> str:
         return ""
     alpha = float((ctx.hotspot_settings or {}).get("alpha", 0.05))
     if figs.get("public"):
-        return f"Trend ({figs['month_label'] or 'all incidents'}): " + _public_trend(row, alpha)
-    return f"Trend ({figs['month_label'] or 'all incidents'}): " + describe_trend(row, alpha=alpha)
+        return f"Trend ({figs['month_label'] or 'all incidents'}): " + _public_trend(row, alpha, ctx.emerging_words)
+    said = ctx.trend_words.get(codes[0]) if ctx.trend_words.get("_alpha") == repr(alpha) else None
+    if said is None:
+        from placebased.stats.emerging import describe_trend
+
+        said = describe_trend(row, alpha=alpha)
+    return f"Trend ({figs['month_label'] or 'all incidents'}): " + said
 
 
-def _public_trend(row, alpha: float) -> str:
-    """The trend sentence without statistic names (the same verdict as :func:`describe_trend`)."""
-    from placebased.stats.emerging import EMERGING_DESCRIPTIONS
-
+def _public_trend(row, alpha: float, words: Mapping[str, str] | None = None) -> str:
+    """The trend sentence without statistic names (the same verdict as :func:`describe_trend`); ``words``:
+    the emerging classes' descriptions (:data:`placebased.stats.emerging.EMERGING_DESCRIPTIONS`)."""
+    if not words:
+        from placebased.stats.emerging import EMERGING_DESCRIPTIONS as words  # noqa: N811
     p, slope = float(row["mk_p"]), float(row["sen_slope"])
     n = int(row.get("n_steps", 0) or 0)
     span = f" over {n} months" if n else ""
@@ -1035,7 +1028,7 @@ def _public_trend(row, alpha: float) -> str:
     else:
         trend = f"no clear rise or fall{span}"
     cls = str(row["emerging_class"])
-    desc = EMERGING_DESCRIPTIONS.get(cls, "")
+    desc = words.get(cls, "")
     return f"{trend[:1].upper()}{trend[1:]}; as a hot spot over time: {cls}{' (' + desc + ')' if desc else ''}."
 
 
@@ -1119,8 +1112,6 @@ def _disclosure_text(figs) -> str:
             "count is hidden too (\u201c*\u201d). Charts draw hidden values as hatched markers, never bars. "
             "Incident locations are never shown (police.uk locations are anonymised map points).")
     if figs["public"]:
-        from placebased.score.disclosure import public_note
-
         disc = public_note(thr, figs["sensitive_min"]) + (
             " Charts draw hidden values as hatched markers, never bars. Incident locations are never shown.")
     return disc + (" \u2020Serious violence here is the police.uk proxy (violence and sexual offences, robbery, "
@@ -1206,8 +1197,6 @@ _WORKER_CTX: ProfileContext | None = None
 
 
 def _render_one(job: tuple) -> str:
-    from placebased.io import export
-
     code, out_path, public, threshold, rules = job
     assert _WORKER_CTX is not None
     export.write_document(render_profile(_WORKER_CTX, [code], public=public, threshold=threshold, rules=rules),
@@ -1222,9 +1211,6 @@ def write_profiles_each(ctx: ProfileContext, codes: Sequence[str] | None, out_di
     ``codes`` None means every area. With ``workers > 1`` the PDFs are drawn by that many forked
     processes sharing ``ctx`` (nothing is pickled but the file names).
     """
-    import multiprocessing as mp
-    from pathlib import Path
-
     global _WORKER_CTX
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1257,28 +1243,21 @@ def needs_context(areas: gpd.GeoDataFrame, incidents, result, scenario=None, pro
     report's tables (published here) and of the partner sections. Returns a
     :class:`placebased.outputs.sna_report.SNAContext` for :func:`placebased.outputs.sna_report.render_report`.
     """
-    from placebased.outputs.sna_report import SNAContext
-    from placebased.pipeline import Filters, StatsSettings, analyse, score
-    from placebased.score.disclosure import public_note
-    from placebased.score.scenario import Scenario, default_scenario
-
-    ctx = SNAContext(areas=areas, result=result, county_name=county_label(areas))
+    ctx = sr.SNAContext(areas=areas, result=result, county_name=county_label(areas))
     inc = incidents if hasattr(incidents, "points") else _IncidentsView(incidents)
     s = result.settings
-    filters = Filters(categories=result.categories or None, start=s.start, end=s.end)
-    stats = StatsSettings(permutations=permutations, seed=seed)
+    filters = P.Filters(categories=result.categories or None, start=s.start, end=s.end)
+    stats = P.StatsSettings(permutations=permutations, seed=seed)
     sc = default_scenario() if scenario is None else scenario if isinstance(scenario, Scenario) else \
         Scenario.load(scenario)
-    an = analyse(areas, inc, [], filters, stats)
-    res, note = score(an, sc, names=areas.get("area_name"), vintage=areas.attrs.get("vintage", 2025))
+    an = P.analyse(areas, inc, [], filters, stats)
+    res, note = P.score(an, sc, names=areas.get("area_name"), vintage=areas.attrs.get("vintage", 2025))
     ctx.score_frame = res.to_frame(drivers=False)
     ctx.score_settings = res.settings()
     ctx.score_note = note
     if provision is None:
         provision = default_provision(areas)
     if provision is not None and len(provision):
-        from placebased.score.reach import gaps, reach
-
         if provision.crs is not None and areas.crs is not None and provision.crs != areas.crs:
             provision = provision.to_crs(areas.crs)
         ctx.provision = provision
@@ -1326,10 +1305,6 @@ def partner_sections(areas, incidents, result, inputs: dict, threshold: int = 5)
     its inputs were given (``inputs[name]``: keyword arguments of its adapter below), else listed as not
     included with the reason. A section is a dict ``title, lines, table, png``; its tables are already
     under disclosure control (the modules' public frames)."""
-    import importlib
-
-    from placebased.errors import PlaceBasedError
-
     _PARTNER_MODULES = {"monitoring": "placebased.stats.monitoring", "survey": "placebased.score.survey",
                         "partner_times": "placebased.score.partner_times", "harm": "placebased.score.harm"}
     adapters = {"monitoring": _monitoring_section, "survey": _survey_section,
@@ -1383,11 +1358,9 @@ def _partner_times_section(module, _areas, _incidents, _result, threshold, data=
 
 
 def _harm_section(module, areas, incidents, result, _threshold, table=None) -> dict:
-    from placebased.pipeline import sna_analysis
-
     pts = result_points(result, incidents)
     res = module.harm_weighting(pts, table)
-    weighted = sna_analysis(areas, res.points, result.settings)
+    weighted = P.sna_analysis(areas, res.points, result.settings)
     h, base = weighted.headline(), result.headline()
     line = (f"Weighted by harm, {sr.pct(h['share_deciles_1_2'])} of the harm of {sr.what(result).lower()} was in IMD "
             f"deciles 1–2 (counts: {sr.pct(base['share_deciles_1_2'])}); the 10% of neighbourhoods with most harm "
@@ -1417,8 +1390,6 @@ def published_counts(values: pd.Series, threshold: int, sensitive: bool = False)
     (:func:`placebased.score.disclosure.public_row`: rounded to base 5, small counts ``<threshold``, secondary
     suppression against the total); counts of sensitive categories use the threshold 10. ``value`` is the
     rounded number published (NaN when hidden), from which shares and rates are worked out."""
-    from placebased.score.disclosure import public_row
-
     thr = max(threshold, 10) if sensitive else threshold
     counts = pd.Series(pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(float),
                        index=[f"c{i}" for i in range(len(values))])
@@ -1432,8 +1403,6 @@ def published_counts(values: pd.Series, threshold: int, sensitive: bool = False)
 def _decile_texts(table, threshold, sens):
     """The decile table as published (:class:`placebased.outputs.sna_report.DecileTexts`): count texts, and
     shares and rates worked out from the rounded counts."""
-    from placebased.outputs.sna_report import DecileTexts
-
     t = table.table.copy()
     text, value = published_counts(t["incidents"], threshold, sens)
     counts, total = text.drop("total"), str(text["total"])
@@ -1444,10 +1413,8 @@ def _decile_texts(table, threshold, sens):
     with np.errstate(divide="ignore", invalid="ignore"):
         t["rate_per_1000"] = np.where(res > 0, shown.to_numpy() / res * 1000, np.nan)
     t.attrs["total_value"] = float(value["total"])
-    return DecileTexts(t, counts, total, hidden)
+    return sr.DecileTexts(t, counts, total, hidden)
 
 
 def _is_sensitive(result) -> bool:
-    from placebased.categories import is_sensitive
-
     return any(is_sensitive(c) for c in result.categories)

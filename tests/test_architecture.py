@@ -93,22 +93,12 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     *(("placebased.commands.hotspots", m) for m in (
         "placebased.categories", "placebased.stats.aggregate", "placebased.stats.smoothing",
     )),
-    *(("placebased.commands.profile", m) for m in (
-        "placebased.categories", "placebased.errors", "placebased.io.tables",
-    )),
     *(("placebased.commands.sna", m) for m in (
         "placebased.io.export", "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.sna",
     )),
     *(("placebased.commands.weights", m) for m in (
         "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
         "placebased.score.regression",
-    )),
-    *(("placebased.profile_record", m) for m in (
-        "importlib", "multiprocessing", "pathlib", "placebased.categories", "placebased.errors",
-        "placebased.io.areas", "placebased.io.export", "placebased.io.geography", "placebased.io.provision",
-        "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.disclosure",
-        "placebased.score.reach", "placebased.score.scenario", "placebased.stats.aggregate",
-        "placebased.stats.evaluate", "re", "warnings",
     )),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from placebased.categories import resolve, sensitive_rules, sensitive_summary
 from placebased.commands._common import (
     _month,
     add_boundaries_args,
@@ -13,8 +14,10 @@ from placebased.commands._common import (
     load_areas_from_args,
     load_incidents_from_args,
 )
-from placebased.errors import ConfigError
-from placebased.io import export
+from placebased.errors import ConfigError, file_error
+from placebased.io import export, resultcache
+from placebased.io.tables import read_table
+from placebased.pipeline import Sources
 
 EXAMPLES = """
   placebased profile --area E01026949 --out profile.pdf
@@ -62,9 +65,6 @@ def register(sub) -> None:
 
 
 def _read_notes(path):
-    from placebased.errors import file_error
-    from placebased.io.tables import read_table
-
     frame = read_table(path, "notes")  # encodings, separators, binary files, size limits, one-line errors
     if "area_code" not in frame.columns:
         raise file_error(path, f"no area_code column (columns: {', '.join(frame.columns)})",
@@ -72,9 +72,50 @@ def _read_notes(path):
     return frame
 
 
+#: the files whose code builds what :func:`_context` saves (besides the package's computing modules)
+_BUILT_BY = ("profile_record.py", "outputs/staticmap.py", "commands/_common.py", "commands/profile.py")
+
+
+def _context_key(args) -> tuple:
+    """The sources and settings of the profiles' shared context (what :func:`_context` is keyed on)."""
+    src = Sources(vintage=args.vintage, boundaries=args.boundaries, id_column=args.id_column,
+                  incidents=tuple(args.incidents or ()))
+    files = {f: resultcache.file_state(getattr(args, f)) for f in ("scenario", "notes", "harm_table")
+             if getattr(args, f, None)}
+    settings = tuple((k, getattr(args, k, None)) for k in (
+        "name_column", "la", "force", "x_column", "y_column", "crs", "category_column", "date_column",
+        "weight_column", "date_format", "harm_table", "start", "end", "scenario", "notes", "permutations", "seed",
+        "alpha", "correction"))
+    return src, settings, tuple(sorted(files.items()))
+
+
+def _context(args):
+    """``(context, number of incidents, incidents or None)``: computed (areas, incidents, then
+    :meth:`ProfileContext.build`), or read from the result cache (:mod:`placebased.io.resultcache`) when an
+    earlier run had the same inputs, settings and code; the incidents are loaded only when computed."""
+    from placebased.profile_record import ProfileContext  # matplotlib and fpdf: not for --help
+
+    loaded = {}
+
+    def compute():
+        areas = load_areas_from_args(args)
+        if args.area:
+            ProfileContext(areas=areas).check_codes(args.area)  # fail fast, before the statistics
+        inc = loaded["inc"] = load_incidents_from_args(args, optional=True)
+        notes = _read_notes(args.notes) if args.notes else None
+        ctx = ProfileContext.build(areas, inc.points, scenario=args.scenario, notes=notes,
+                                   permutations=args.permutations, seed=args.seed, alpha=args.alpha,
+                                   correction=args.correction)
+        return ctx, len(inc.points)
+
+    src, settings, files = _context_key(args)
+    version = resultcache.code_version(computing=_BUILT_BY)
+    ctx, n_incidents = resultcache.disk_cached("profile", compute, src, settings, files, version=version)
+    return ctx, n_incidents, loaded.get("inc")
+
+
 def run(args) -> int:
-    from placebased.categories import resolve, sensitive_rules, sensitive_summary
-    from placebased.profile_record import ProfileContext, evaluate_profile, render_profile, write_profiles_each
+    from placebased.profile_record import evaluate_profile, render_profile, write_profiles_each
 
     if not args.out and not args.each:
         raise ConfigError("say where to write: --out FILE.pdf (one profile) or --each DIR (one PDF per area).")
@@ -92,22 +133,19 @@ def run(args) -> int:
     evaluate_start = _month(args.evaluate_start, "evaluate-start")
     rules = sensitive_rules(extra_file=args.sensitive_labels)  # a bad file stops here, before the statistics
     t0 = time.perf_counter()
-    areas = load_areas_from_args(args)
-    if args.area:
-        ProfileContext(areas=areas).check_codes(args.area)  # fail fast, before the statistics
-    inc = load_incidents_from_args(args, optional=True)
-    notes = _read_notes(args.notes) if args.notes else None
-    ctx = ProfileContext.build(areas, inc.points, scenario=args.scenario, notes=notes,
-                               permutations=args.permutations, seed=args.seed, alpha=args.alpha,
-                               correction=args.correction)
+    ctx, n_incidents, inc = _context(args)
     codes = ctx.check_codes(args.area) if args.area else None
+    saved = inc is None
     if evaluate_start:
+        inc = inc or load_incidents_from_args(args, optional=True)
         cats = resolve(args.evaluate_category, inc.categories) if args.evaluate_category else None
         evaluate_profile(ctx, inc.points, codes, evaluate_start, cats)
         e = ctx.evaluation.estimate
         eprint(f"evaluated {e.n_targets} target areas from {evaluate_start} against {e.n_comparisons} comparisons: "
                f"rate ratio {e.rate_ratio:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f})")
-    eprint(f"prepared {len(areas):,} areas and {len(inc.points):,} incidents in {time.perf_counter() - t0:.1f} s")
+    eprint(f"prepared {len(ctx.areas):,} areas and {n_incidents:,} incidents in {time.perf_counter() - t0:.1f} s"
+           + (" (saved results of an earlier run with the same inputs; PLACEBASED_APP_CACHE=off recomputes)"
+              if saved else ""))
     eprint(sensitive_summary([c for c in ctx.counts.columns if c != "total"] if ctx.counts is not None else [],
                              rules))
     if args.out:
