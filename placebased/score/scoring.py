@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import DataWarning
@@ -49,6 +48,24 @@ EXCLUDED, OTHER = TIER_EXCLUDED, TIER_OTHER  # placebased.names: the outputs rea
 
 # ---------------------------------------------------------------------------------------------
 # normalisation (registry by name)
+
+
+def rankdata(x: np.ndarray, axis: int | None = None, method: str = "average") -> np.ndarray:
+    """``scipy.stats.rankdata`` for arrays without NaN ("average" or "min" ties), along ``axis`` (the flattened
+    array when None), without importing scipy.stats (seconds on a fresh server, for two lines of ranking).
+
+    >>> rankdata(np.array([3.0, 1.0, 3.0, 2.0]), method="min")
+    array([3., 1., 3., 2.])
+    >>> rankdata(np.array([[3.0, 1.0], [3.0, 2.0]]), axis=0)
+    array([[1.5, 1. ],
+           [1.5, 2. ]])
+    """
+    a = np.asarray(x, dtype=float)
+    if axis is None:
+        a = a.ravel()
+    frame = pd.DataFrame(a if a.ndim == 2 else a[:, None])
+    ranked = frame.rank(axis=axis or 0, method=method).to_numpy(dtype=float)
+    return ranked if a.ndim == 2 else ranked[:, 0]
 
 
 def _percentile(x: np.ndarray) -> np.ndarray:

@@ -22,6 +22,18 @@ P_METHOD = ("two-sided pseudo p = min(1, 2 x directed pseudo p of esda 2.9 / Geo
 _LOCAL_KEY, _GLOBAL_KEY = 1, 2
 
 
+def norm_sf(x):
+    """The standard normal survival function (``scipy.stats.norm.sf``, which is ``scipy.special.ndtr(-x)``),
+    with scipy imported only when a p-value is computed: loading saved results need not import scipy.stats.
+
+    >>> float(round(norm_sf(1.959963984540054), 6))
+    0.025
+    """
+    from scipy.special import ndtr
+
+    return ndtr(-np.asarray(x, dtype=float))
+
+
 # settings and multiple testing
 
 

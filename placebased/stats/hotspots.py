@@ -35,10 +35,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from placebased.io.areas import DataWarning
-from placebased.stats import _permute
 from placebased.stats._inference import (
     _LOCAL_KEY,
     CLUSTER_LABELS,
@@ -52,6 +50,7 @@ from placebased.stats._inference import (
     _cutoff_note,
     _directed_p,
     _prepare,
+    norm_sf,
     p_cutoff,
     two_sided,
 )
@@ -101,6 +100,8 @@ class _LocalDraws:
 
 def _local_pass(arr: np.ndarray, ids: pd.Index, graph, permutations: int, seed: int, keep=None,
                 adaptive: Adaptive | None = None) -> _LocalDraws:
+    from placebased.stats import _permute  # numba, only when drawing
+
     n = len(arr)
     indptr, indices, w, diag = graph_arrays(graph)
     counts = np.diff(indptr)
@@ -217,6 +218,8 @@ class Adaptive:
 
 def _sequential(ad: Adaptive, seeds, zy, indptr, w, w_gi, gi_self, Is, Gs, lisa_scale, gi_scale):
     """Draws in rounds: everyone ``ad.first``, then only the undecided areas (see :class:`Adaptive`)."""
+    from placebased.stats import _permute  # numba, only when drawing
+
     n = len(seeds)
     counts = np.diff(indptr)
     state = _permute.local_state(seeds)
@@ -248,7 +251,7 @@ def _sim_summary(observed, larger, moments, permutations):
     se_sim = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
         z_sim = (observed - e_sim) / se_sim
-    return p_sim, e_sim, se_sim, z_sim, stats.norm.sf(np.abs(z_sim))
+    return p_sim, e_sim, se_sim, z_sim, norm_sf(np.abs(z_sim))
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,7 +371,7 @@ def _gi_result(d: _LocalDraws, permutations, seed, alpha, correction) -> GetisOr
     if (d.y < 0).any():
         warnings.warn("Gi* assumes values >= 0 (counts, rates); some values are negative, so read G* with care",
                       DataWarning, stacklevel=3)
-    return GetisOrdResult(d.ids, d.y, d.Gs, d.EGs, d.VGs, d.Zs, stats.norm.sf(np.abs(d.Zs)), p_sim, e_sim, se_sim,
+    return GetisOrdResult(d.ids, d.y, d.Gs, d.EGs, d.VGs, d.Zs, norm_sf(np.abs(d.Zs)), p_sim, e_sim, se_sim,
                           z_sim, p_z, permutations, seed, alpha, correction, p_cutoff(p_two, alpha, correction),
                           cuts, None if d.kept is None else d.kept[:, 1, :], d.draws)
 

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from placebased.errors import DataError
-from placebased.stats import _permute
 from placebased.stats._inference import (
     _GLOBAL_KEY,
     DEFAULT_PERMUTATIONS,
@@ -20,6 +18,7 @@ from placebased.stats._inference import (
     _check_settings,
     _directed_p,
     _prepare,
+    norm_sf,
 )
 from placebased.stats.smoothing import assuncao_rate
 from placebased.stats.weights import graph_arrays
@@ -98,11 +97,13 @@ def _moran_core(arr, graph, permutations, seed, variable, adjusted) -> MoranResu
     VI_rand = (A - B) / ((n - 1) * (n - 2) * (n - 3) * s02) - EI**2  # noqa: N806
     z_norm = (I - EI) / math.sqrt(VI_norm)
     z_rand = (I - EI) / math.sqrt(VI_rand) if VI_rand > 0 else float("nan")
-    p_norm = 2 * stats.norm.sf(abs(z_norm))
-    p_rand = 2 * stats.norm.sf(abs(z_rand))
+    p_norm = 2 * norm_sf(abs(z_norm))
+    p_rand = 2 * norm_sf(abs(z_rand))
     p_sim = EI_sim = seI_sim = z_sim = p_z_sim = float("nan")  # noqa: N806
     sim = None
     if permutations:
+        from placebased.stats import _permute  # numba, only when drawing
+
         indptr, indices, data, _ = graph_arrays(graph)
         seeds = _permute.stream_seeds(seed, permutations, _GLOBAL_KEY)
         sim = _permute.moran_crand(z, indptr, indices, data, seeds) * (n / s0 / z2ss)
@@ -110,7 +111,7 @@ def _moran_core(arr, graph, permutations, seed, variable, adjusted) -> MoranResu
         p_sim = float(_directed_p(np.array([larger]), permutations)[0])
         EI_sim, seI_sim = float(sim.mean()), float(sim.std())  # noqa: N806
         z_sim = (I - EI_sim) / seI_sim if seI_sim > 0 else float("nan")
-        p_z_sim = float(stats.norm.sf(abs(z_sim)))
+        p_z_sim = float(norm_sf(abs(z_sim)))
     return MoranResult(
         I=float(I), EI=EI, VI_norm=float(VI_norm), z_norm=float(z_norm), p_norm=float(p_norm),
         VI_rand=float(VI_rand), z_rand=float(z_rand), p_rand=float(p_rand), p_sim=p_sim, EI_sim=EI_sim,

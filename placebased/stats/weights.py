@@ -25,16 +25,19 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph
 from scipy import sparse
 
 from placebased.errors import ConfigError, DataError
 from placebased.io.areas import BNG, DataWarning
+
+if TYPE_CHECKING:  # libpysal is imported where a Graph is built (seconds to import)
+    from libpysal.graph import Graph
 
 #: weight kinds by name; ``knn`` and ``distance`` take a parameter after a colon
 WEIGHT_KINDS: dict[str, str] = {
@@ -138,8 +141,12 @@ def build_weights(areas: gpd.GeoDataFrame | gpd.GeoSeries, kind: str = "queen") 
             k = int(spec.param)
             if k >= len(planar):
                 raise ConfigError(f"knn:{k} needs more than {k} areas (there are {len(planar)}); choose a smaller K.")
+            from libpysal.graph import Graph
+
             graph = Graph.build_knn(_centroids(planar), k=k, coplanar="jitter")
         else:
+            from libpysal.graph import Graph
+
             graph = Graph.build_distance_band(_centroids(planar), float(spec.param), binary=True)
         coo = graph.sparse.tocoo()  # in graph.unique_ids order, which is ids
         keep = (coo.row != coo.col) & (coo.data != 0)
@@ -215,6 +222,8 @@ def _graph(ids: pd.Index, f: np.ndarray, n: np.ndarray, w: np.ndarray, transform
         w = np.concatenate([w, np.zeros(len(isolates))])
         order = np.lexsort((n, f))
         f, n, w = f[order], n[order], w[order]
+    from libpysal.graph import Graph
+
     index = pd.MultiIndex(levels=[ids, ids], codes=[f, n], names=["focal", "neighbor"], verify_integrity=False)
     graph = Graph(pd.Series(np.asarray(w, dtype=np.float64), index=index, name="weight"), transformation,
                   is_sorted=True)
@@ -309,8 +318,25 @@ def _reorder(graph: Graph, order: pd.Index) -> Graph:
     f = pd.Categorical(adj.index.get_level_values("focal"), categories=order)
     n = pd.Categorical(adj.index.get_level_values("neighbor"), categories=order)
     frame = pd.DataFrame({"f": f, "n": n, "w": adj.to_numpy()}).sort_values(["f", "n"], kind="stable")
+    from libpysal.graph import Graph
+
     return Graph.from_arrays(frame["f"].astype(object).to_numpy(), frame["n"].astype(object).to_numpy(),
                              frame["w"].to_numpy())
+
+
+def graph_state(graph: Graph) -> dict:
+    """``graph`` as plain pandas and scipy objects (its adjacency table, transformation and cached CSR
+    matrix), which load without importing libpysal; :func:`graph_from_state` makes the Graph again."""
+    return dict(graph.__dict__)
+
+
+def graph_from_state(state: dict) -> Graph:
+    """The :class:`libpysal.graph.Graph` saved by :func:`graph_state` (the same object, attribute for attribute)."""
+    from libpysal.graph import Graph
+
+    graph = Graph.__new__(Graph)
+    graph.__dict__.update(state)
+    return graph
 
 
 def graph_arrays(graph: Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
