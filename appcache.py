@@ -15,7 +15,7 @@ import streamlit as st
 
 from placebased import pipeline as P  # noqa: N812
 from placebased.outputs.mapping import authority_outlines, web_features, web_geometry
-from placebased.score.scenario import Scenario
+from placebased.pipeline import Scenario
 
 UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 #: ``off`` turns the on-disk cache of loaded inputs and area charts off (see :func:`_disk_cached`)
@@ -222,13 +222,11 @@ def c_score(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, scenario
 
 @st.cache_resource(show_spinner="Finding gaps in provision…", max_entries=16)
 def c_gaps(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, upto: str):
-    from placebased.score.reach import gaps, reach, tiers_up_to
-
     areas = c_areas(src)[0]
-    r = reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)
+    r = P.reach(areas, c_provision(src), radius_m=radius, types=list(types) or None)
     tier = c_score(src, filters, stats, scenario)[0].table["tier"]
-    return gaps(r, tier, areas=areas, priority_tiers=tiers_up_to(tier, upto),
-                types_label=", ".join(types) if types else "provision of any type")
+    return P.gaps(r, tier, areas=areas, priority_tiers=P.tiers_up_to(tier, upto),
+                  types_label=", ".join(types) if types else "provision of any type")
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
@@ -242,9 +240,7 @@ def c_comparison_sentence(code: str, vintage: int = 2025) -> str:
 
 @st.cache_data(show_spinner=False)
 def c_catalogue_labels(vintage: int = 2025):
-    from placebased.score.indicators import catalogue_for_vintage
-
-    return {k: v.label for k, v in catalogue_for_vintage(vintage).items()}
+    return {k: v.label for k, v in P.catalogue_for_vintage(vintage).items()}
 
 
 def save_upload(upload) -> str:
@@ -310,26 +306,23 @@ def current_settings():
     """The data, filter, statistics and scenario settings last used on the main page (or defaults)."""
     from placebased.categories import GROUPS
     from placebased.config import AreaConfig
-    from placebased.score.scenario import default_scenario
 
     default_filters = P.Filters(categories=tuple(sorted(GROUPS["serious_violence"]["police_uk"])))
     stats = P.StatsSettings(permutations=9999)  # as the main page: FDR needs room below p = 0.001
     area = st.session_state.get("area_config") or AreaConfig()  # app.py's --config area.toml
-    return st.session_state.get("settings") or (area.sources(), default_filters, stats, default_scenario())
+    return st.session_state.get("settings") or (area.sources(), default_filters, stats, P.default_scenario())
 
 
 @st.cache_resource(show_spinner="Computing trends and emerging hot spots (space-time Gi*)…", max_entries=8)
 def c_trends(src: P.Sources, filters: P.Filters, stats: P.StatsSettings):
     import warnings
 
-    from placebased.stats.emerging import trends
-
     an = c_analysis(src, filters, stats)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return trends(c_incidents(src).points, c_areas(src)[0], categories=list(an.selected) or None,
-                      start=filters.start, end=filters.end, graph=an.graph, alpha=stats.alpha,
-                      correction=stats.correction)
+        return P.trends(c_incidents(src).points, c_areas(src)[0], categories=list(an.selected) or None,
+                        start=filters.start, end=filters.end, graph=an.graph, alpha=stats.alpha,
+                        correction=stats.correction)
 
 
 @st.cache_resource(show_spinner="Preparing the profile…", max_entries=4)
@@ -349,13 +342,12 @@ def c_profile_context(src: P.Sources, filters: P.Filters, stats: P.StatsSettings
 @st.cache_resource(show_spinner="Solving the maximal covering location problem (CBC)…", max_entries=8)
 def c_sites(src: P.Sources, filters, stats, scenario: Scenario, types: tuple[str, ...], radius: float, k: int):
     from placebased.io.provision import select_types
-    from placebased.score.siting import priority_weights, suggest_sites
 
     areas = c_areas(src)[0]
     score = c_score(src, filters, stats, scenario)[0].table["score"]
     existing = select_types(c_provision(src), list(types) or None)
-    return suggest_sites(areas, priority_weights(score, areas["population"]), k, radius_m=radius, existing=existing,
-                         population=areas["population"])
+    return P.suggest_sites(areas, P.priority_weights(score, areas["population"]), k, radius_m=radius,
+                           existing=existing, population=areas["population"])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -370,18 +362,16 @@ def c_area_charts(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, co
 def _area_chart(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, code: str, kind: str) -> bytes:
     import io
 
-    from placebased.stats.timeseries import time_of_week, time_of_week_figure, trend_figure
-
     an = c_analysis(src, filters, stats)
     points = c_incidents(src).points
     name = c_areas(src)[0].at[code, "area_name"]
     if kind == "trend":
-        fig = trend_figure(P.area_month_series(an, code, P.months_available(points)),
-                           title=f"{name}: selected categories per month")
+        fig = P.trend_figure(P.area_month_series(an, code, P.months_available(points)),
+                             title=f"{name}: selected categories per month")
     else:
         area = c_areas(src)[0].loc[[code]]
-        fig = time_of_week_figure(time_of_week(points, area, list(an.selected) or None, start=filters.start,
-                                               end=filters.end), title=f"{name}: day of week × hour")
+        fig = P.time_of_week_figure(P.time_of_week(points, area, list(an.selected) or None, start=filters.start,
+                                                   end=filters.end), title=f"{name}: day of week × hour")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()
@@ -390,15 +380,11 @@ def _area_chart(src: P.Sources, filters: P.Filters, stats: P.StatsSettings, code
 @st.cache_resource(show_spinner="Matching comparison areas and fitting the count model…", max_entries=16)
 def c_evaluation(src: P.Sources, categories, targets: tuple[str, ...], start: str, settings):
     """The evaluation of ``targets`` from ``start`` (:func:`placebased.stats.evaluate.evaluate_incidents`)."""
-    from placebased.stats.evaluate import evaluate_incidents
-
-    return evaluate_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), start, categories, settings)
+    return P.evaluate_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), start, categories, settings)
 
 
 @st.cache_resource(show_spinner="Simulating evaluations on the areas' own history…", max_entries=16)
 def c_plan(src: P.Sources, categories, targets: tuple[str, ...], months_after: int, settings=None):
     """The minimum detectable effect for ``targets`` (:func:`placebased.stats.evaluate_power.plan_incidents`)."""
-    from placebased.stats.evaluate_power import plan_incidents
-
-    return plan_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), months_after, categories,
-                          settings=settings)
+    return P.plan_incidents(c_incidents(src).points, c_areas(src)[0], list(targets), months_after, categories,
+                            settings=settings)

@@ -46,6 +46,7 @@ from placebased.score.partner_times import partner_times  # noqa: F401
 from placebased.score.reach import area_centres, gaps, reach, tiers_up_to  # noqa: F401
 from placebased.score.regression import default_predictors, fit_count_model
 from placebased.score.scenario import Scenario, default_scenario, preset, preset_names  # noqa: F401
+from placebased.score.scoring import score_areas as _score_areas
 from placebased.score.selection import selection_csv, selection_geojson, selection_table  # noqa: F401
 from placebased.score.siting import priority_weights, suggest_sites  # noqa: F401
 from placebased.score.survey import survey_coverage  # noqa: F401
@@ -55,6 +56,7 @@ from placebased.stats.evaluate import plot as evaluation_plot  # noqa: F401  (PN
 from placebased.stats.evaluate_power import plan_incidents  # noqa: F401
 from placebased.stats.monitoring import monitor
 from placebased.stats.smoothing import VARIABLES, variable_values  # noqa: F401
+from placebased.stats.weights import graph_from_state, graph_state
 
 SNASettings = sna.SNASettings  # the needs assessment's settings (the needs page fills them)
 
@@ -285,6 +287,28 @@ class Analysis:
     def frame(self) -> pd.DataFrame:
         return self.hotspots.to_frame()
 
+    # Saved (pickled, the app's disk cache) with the weights as plain arrays, made a Graph again on first use:
+    # loading saved results then imports neither libpysal nor scipy.stats (seconds on a fresh server).
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        graph = state.pop("graph", None)
+        state["_graph_state"] = None if graph is None else graph_state(graph)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.__dict__.get("_graph_state") is None:
+            self.__dict__.pop("_graph_state", None)
+            self.__dict__["graph"] = None
+
+    def __getattr__(self, name: str):
+        state = self.__dict__.get("_graph_state")
+        if name == "graph" and state is not None:
+            self.__dict__["graph"] = graph = graph_from_state(state)
+            del self.__dict__["_graph_state"]
+            return graph
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def settings_line(self) -> str:
         s = self.hotspots.settings
         return (f"{self.stats.variable} of {', '.join(self.selected) if self.selected else 'all incidents'}; "
@@ -413,8 +437,6 @@ def score_table(table: pd.DataFrame, scenario, names: pd.Series | None = None, v
 
     Returns ``(ScoreResult, note or None)``.
     """
-    from placebased.score.scoring import score_areas as _score_areas
-
     score_areas = partial(_score_areas, catalogue=catalogue_for_vintage(vintage), robustness_draws=robustness_draws,
                           names=names)
     weighted = {k: w for k, w in scenario.weights.items() if w > 0}

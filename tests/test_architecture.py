@@ -47,35 +47,7 @@ APP_FILES = ("app.py", "appcache.py", "appauth.py", "views")
 ENTRY_MAY_IMPORT = {"root", "io", "outputs", "orchestration", "entry"}
 
 # entry-point imports of stats/ or score/ still to move behind the orchestration (importer -> imported)
-KNOWN_ENTRY: set[tuple[str, str]] = {
-    *(("appcache", m) for m in (
-        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scenario",
-        "placebased.score.siting", "placebased.stats.emerging", "placebased.stats.evaluate",
-        "placebased.stats.evaluate_power", "placebased.stats.timeseries",
-    )),
-    ("placebased.commands._common", "placebased.score.harm"),
-    ("placebased.commands.counts", "placebased.stats.aggregate"),
-    *(("placebased.commands.evaluate", m) for m in ("placebased.stats.evaluate", "placebased.stats.evaluate_power")),
-    *(("placebased.commands.gaps", m) for m in (
-        "placebased.score.indicators", "placebased.score.reach", "placebased.score.scoring",
-    )),
-    *(("placebased.commands.hotspots", m) for m in (
-        "placebased.stats.aggregate", "placebased.stats.hotspots", "placebased.stats.smoothing",
-        "placebased.stats.weights",
-    )),
-    *(("placebased.commands.map", m) for m in (
-        "placebased.score.reach", "placebased.score.siting", "placebased.stats.emerging",
-    )),
-    *(("placebased.commands.monitor", m) for m in ("placebased.score.partner_times", "placebased.stats.monitoring")),
-    *(("placebased.commands.moran", m) for m in ("placebased.stats.hotspots", "placebased.stats.weights")),
-    *(("placebased.commands.site", m) for m in ("placebased.score.reach", "placebased.score.siting")),
-    ("placebased.commands.sna", "placebased.score.sna"),
-    ("placebased.commands.survey", "placebased.score.survey"),
-    ("placebased.commands.trends", "placebased.stats.emerging"),
-    *(("placebased.commands.weights", m) for m in (
-        "placebased.score.indicators", "placebased.score.regression", "placebased.stats.weights",
-    )),
-}
+KNOWN_ENTRY: set[tuple[str, str]] = set()
 
 #: optional or heavy third-party modules (top-level names) that may be imported inside a function:
 #: seconds each to import on the CI machine (scipy.stats, libpysal, esda, numba, statsmodels, sklearn,
@@ -88,19 +60,7 @@ HEAVY_DEPENDENCIES = {
 }
 
 # imports inside functions still to hoist to module level (module -> imported); same only-shrinks rule
-KNOWN_LAZY: set[tuple[str, str]] = {
-    *(("placebased.commands.counts", m) for m in ("pandas", "placebased.pipeline")),
-    *(("placebased.commands.hotspots", m) for m in (
-        "placebased.categories", "placebased.stats.aggregate", "placebased.stats.smoothing",
-    )),
-    *(("placebased.commands.sna", m) for m in (
-        "placebased.io.export", "placebased.outputs.sna_report", "placebased.pipeline", "placebased.score.sna",
-    )),
-    *(("placebased.commands.weights", m) for m in (
-        "placebased.categories", "placebased.commands.score", "placebased.errors", "placebased.score.indicators",
-        "placebased.score.regression",
-    )),
-}
+KNOWN_LAZY: set[tuple[str, str]] = set()
 
 
 def layer(mod: str) -> str:

@@ -15,8 +15,7 @@ from placebased.io.incidents import IncidentSet, load_incidents, no_incidents
 from placebased.io.ons import boundaries_file
 from placebased.io.policeuk import cli_progress, filter_to_areas
 from placebased.names import VINTAGES
-from placebased.pipeline import Filters, filter_incidents
-from placebased.score.harm import harm_weighted
+from placebased.pipeline import Filters, filter_incidents, harm_weighted
 
 HELP_FORMATTER = argparse.RawDescriptionHelpFormatter
 

@@ -15,8 +15,7 @@ from placebased.commands._common import (
 from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.export import write_table
-from placebased.stats.evaluate import MatchSettings, evaluate_incidents, plot, read_targets
-from placebased.stats.evaluate_power import plan_incidents
+from placebased.pipeline import MatchSettings, evaluate_incidents, evaluation_plot, plan_incidents, read_targets
 
 EXAMPLES = """
   placebased evaluate --targets targets.csv --start 2025-06 --category serious_violence --out eval.csv \\
@@ -102,7 +101,7 @@ def run(args) -> int:
     result = evaluate_incidents(inc.points, areas, targets, start, cats, settings, end=end, alpha=args.alpha)
     _write(result.summary_row(), args.out)
     if args.plot:
-        export.write_document(plot(result), args.plot)
+        export.write_document(evaluation_plot(result), args.plot)
     print(result.text())
     for note in result.notes:
         eprint(f"note: {note}")

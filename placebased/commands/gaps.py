@@ -16,9 +16,19 @@ from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.geography import defaults_apply
 from placebased.io.provision import example_provision, load_provision
-from placebased.pipeline import Scenario, areas_vintage, count_incidents, default_scenario, score_areas_with
-from placebased.score.indicators import catalogue_for_vintage, default_weights
-from placebased.score.reach import area_centres, gaps, reach, tiers_up_to
+from placebased.pipeline import (
+    Scenario,
+    area_centres,
+    areas_vintage,
+    catalogue_for_vintage,
+    count_incidents,
+    default_scenario,
+    default_weights,
+    gaps,
+    reach,
+    score_areas_with,
+    tiers_up_to,
+)
 
 EXAMPLES = """
   placebased gaps --provision example --types "GP practice" --out gp_gaps.csv     # shipped NHS example data
@@ -82,16 +92,12 @@ def load_provision_from_args(args, areas=None):
 def priority_from_args(args, areas):
     """Tier and score per area: the scoring scenario (``--scenario`` or the default) or IMD deciles.
 
-    Returns ``(tier, score, label)``. Falls back to IMD deciles (tier = decile, 1 = top) and the IMD
-    score with ``--imd-tiers`` or when the scoring module is not available.
+    Returns ``(tier, score, label)``; with ``--imd-tiers`` the IMD deciles (tier = decile, 1 = top) and
+    the IMD score.
     """
-    try:
-        from placebased.score import scoring
-    except ImportError:
-        scoring = None
-    if scoring is None or args.imd_tiers:
+    if args.imd_tiers:
         if args.scenario:
-            raise ConfigError("--scenario and --imd-tiers exclude each other (or scoring is not installed).")
+            raise ConfigError("--scenario and --imd-tiers exclude each other.")
         if "imd_decile" not in areas or areas["imd_decile"].isna().all():
             raise ConfigError("no IMD deciles for these areas; give --scenario with your own indicators.")
         iod = f"IMD {areas.attrs.get('vintage', 2025)}"

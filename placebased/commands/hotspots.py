@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from placebased.categories import resolve
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -15,6 +16,16 @@ from placebased.commands._common import (
 from placebased.errors import ConfigError, DataError
 from placebased.io import export
 from placebased.names import CORRECTIONS
+from placebased.pipeline import (
+    VARIABLES,
+    build_weights,
+    count_incidents,
+    format_moran,
+    hotspots,
+    moran_rate,
+    parse_weights,
+    variable_values,
+)
 
 EXAMPLES = """
   placebased hotspots --out hotspots.csv                               # shipped police.uk data, counts, queen
@@ -61,13 +72,8 @@ def register(sub) -> None:
 
 
 def _values(args, areas, graph):
-    from placebased.stats.smoothing import VARIABLES, variable_values
-
     variable = args.variable.strip()
     if variable.lower() in VARIABLES:
-        from placebased.categories import resolve
-        from placebased.stats.aggregate import count_incidents
-
         inc = load_incidents_from_args(args)
         cats = resolve(args.category, inc.categories)
         counts = count_incidents(inc.points, areas, categories=cats, without_location=inc.report.skipped).counts
@@ -88,9 +94,6 @@ def _values(args, areas, graph):
 
 
 def run(args) -> int:
-    from placebased.stats.hotspots import format_moran, hotspots, moran_rate
-    from placebased.stats.weights import build_weights, parse_weights
-
     spec = parse_weights(args.weights)  # fail fast on a bad name, before reading anything
     areas = load_areas_from_args(args)
     graph = build_weights(areas, spec.label)

@@ -23,8 +23,7 @@ from placebased.errors import ConfigError, file_error
 from placebased.io import export
 from placebased.io.provision import select_types
 from placebased.names import MAP_LAYERS
-from placebased.score.reach import gaps, reach, tiers_up_to
-from placebased.score.siting import priority_weights, suggest_sites
+from placebased.pipeline import gaps, priority_weights, reach, suggest_sites, tiers_up_to
 
 EXAMPLES = """
   placebased map --out priority.html                           # priority score, shipped data, Balanced scenario
@@ -146,12 +145,10 @@ def run(args) -> int:
     if layer == "gaps":
         note, sites = _gaps(args, areas, provision, result, scenario, mf)
     if layer == "emerging":
-        from placebased.stats.emerging import trends
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trend = trends(inc.points, areas, categories=list(analysis.selected) or None, graph=analysis.graph,
-                           alpha=stats.alpha, correction=stats.correction)
+            trend = P.trends(inc.points, areas, categories=list(analysis.selected) or None, graph=analysis.graph,
+                             alpha=stats.alpha, correction=stats.correction)
         mf["emerging_class"] = trend.table["emerging_class"]
         for n in trend.notes:
             eprint(f"note: {n}")

@@ -14,8 +14,7 @@ from placebased.commands._common import (
 from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.export import write_table
-from placebased.score.partner_times import partner_times
-from placebased.stats.monitoring import monitor
+from placebased.pipeline import monitor, partner_times
 
 EXAMPLES = """
   placebased monitor --out monitor.csv                     # shipped police.uk data: PROXY measures only

@@ -9,6 +9,7 @@ from placebased.commands._common import add_parser
 from placebased.commands.hotspots import add_inference_args
 from placebased.errors import DataError, SchemaError
 from placebased.io.areas import load_areas, read_polygons
+from placebased.pipeline import build_weights, format_moran, moran, parse_weights
 
 EXAMPLES = """
   placebased moran --column imd_score --json                         # shipped Northamptonshire LSOAs
@@ -39,9 +40,6 @@ def _clean(v):
 
 
 def run(args) -> int:
-    from placebased.stats.hotspots import format_moran, moran
-    from placebased.stats.weights import build_weights, parse_weights
-
     spec = parse_weights(args.weights)
     if args.boundaries:
         frame = read_polygons(args.boundaries, args.id_column)

@@ -12,8 +12,7 @@ from placebased.commands.gaps import (
 from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.provision import load_provision, select_types
-from placebased.score.reach import area_centres
-from placebased.score.siting import priority_weights, suggest_sites
+from placebased.pipeline import area_centres, priority_weights, suggest_sites
 
 EXAMPLES = """
   placebased site --provision example --types "GP practice" --k 5 --out sites.csv

@@ -14,6 +14,10 @@ from placebased.commands._common import (
     load_incidents_from_args,
 )
 from placebased.errors import ConfigError
+from placebased.io import export
+from placebased.io.export import write_table
+from placebased.outputs.sna_report import render_report, table_frames
+from placebased.pipeline import sna, sna_analysis
 
 EXAMPLES = """
   placebased sna --tables sna/                             # serious violence, shipped police.uk data
@@ -59,8 +63,6 @@ def register(sub) -> None:
 
 def write_tables(result, folder) -> list[Path]:
     """Write the tables of a :class:`placebased.score.sna.SNAResult` into ``folder`` (each file whole or not at all)."""
-    from placebased.outputs.sna_report import table_frames
-
     folder = Path(folder)
     frames = table_frames(result)
     if folder.exists() and not folder.is_dir():
@@ -90,15 +92,10 @@ def _partner_inputs(args) -> dict:
 
 
 def _write(frame, path: Path) -> None:
-    from placebased.io.export import write_table
-
     write_table(frame, path, index=False)
 
 
 def run(args) -> int:
-    from placebased.pipeline import sna_analysis
-    from placebased.score import sna
-
     if not args.tables and not args.out:
         raise ConfigError("say what to write: --tables DIR (CSV tables) and/or --out FILE.pdf (the report).")
     if args.out and not str(args.out).lower().endswith(".pdf"):
@@ -124,7 +121,6 @@ def run(args) -> int:
         eprint(f"note: {note}")
     pdf = None
     if args.out:  # build the report before writing anything, so a failure leaves no files behind
-        from placebased.outputs.sna_report import render_report
         from placebased.profile_record import needs_context
 
         ctx = needs_context(areas, inc, result, scenario=args.scenario, permutations=args.permutations,
@@ -134,8 +130,6 @@ def run(args) -> int:
         written = write_tables(result, args.tables)
         eprint(f"wrote {len(written)} tables to {args.tables}")
     if pdf is not None:
-        from placebased.io import export
-
         export.write_document(pdf, args.out)
         eprint(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB)")
     return 0

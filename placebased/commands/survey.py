@@ -7,7 +7,7 @@ from pathlib import Path
 from placebased.commands._common import add_boundaries_args, add_parser, eprint, load_areas_from_args
 from placebased.commands.monitor import write_frame
 from placebased.io import export
-from placebased.score.survey import survey_coverage
+from placebased.pipeline import survey_coverage
 
 EXAMPLES = """
   placebased survey --responses survey.csv --out coverage/

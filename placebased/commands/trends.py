@@ -17,7 +17,7 @@ from placebased.errors import ConfigError
 from placebased.io import export
 from placebased.io.areas import DataWarning
 from placebased.names import CORRECTIONS
-from placebased.pipeline import incident_line, scope_label
+from placebased.pipeline import incident_line, scope_label, trends
 
 EXAMPLES = """
   placebased trends --out trends.csv                          # shipped police.uk data (9 months), queen
@@ -63,8 +63,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from placebased.stats.emerging import trends
-
     if args.time_window < 0:
         raise ConfigError(f"--time-window must be 0 or more (got {args.time_window}); e.g. 1.")
     areas = load_areas_from_args(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from placebased.categories import GROUPS
 from placebased.commands._common import (
     add_boundaries_args,
     add_incidents_args,
@@ -9,6 +10,9 @@ from placebased.commands._common import (
     eprint,
     load_areas_from_args,
 )
+from placebased.commands.score import indicator_table_from_args, scenario_from_args
+from placebased.errors import ConfigError
+from placebased.pipeline import build_weights, catalogue_frame, default_predictors, fit_count_model
 
 EXAMPLES = """
   placebased weights --suggest                                      # shipped police.uk data, Balanced predictors
@@ -50,19 +54,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     if args.list:
-        from placebased.score.indicators import catalogue_frame
-
         cat = catalogue_frame()
         for ind_id, row in cat.iterrows():
             w = f"{row['default_weight']:g}" if row["default_weight"] else "-"
             print(f"{ind_id:<28} {row['direction']:<6} {w:>4}  {row['label']} [{row['unit']}]")
         return 0
-    from placebased.categories import GROUPS
-    from placebased.commands.score import indicator_table_from_args, scenario_from_args
-    from placebased.errors import ConfigError
-    from placebased.score.regression import default_predictors, fit_count_model
-    from placebased.stats.weights import build_weights
-
     if args.outcome not in GROUPS:
         raise ConfigError(f"unknown outcome group {args.outcome!r}; choose one of {', '.join(GROUPS)}.")
     base = scenario_from_args(args)

@@ -993,7 +993,7 @@ def _police_part(path: Path, max_bad_share: float) -> dict | None:
         except UnicodeDecodeError:
             return None
     try:
-        header = raw.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+        header = raw[:raw.find(b"\n")].decode("utf-8-sig").rstrip("\r")  # (split would copy the whole file)
     except UnicodeDecodeError:
         return None
     names = []

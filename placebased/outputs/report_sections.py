@@ -16,6 +16,7 @@ import numpy as np
 from fpdf import FPDF
 
 from placebased import __version__
+from placebased.io.places import ward_names
 from placebased.outputs import style
 from placebased.outputs.report_charts import (
     Cell,
@@ -379,8 +380,6 @@ def _with_wards(heads, rows):
     heads = list(heads)
     if "Ward" in heads or "Name" not in heads or not rows:
         return heads, [list(r) for r in rows]
-    from placebased.io.places import ward_names
-
     wards = ward_names([r[0] for r in rows])
     if wards.isna().all():
         return heads, [list(r) for r in rows]

@@ -470,6 +470,8 @@ def _monthly_codes(pos: np.ndarray, m_code: np.ndarray, months: list[str], c_cod
         "category": pd.array(np.asarray(cats)[key % nc], dtype=category_dtype),
         "count": total.astype(float),
     })
+    if ids.is_unique and ids.is_monotonic_increasing:  # the keys are in that order already (months, cats sorted)
+        return out
     return out.sort_values(["area_code", "month", "category"], kind="stable", ignore_index=True)
 
 
