@@ -108,8 +108,8 @@ def test_cli_and_app_give_the_same_scores_hot_spots_and_counts(tmp_path, capsys)
     assert (cli_counts[app_counts.columns].to_numpy() == app_counts.to_numpy()).all()
     rep = analysis.counts.report
     assert f"in the areas {rep.in_area:,}, outside the areas {rep.outside:,}" in err
-    captions = " ".join(c.value for c in at.caption)
-    assert f"in the areas {rep.in_area:,}, outside the areas {rep.outside:,}" in captions
+    captions = " ".join(c.value for c in at.caption)  # the app says it in plain words (glossary.incident_summary)
+    assert f"{rep.in_area:,} fall inside these areas and are counted; {rep.outside:,} lie outside them" in captions
 
 
 @pytest.mark.slow
