@@ -4,7 +4,6 @@ streamlit). Each wrapper is keyed by small frozen settings; heavy objects are sh
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import tempfile
 import threading
@@ -14,115 +13,21 @@ from pathlib import Path
 import streamlit as st
 
 from placebased import pipeline as P  # noqa: N812
+from placebased.io import resultcache
 from placebased.outputs.mapping import authority_outlines, web_features, web_geometry
 from placebased.pipeline import Scenario
 
 UPLOADS = Path(tempfile.gettempdir()) / "placebased-uploads"
 #: ``off`` turns the on-disk cache of loaded inputs and area charts off (see :func:`_disk_cached`)
-DISK_CACHE_ENV = "PLACEBASED_APP_CACHE"
-_DISK_KEEP = {"chart": 256}  # files kept per kind, the newest (8 of other kinds: inputs of 10-20 MB)
-
-
-def _disk_dir() -> Path:
-    """``$PLACEBASED_APP_CACHE`` if a folder, else ``app/`` in placebased's user cache folder
-    (:func:`placebased.io.ons.cache_dir`)."""
-    import os
-
-    env = os.environ.get(DISK_CACHE_ENV, "").strip()
-    if env and env.lower() not in ("on", "1", "true"):
-        return Path(env)
-    from placebased.io.ons import cache_dir
-
-    return cache_dir() / "app"
-
-
-#: package files that never compute what :func:`_disk_cached` saves (entry points, PDF and other outputs):
-#: editing them does not invalidate it
-_NOT_COMPUTING = ("commands/", "cli.py", "config.py", "access.py", "profile_record.py", "outputs/glossary.py",
-                  "outputs/report", "outputs/sna_report.py", "outputs/staticmap.py", "outputs/survey_map.py",
-                  "outputs/webmap.py", "outputs/workshop.py")
-
-
-@functools.lru_cache(maxsize=1)
-def _code_version() -> str:
-    """What a cached result depends on besides its inputs: the source and data files of the package that
-    load and compute (all but :data:`_NOT_COMPUTING`), this module, the Python and the versions of the
-    libraries that compute (read, never imported)."""
-    import importlib.metadata
-    import sys
-
-    import placebased
-
-    h = hashlib.sha256(sys.version.encode())
-    root = Path(placebased.__file__).resolve().parent
-    files = [p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".csv") and p.is_file()
-             and not p.relative_to(root).as_posix().startswith(_NOT_COMPUTING)]
-    for f in sorted(files):
-        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
-    h.update(Path(__file__).read_bytes())
-    for lib in ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "scipy", "libpysal", "numba",
-                "matplotlib"):
-        try:
-            h.update(f"{lib}={importlib.metadata.version(lib)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            h.update(lib.encode())
-    return h.hexdigest()
-
-
-def _files_state(src: P.Sources) -> list:
-    """Path, size and modification time of every file ``src`` reads (its own files, or the shipped data
-    folders it falls back to), folders walked."""
-    from placebased import _paths
-
-    roots = [p for p in (src.boundaries, *src.incidents, *src.tables, src.provision) if p]
-    roots += [_paths.data_folder(n) for n in _paths.DATA_FOLDERS]
-    out = []
-    for r in roots:
-        r = Path(r)
-        for f in sorted(r.rglob("*")) if r.is_dir() else [r]:
-            try:
-                st_ = f.stat()
-            except OSError:
-                out.append((str(f), None))
-                continue
-            if f.is_file():
-                out.append((str(f.resolve()), st_.st_size, st_.st_mtime_ns))
-    return out
+DISK_CACHE_ENV = resultcache.DISK_CACHE_ENV
 
 
 def _disk_cached(kind: str, compute, src: P.Sources, *settings):
-    """``compute()``, or its result saved on disk by an earlier server for the same inputs: so a fresh
-    server reads what it would recompute (the same objects, pickled). The key is the SHA-256 of ``kind``,
-    ``src`` and ``settings`` (frozen dataclasses, by ``repr``), the state of every file ``src`` reads and
-    :func:`_code_version`; any change recomputes. Errors are never cached; a file that cannot be read or
-    written is recomputed, never a reason to fail. Written by this process only, in the user's own cache
-    folder (mode 0700); ``PLACEBASED_APP_CACHE=off`` turns it off."""
-    import os
-    import pickle
-
-    if os.environ.get(DISK_CACHE_ENV, "").strip().lower() in ("off", "0", "false", "no"):
-        return compute()
-    path = None
-    try:
-        key = hashlib.sha256(repr((kind, src, settings, _files_state(src), _code_version())).encode()).hexdigest()
-        path = _disk_dir() / f"{kind}-{key[:40]}.pickle"
-        with open(path, "rb") as f:
-            return pickle.load(f)  # noqa: S301 - written by this app into the user's own cache folder
-    except Exception:  # noqa: BLE001 - not cached yet, unreadable or stale: compute
-        pass
-    value = compute()
-    if path is not None:
-        try:
-            from placebased._atomic import write_bytes
-
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            old = sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for f in old[_DISK_KEEP.get(kind, 8):]:
-                f.unlink(missing_ok=True)
-        except Exception:  # noqa: BLE001 - a read-only or full disk: the app works without this cache
-            pass
-    return value
+    """``compute()``, or its result saved on disk by an earlier server for the same inputs
+    (:func:`placebased.io.resultcache.disk_cached`, the cache the CLI's profiles use too): keyed on ``kind``,
+    ``src``, ``settings``, the state of every file ``src`` reads and the code version, which here includes
+    this module. ``PLACEBASED_APP_CACHE=off`` turns it off; a folder moves it."""
+    return resultcache.disk_cached(kind, compute, src, *settings, version=resultcache.code_version((__file__,)))
 
 
 class _LazyFeatures(Mapping):

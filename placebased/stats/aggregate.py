@@ -230,6 +230,23 @@ def count_incidents(
     return CountResult(counts=counts, monthly=monthly, points=assigned, report=report)
 
 
+def _check_codes(joined, pos, points_of, areas, check_sample, snap_m, publisher_tolerance_m):
+    """A seeded random sample of the records joined by code (positions ``joined``), placed by location with the
+    usual rule: ``(sample, by_location, differ, refusal)``; ``refusal`` the message when too many
+    disagree, else None."""
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(joined, size=min(int(check_sample), len(joined)), replace=False))
+    by_location, _ = assign_areas(points_of(sample), areas, snap_m=snap_m, max_outside_share=1.0,
+                                  publisher_tolerance_m=publisher_tolerance_m)
+    differ = areas.index.get_indexer(by_location["area_code"]) != pos[sample]
+    if len(sample) and differ.mean() > MAX_DISAGREEMENT:
+        return sample, by_location, differ, (
+            f"the records' area codes were not used: {int(differ.sum()):,} of a random sample of {len(sample):,} "
+            f"({differ.mean():.0%}) disagree with their location, so the codes are of another geography; "
+            "every record was placed by location")
+    return sample, by_location, differ, None
+
+
 def _assign_by_code(pts: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, snap_m: float, publisher_tolerance_m: float,
                     check_sample: int):
     """The table join of :func:`count_incidents`: ``(assigned, report, positions)``, or None when no record's
@@ -242,17 +259,10 @@ def _assign_by_code(pts: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, snap_m: floa
     joined = np.flatnonzero(pos >= 0)
     if not len(joined):
         return None
-    # a seeded random sample of the joined records, placed by location with the usual rule
-    rng = np.random.default_rng(0)
-    sample = np.sort(rng.choice(joined, size=min(int(check_sample), len(joined)), replace=False))
-    by_location, _ = assign_areas(pts.iloc[sample], areas, snap_m=snap_m, max_outside_share=1.0,
-                                  publisher_tolerance_m=publisher_tolerance_m)
-    where = areas.index.get_indexer(by_location["area_code"])
-    differ = where != pos[sample]
-    if len(sample) and differ.mean() > MAX_DISAGREEMENT:
-        return (f"the records' area codes were not used: {int(differ.sum()):,} of a random sample of {len(sample):,} "
-                f"({differ.mean():.0%}) disagree with their location, so the codes are of another geography; "
-                "every record was placed by location")
+    sample, by_location, differ, refused = _check_codes(joined, pos, lambda rows: pts.iloc[rows], areas,
+                                                        check_sample, snap_m, publisher_tolerance_m)
+    if refused:
+        return refused
     # records without one of the areas' codes: by location, only those near the areas (the rest are outside)
     rest = np.flatnonzero(pos < 0)
     snapped = kept = 0
@@ -352,16 +362,10 @@ def _records_by_code(records, rows: np.ndarray, areas: gpd.GeoDataFrame, snap_m:
     joined = np.flatnonzero(pos >= 0)
     if not len(joined):
         return None
-    rng = np.random.default_rng(0)  # the same seeded sample as _assign_by_code
-    sample = np.sort(rng.choice(joined, size=min(int(check_sample), len(joined)), replace=False))
-    by_location, _ = assign_areas(records.points(rows[sample]), areas, snap_m=snap_m, max_outside_share=1.0,
-                                  publisher_tolerance_m=publisher_tolerance_m)
-    where = areas.index.get_indexer(by_location["area_code"])
-    differ = where != pos[sample]
-    if len(sample) and differ.mean() > MAX_DISAGREEMENT:
-        return (f"the records' area codes were not used: {int(differ.sum()):,} of a random sample of {len(sample):,} "
-                f"({differ.mean():.0%}) disagree with their location, so the codes are of another geography; "
-                "every record was placed by location")
+    sample, by_location, differ, refused = _check_codes(joined, pos, lambda sub: records.points(rows[sub]), areas,
+                                                        check_sample, snap_m, publisher_tolerance_m)
+    if refused:
+        return refused
     rest = np.flatnonzero(pos < 0)
     snapped = kept = 0
     if len(rest):
